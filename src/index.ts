@@ -1,0 +1,16 @@
+/**
+ * genlab: the shared library of the image-generation course.
+ *
+ *   import { tf, initBackend, data, viz } from 'genlab';
+ *
+ * `tf` is the very tfjs instance genlab uses: tensors made with it work with every genlab
+ * function, and the backend chosen by `initBackend()` applies to both.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as data from './data';
+import * as viz from './viz';
+
+export { tf, data, viz };
+export { initBackend, currentBackend, BACKEND_CHOICES } from './backend';
+export type { BackendInfo, BackendName, InitBackendOptions } from './backend';
+export { quickMode, pick } from './quick';

@@ -1,0 +1,89 @@
+/**
+ * lossCurves: one line per named series against the training step.
+ */
+import * as Plot from '@observablehq/plot';
+import { renderPlot, type Figure } from './figure';
+
+/**
+ * A training history: either named series indexed by position (`{ d: [...], g: [...] }`,
+ * optionally with a `step` series giving the step of each entry), or a list of records
+ * (`[{ step: 0, d: 0.7, g: 0.69 }, …]`).
+ */
+export type History = Readonly<Record<string, ReadonlyArray<number>>> | ReadonlyArray<Readonly<Record<string, number>>>;
+
+export interface LossCurvesOptions {
+  title?: string;
+  /** Which series to draw (default: every series but `step`). */
+  series?: string[];
+  /** y-axis label (default "loss"). */
+  yLabel?: string;
+  /** x-axis label (default "training step"). */
+  xLabel?: string;
+  /** Moving-average window in steps, to make noisy curves readable (default 1: raw values). */
+  smooth?: number;
+  /** Logarithmic y axis (default false). */
+  logY?: boolean;
+  width?: number;
+  height?: number;
+}
+
+export const DEFAULT_LOSS_CURVES_OPTIONS = { yLabel: 'loss', xLabel: 'training step', smooth: 1, logY: false, width: 640, height: 300 };
+
+interface Point {
+  step: number;
+  value: number;
+  series: string;
+}
+
+export function lossCurves(history: History, options: LossCurvesOptions = {}): Figure {
+  const o = { ...DEFAULT_LOSS_CURVES_OPTIONS, ...options };
+  const columns = toColumns(history);
+  const names = o.series ?? Object.keys(columns).filter((k) => k !== 'step');
+  if (names.length === 0) throw new Error('lossCurves: history has no series to draw (expected e.g. { d: [...], g: [...] })');
+  const points: Point[] = [];
+  for (const name of names) {
+    const values = columns[name];
+    if (values === undefined) throw new Error(`lossCurves: options.series names '${name}', which history does not have`);
+    const smoothed = movingAverage(values, o.smooth);
+    smoothed.forEach((value, i) => {
+      if (Number.isFinite(value)) points.push({ step: columns.step?.[i] ?? i, value, series: name });
+    });
+  }
+  return renderPlot({
+    width: o.width,
+    height: o.height,
+    title: o.title,
+    marginLeft: 56,
+    grid: true,
+    x: { label: o.xLabel },
+    y: { label: o.yLabel, type: o.logY ? 'log' : 'linear' },
+    color: { legend: names.length > 1, domain: names },
+    marks: [Plot.line(points, { x: 'step', y: 'value', stroke: 'series' })],
+  });
+}
+
+function toColumns(history: History): Record<string, ReadonlyArray<number>> {
+  if (Array.isArray(history)) {
+    const columns: Record<string, number[]> = {};
+    history.forEach((record: Readonly<Record<string, number>>, i: number) => {
+      for (const [key, value] of Object.entries(record)) (columns[key] ??= new Array(history.length).fill(NaN))[i] = value;
+    });
+    return columns;
+  }
+  if (history === null || typeof history !== 'object') {
+    throw new Error(`lossCurves: history must be an object of number arrays or an array of records, got ${history}`);
+  }
+  return history as Record<string, ReadonlyArray<number>>;
+}
+
+function movingAverage(values: ReadonlyArray<number>, window: number): number[] {
+  if (window <= 1) return [...values];
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i];
+    if (i >= window) sum -= values[i - window];
+    out.push(sum / Math.min(i + 1, window));
+  }
+  return out;
+}

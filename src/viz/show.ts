@@ -1,0 +1,109 @@
+/**
+ * show / saveFigure / liveDisplay: getting a figure onto the screen or into a file.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Figure } from './figure';
+
+interface TslabDisplay {
+  html(s: string): void;
+  text(s: string): void;
+}
+interface Tslab {
+  display: TslabDisplay;
+  newDisplay(): TslabDisplay;
+}
+
+let tslab: Tslab | null | undefined;
+
+/** tslab's display API when running inside a tslab kernel, else null. */
+function notebook(): Tslab | null {
+  if (tslab !== undefined) return tslab;
+  tslab = null;
+  // Only a tslab kernel process has tslab loaded; never load it (and its TypeScript) elsewhere.
+  const loaded = Object.keys(require.cache).some((k) => /[\\/]tslab[\\/]dist[\\/]/.test(k));
+  if (loaded) {
+    try {
+      tslab = require('tslab') as Tslab;
+    } catch {
+      tslab = null;
+    }
+  }
+  return tslab;
+}
+
+/**
+ * Shows a figure inline when running in a tslab notebook (and returns nothing, so the
+ * notebook does not also print the markup). Elsewhere returns the figure's markup, so scripts
+ * and tests can use or save it.
+ */
+export function show(figure: Figure): string | undefined {
+  checkFigure(figure, 'show');
+  const nb = notebook();
+  if (nb) {
+    nb.display.html(figure.html);
+    return undefined;
+  }
+  return figure.html;
+}
+
+/** True inside a tslab notebook kernel. */
+export function inNotebook(): boolean {
+  return notebook() !== null;
+}
+
+/**
+ * A display area updated in place: each `update` replaces what it showed before (in a
+ * notebook), so a training run shows one refreshing progress line or figure instead of a
+ * wall of outputs. Outside a notebook, `update` of text prints a line; figures are skipped.
+ */
+export interface LiveDisplay {
+  text(line: string): void;
+  figure(figure: Figure): void;
+  html(html: string): void;
+}
+
+export function liveDisplay(): LiveDisplay {
+  const nb = notebook();
+  if (nb) {
+    const area = nb.newDisplay();
+    return {
+      text: (line) => area.text(line),
+      figure: (figure) => area.html(figure.html),
+      html: (html) => area.html(html),
+    };
+  }
+  return { text: (line) => console.log(line), figure: () => {}, html: () => {} };
+}
+
+/**
+ * Writes a figure to `file`: `.svg` (the bare chart when it has no title/legend) or `.html`
+ * (a standalone page). The write is atomic: a temporary file renamed into place.
+ */
+export function saveFigure(figure: Figure, file: string): string {
+  checkFigure(figure, 'saveFigure');
+  const ext = path.extname(file).toLowerCase();
+  let content: string;
+  if (ext === '.html') {
+    content = `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${path.basename(file)}</title></head>\n<body>\n${figure.html}\n</body></html>\n`;
+  } else if (ext === '.svg') {
+    const svg = figure.html.startsWith('<svg') ? figure.html : undefined;
+    if (svg === undefined) {
+      throw new Error(`saveFigure: this figure has a title or legend, so it is HTML, not a bare SVG; save it as .html (got '${file}')`);
+    }
+    content = svg.includes('xmlns=') ? svg : svg.replace('<svg', '<svg xmlns="http://www.w3.org/2000/svg"');
+  } else {
+    throw new Error(`saveFigure: file must end in .svg or .html, got '${file}'`);
+  }
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+  return path.resolve(file);
+}
+
+function checkFigure(figure: Figure, caller: string): void {
+  if (figure === null || typeof figure !== 'object' || typeof figure.html !== 'string') {
+    throw new Error(`${caller}: figure must be a Figure from genlab's viz (e.g. viz.imageGrid(...)), got ${typeof figure}`);
+  }
+}

@@ -1,0 +1,84 @@
+import test from 'ava';
+import { tf, initBackend, BACKEND_CHOICES } from '../src/index';
+import { relativeError, onBackend } from './helpers';
+
+test.before(async () => {
+  await initBackend({ verbose: false });
+});
+
+test.serial('initBackend names the backend it chose and why', async (t) => {
+  const info = await initBackend();
+  t.true(['tensorflow', 'wasm', 'cpu'].includes(info.name));
+  t.is(tf.getBackend(), info.name);
+  t.true(info.reason.length > 0);
+  t.is(await initBackend(), info, 'a second call returns the same choice');
+});
+
+test.serial('an unknown GENLAB_BACKEND is refused with the valid values', async (t) => {
+  const saved = process.env.GENLAB_BACKEND;
+  process.env.GENLAB_BACKEND = 'gpu';
+  try {
+    const error = await t.throwsAsync(initBackend());
+    t.regex(error!.message, /GENLAB_BACKEND must be one of node, wasm, cpu/);
+    t.regex(error!.message, /got 'gpu'/);
+  } finally {
+    if (saved === undefined) delete process.env.GENLAB_BACKEND;
+    else process.env.GENLAB_BACKEND = saved;
+  }
+  t.deepEqual([...BACKEND_CHOICES], ['node', 'wasm', 'cpu']);
+});
+
+interface Case {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number | [number, number];
+  pad: 'same' | 'valid';
+}
+
+const CASES: Case[] = [
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'valid' },
+  { x: [3, 9, 7, 2], filter: [5, 5, 2, 6], strides: 2, pad: 'same' },
+  { x: [3, 9, 7, 2], filter: [5, 5, 2, 6], strides: 2, pad: 'valid' },
+  { x: [1, 14, 14, 8], filter: [4, 4, 8, 5], strides: 2, pad: 'same' },
+  { x: [4, 11, 13, 1], filter: [1, 3, 1, 7], strides: [1, 2], pad: 'same' },
+  { x: [2, 10, 10, 4], filter: [3, 3, 4, 2], strides: 3, pad: 'valid' },
+];
+
+for (const c of CASES) {
+  const name = `x ${c.x.join('x')}, filter ${c.filter.join('x')}, stride ${c.strides}, ${c.pad}`;
+  test.serial(`Conv2DBackpropFilter matches the cpu backend: ${name}`, async (t) => {
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', 1);
+    const probe = tf.conv2d(x as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad);
+    const dy = tf.randomNormal(probe.shape, 0, 1, 'float32', 2) as tf.Tensor4D;
+    const filter = tf.randomNormal(c.filter, 0, 1, 'float32', 3) as tf.Tensor4D;
+    // d/dW of sum(conv2d(x, W) * dy) is exactly Conv2DBackpropFilter(x, dy).
+    const filterGrad = () => tf.grad((w: tf.Tensor4D) => tf.conv2d(x as tf.Tensor4D, w, c.strides, c.pad).mul(dy).sum())(filter);
+    const before = tf.memory().numTensors;
+    const ours = filterGrad();
+    t.is(tf.memory().numTensors, before + 1, 'one output tensor, no leaked intermediates');
+    const reference = await onBackend('cpu', filterGrad);
+    t.deepEqual(ours.shape, c.filter);
+    t.true(relativeError(ours, reference) < 1e-4, `relative error ${relativeError(ours, reference)}`);
+    tf.dispose([x, probe, dy, filter, ours, reference]);
+  });
+}
+
+test.serial('a conv net trains on the chosen backend: the filter gradient matches finite differences', (t) => {
+  const x = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const filter = tf.randomNormal([3, 3, 2, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
+  const f = (w: tf.Tensor4D) => tf.conv2d(x, w, 2, 'same').square().sum() as tf.Scalar;
+  const grad = tf.grad(f)(filter);
+  const values = filter.arraySync();
+  const eps = 1e-2;
+  for (const [i, j, c] of [[0, 0, 0], [1, 2, 1], [2, 1, 0]] as const) {
+    const plus = structuredClone(values);
+    const minus = structuredClone(values);
+    plus[i][j][c][0] += eps;
+    minus[i][j][c][0] -= eps;
+    const fd = tf.tidy(() => (f(tf.tensor4d(plus)).dataSync()[0] - f(tf.tensor4d(minus)).dataSync()[0]) / (2 * eps));
+    const analytic = grad.arraySync()[i][j][c][0];
+    t.true(Math.abs(fd - analytic) <= 1e-2 * Math.max(1, Math.abs(analytic)), `d/dw[${i},${j},${c}]: ${analytic} vs ${fd}`);
+  }
+  tf.dispose([x, filter, grad]);
+});

@@ -1,0 +1,88 @@
+import test from 'ava';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { PNG } from 'pngjs';
+import { tf, initBackend, viz } from '../src/index';
+import { assertNoLeak } from './helpers';
+
+test.before(async () => {
+  await initBackend({ verbose: false });
+});
+
+const count = (html: string, what: RegExp) => (html.match(what) ?? []).length;
+
+function pngsOf(html: string): PNG[] {
+  return [...html.matchAll(/data:image\/png;base64,([A-Za-z0-9+/=]+)/g)].map((m) => PNG.sync.read(Buffer.from(m[1], 'base64')));
+}
+
+test.serial('imageGrid draws one pixelated image per input, with labels and title', async (t) => {
+  const images = tf.tidy(() => tf.linspace(0, 1, 12 * 28 * 28).reshape([12, 28, 28, 1]));
+  let figure!: viz.Figure;
+  await assertNoLeak(t, () => {
+    figure = viz.imageGrid(images, { columns: 5, labels: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 'a', 'b'], title: 'Twelve' });
+  }, 'imageGrid');
+  t.is(count(figure.html, /<image /g), 12);
+  t.regex(figure.html, /image-rendering="pixelated"|image-rendering: pixelated/);
+  t.regex(figure.html, /<h2>Twelve<\/h2>/);
+  t.true(figure.html.includes('>b</text>'));
+  const pngs = pngsOf(figure.html);
+  t.is(pngs.length, 12);
+  t.is(pngs[0].width, 28);
+  // The first pixel of image 0 is 0 (black); the last pixel of image 11 is 1 (white).
+  t.is(pngs[0].data[0], 0);
+  t.is(pngs[11].data[pngs[11].data.length - 2], 255);
+  images.dispose();
+});
+
+test.serial('imageGrid maps [-1, 1] images with the range option and draws colour images', (t) => {
+  const rgb = tf.tidy(() => tf.stack([tf.fill([4, 4, 3], -1), tf.fill([4, 4, 3], 1)]));
+  const figure = viz.imageGrid(rgb, { range: [-1, 1] });
+  const pngs = pngsOf(figure.html);
+  t.deepEqual([pngs[0].data[0], pngs[1].data[0]], [0, 255]);
+  rgb.dispose();
+});
+
+test.serial('imageGrid rejects a wrong-rank tensor naming the expected shape', (t) => {
+  const flat = tf.zeros([28, 28]);
+  t.throws(() => viz.imageGrid(flat), {
+    message: 'imageGrid: images must be [N, H, W, C] (or one [H, W, C] image) with C = 1 or 3, got [28, 28]',
+  });
+  const labels = tf.zeros([2, 28, 28, 1]);
+  t.throws(() => viz.imageGrid(labels, { labels: [1] }), { message: /one entry per image \(2\), got 1/ });
+  tf.dispose([flat, labels]);
+});
+
+test.serial('lossCurves draws one line per series with labelled axes', (t) => {
+  const figure = viz.lossCurves({ d: [1.4, 1.2, 1.1], g: [0.7, 0.9, 1.0] }, { title: 'GAN' });
+  t.is(count(figure.html, /<path /g) - count(figure.html, /<path [^>]*aria-label="(x|y)-axis/g) >= 2, true);
+  t.regex(figure.html, /training step/);
+  t.regex(figure.html, /loss/);
+  const records = viz.lossCurves([{ step: 10, loss: 2 }, { step: 20, loss: 1 }]);
+  t.regex(records.html, /aria-label="line"/);
+  t.throws(() => viz.lossCurves({}), { message: /history has no series to draw/ });
+});
+
+test.serial('scatter draws one dot per point, coloured by label, with a legend', (t) => {
+  const points = tf.tensor2d([[0, 0], [1, 1], [2, 0], [3, 1]]);
+  const figure = viz.scatter(points, { labels: [0, 1, 0, 1], xLabel: 'z1', yLabel: 'z2' });
+  t.is(count(figure.html, /<circle /g), 4);
+  t.regex(figure.html, /z1/);
+  t.regex(figure.html, /swatch/);
+  t.throws(() => viz.scatter(tf.zeros([3, 3])), { message: 'scatter: points must be [N, 2], got [3, 3]' });
+  points.dispose();
+});
+
+test.serial('show returns the markup outside a notebook; saveFigure writes svg and html atomically', (t) => {
+  const figure = viz.lossCurves({ loss: [3, 2, 1] });
+  t.is(viz.show(figure), figure.html);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-viz-'));
+  const svg = viz.saveFigure(figure, path.join(dir, 'loss.svg'));
+  t.true(fs.readFileSync(svg, 'utf8').startsWith('<svg'));
+  t.regex(fs.readFileSync(svg, 'utf8'), /xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  const html = viz.saveFigure(figure, path.join(dir, 'sub', 'loss.html'));
+  t.regex(fs.readFileSync(html, 'utf8'), /^<!DOCTYPE html>/);
+  t.deepEqual(fs.readdirSync(dir).sort(), ['loss.svg', 'sub'], 'no temporary files left');
+  t.throws(() => viz.saveFigure(figure, path.join(dir, 'loss.png')), { message: /must end in \.svg or \.html/ });
+  fs.rmSync(dir, { recursive: true, force: true });
+});
