@@ -9,8 +9,13 @@
 import * as tf from '@tensorflow/tfjs';
 import * as data from './data';
 import * as viz from './viz';
+import * as rules from './rules';
+import * as metrics from './metrics';
+import * as losses from './losses';
+import * as models from './models';
+import * as train from './train';
 
-export { tf, data, viz };
+export { tf, data, viz, rules, metrics, losses, models, train };
 export { initBackend, currentBackend, BACKEND_CHOICES } from './backend';
 export type { BackendInfo, BackendName, InitBackendOptions } from './backend';
 export { quickMode, pick } from './quick';

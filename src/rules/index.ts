@@ -1,0 +1,2 @@
+// The rules module: each file adds its export line here.
+export {};
