@@ -289,16 +289,32 @@ test.serial('the bilateral filter keeps a step edge that a Gaussian blur smears,
   tf.dispose([step, noisy, bilateral, gaussian]);
 });
 
-test.serial('cartoon: flat regions become a few levels and edges turn dark', (t) => {
+test.serial('cartoon: brightness falls into a few bands, hues are kept, edges of the smoothed image turn dark', (t) => {
   const scene = rules.marble(32, 32, { seed: 1 });
   const out = rules.cartoon(scene, { levels: 4, edgeBrightness: 0 });
   t.deepEqual(out.shape, [32, 32, 3]);
-  const values = new Set(Array.from(out.dataSync()).map((v) => Math.round(v * 1000) / 1000));
-  t.true([...values].every((v) => [0, 0.333, 0.667, 1].includes(v)), [...values].join(' '));
-  const edgeMap = rules.edges(scene, { threshold: 0.25 });
+  const smooth = rules.bilateralFilter(rules.bilateralFilter(scene));
+  const edgeMap = rules.edges(smooth, { threshold: 0.15 });
   const onEdges = tf.tidy(() => out.mul(edgeMap).max().dataSync()[0]);
   t.is(onEdges, 0, 'black where the edge detector fires');
-  tf.dispose([scene, out, edgeMap]);
+  // Off the edges, the channel mean is one of 0, 1/3, 2/3, 1 (unless clipped at 1) ...
+  const bands = new Set<number>();
+  const brightness = tf.tidy(() => out.mean(-1).dataSync());
+  const isEdge = edgeMap.dataSync();
+  const [o, sm] = [out.dataSync(), smooth.dataSync()];
+  for (let p = 0; p < brightness.length; p++) {
+    if (isEdge[p] === 1 || [0, 1, 2].some((c) => o[p * 3 + c] >= 1 - 1e-6)) continue;
+    bands.add(Math.round(brightness[p] * 3 * 1000) / 1000);
+    // ... and the colour is the smoothed colour scaled: the ratios between channels are kept.
+    close(t, o[p * 3] * sm[p * 3 + 2], o[p * 3 + 2] * sm[p * 3], 1e-4, `hue of pixel ${p}`);
+  }
+  t.true([...bands].every((b) => [0, 1, 2, 3].includes(b)), [...bands].join(' '));
+  t.true(bands.size >= 2);
+  // On a grey image the banding is posterize itself.
+  const digit = rules.gradientNoise(16, 16, { seed: 1 });
+  const greyCartoon = rules.cartoon(digit, { passes: 0, levels: 3, edgeBrightness: 1 });
+  t.true(maxAbsDiff(greyCartoon, rules.posterize(digit, { levels: 3 })) < 1e-5);
+  tf.dispose([scene, out, smooth, edgeMap, digit, greyCartoon]);
 });
 
 test.serial('property: every filter keeps the shape and [0, 1] range on random images, is deterministic and leaks nothing', async (t) => {
@@ -456,7 +472,8 @@ test.serial('textures: any size, colours between the two given, deterministic un
 
 // ---------------------------------------------------------------- exercise checks
 
-test.serial('the exercise checks accept the right answer and say what is wrong with a wrong one', (t) => {
+test.serial('the exercise checks accept the right answer and say what is wrong with a wrong one', async (t) => {
+  await assertNoLeak(t, () => rules.checks.shiftKernel([[0, 0, 0], [0, 0, 1], [0, 0, 0]]), 'checks.shiftKernel');
   const right = rules.checks.shiftKernel([[0, 0, 0], [1, 0, 0], [0, 0, 0]]);
   t.true(right.ok);
   const flipped = rules.checks.shiftKernel([[0, 0, 0], [0, 0, 1], [0, 0, 0]]);
@@ -480,6 +497,12 @@ test.serial('the exercise checks accept the right answer and say what is wrong w
     return total.div((1 - gain ** octaves) / (1 - gain));
   });
   t.true(rules.checks.fbm(sum).ok);
+  await assertNoLeak(t, () => {
+    rules.checks.fbm(sum);
+    rules.checks.posterize(image, mine, 4);
+    rules.checks.psnr(image, mine, 1);
+    rules.checks.composite(mine, image, image, 0.5);
+  }, 'the checks');
 
   const blurred = rules.gaussianBlur(image);
   const reference = metrics.psnr(image, blurred);

@@ -91,7 +91,8 @@ export function shiftKernel(kernel: Kernel): CheckResult {
   }
   const image = whiteNoise(12, 12, { seed: 11 });
   const yours = convolve(image, kernel, { padding: 'zero' });
-  const result = compareImages(yours, tf.tidy(() => shift(image, { dx: 1 })), { name, print: false });
+  const reference = shift(image, { dx: 1 });
+  const result = compareImages(yours, reference, { name, print: false });
   if (!result.ok) {
     // Name the move the kernel does make, if it is a plain shift: the usual slip is a left shift.
     for (const [dx, dy] of [[-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1], [-1, 1], [0, 0]]) {
@@ -99,15 +100,16 @@ export function shiftKernel(kernel: Kernel): CheckResult {
       const same = tf.tidy(() => yours.sub(moved).abs().max().dataSync()[0]) < 1e-5;
       moved.dispose();
       if (same) {
+        const move = dx === 0 && dy === 0 ? 'leaves the image where it is' : `moves the image by dx = ${dx}, dy = ${dy}`;
         result.messages.push(
-          `  your kernel moves the image by dx = ${dx}, dy = ${dy}. Remember tf.conv2d does not flip the kernel: ` +
+          `  your kernel ${move}. Remember tf.conv2d does not flip the kernel: ` +
             `out[y][x] = sum kernel[i][j] * in[y + i - 1][x + j - 1].`,
         );
         break;
       }
     }
   }
-  tf.dispose([image, yours]);
+  tf.dispose([image, yours, reference]);
   return report(name, result.ok, result.messages);
 }
 
