@@ -511,6 +511,12 @@ test.serial('the exercise checks accept the right answer and say what is wrong w
   const natural = rules.checks.psnr(image, blurred, 10 * Math.log(1 / mse));
   t.false(natural.ok);
   t.regex(natural.messages.join('\n'), /natural logarithm/);
+  const batch = tf.stack([image, rules.whiteNoise(8, 8, { seed: 2 }).mul(0.5) as tf.Tensor3D]);
+  const batchBlurred = rules.gaussianBlur(batch);
+  const pooled = rules.checks.psnr(batch, batchBlurred, 10 * Math.log10(1 / metrics.mse(batch, batchBlurred)));
+  t.false(pooled.ok);
+  t.regex(pooled.messages.join('\n'), /pooled over the batch/);
+  tf.dispose([batch, batchBlurred]);
 
   const fg = rules.checkerboard(8, 8);
   const bg = rules.stripes(8, 8);

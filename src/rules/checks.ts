@@ -163,6 +163,10 @@ export function psnr(a: tf.Tensor, b: tf.Tensor, value: number): CheckResult {
   const fromLog = 10 * Math.log(1 / error); // natural log instead of log10: off by a factor ln(10)
   if (Math.abs(value - fromLog) < 1e-3 * Math.abs(fromLog)) messages.push('  you used the natural logarithm; PSNR uses log10');
   if (Math.abs(value - 20 * Math.log10(1 / error)) < 1e-3 * Math.abs(reference)) messages.push('  20 log10 is for the root of the MSE: 10 log10(1 / MSE) = 20 log10(1 / RMSE)');
+  const pooled = 10 * Math.log10(1 / error);
+  if (a.rank === 4 && a.shape[0] > 1 && Math.abs(value - pooled) < 1e-3 * Math.abs(pooled)) {
+    messages.push('  that is the PSNR of the MSE pooled over the batch; metrics.psnr averages the PSNR of each image');
+  }
   return report(name, false, messages);
 }
 
