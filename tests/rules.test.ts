@@ -1,5 +1,5 @@
 import test from 'ava';
-import { tf, initBackend, rules, metrics } from '../src/index';
+import { tf, initBackend, rules, metrics, viz } from '../src/index';
 import { assertNoLeak } from './helpers';
 
 test.before(async () => {
@@ -523,4 +523,17 @@ test.serial('the exercise checks accept the right answer and say what is wrong w
   t.true(rules.checks.composite(tf.tidy(() => fg.mul(image).add(bg.mul(tf.sub(1, image)))), fg, bg, image).ok);
   t.false(rules.checks.composite(fg, fg, bg, image).ok);
   tf.dispose([image, mine, wrong, sum, blurred, fg, bg]);
+});
+
+// ---------------------------------------------------------------- kernel figure
+
+test.serial('viz.kernelGrid writes every kernel entry into its figure, deterministically', (t) => {
+  const figure = viz.kernelGrid([rules.SOBEL_X_KERNEL, rules.boxKernel(3)], { labels: ['Sobel x', 'box'] });
+  t.true(figure.html.includes('Sobel x') && figure.html.includes('box'));
+  const texts = [...figure.html.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  for (const value of ['-1', '0', '1', '-2', '2', '.11']) t.true(texts.includes(value), `the figure shows ${value}`);
+  t.is(texts.filter((v) => v === '.11').length, 9, 'nine entries of 1/9');
+  t.is(viz.kernelGrid([rules.SOBEL_X_KERNEL]).html, viz.kernelGrid([rules.SOBEL_X_KERNEL]).html);
+  t.throws(() => viz.kernelGrid([rules.SOBEL_X_KERNEL], { labels: ['a', 'b'] }), { message: /kernelGrid: options.labels must have one entry per kernel \(1\), got 2/ });
+  t.throws(() => viz.kernelGrid([[[1, 2], [3]]]), { message: /kernelGrid: kernels\[0\] must be a rectangular grid of numbers/ });
 });
