@@ -501,7 +501,7 @@ test.serial('the exercise checks accept the right answer and say what is wrong w
     rules.checks.fbm(sum);
     rules.checks.posterize(image, mine, 4);
     rules.checks.psnr(image, mine, 1);
-    rules.checks.composite(mine, image, image, 0.5);
+    rules.checks.composite(image, image, 0.5, mine);
   }, 'the checks');
 
   const blurred = rules.gaussianBlur(image);
@@ -520,8 +520,8 @@ test.serial('the exercise checks accept the right answer and say what is wrong w
 
   const fg = rules.checkerboard(8, 8);
   const bg = rules.stripes(8, 8);
-  t.true(rules.checks.composite(tf.tidy(() => fg.mul(image).add(bg.mul(tf.sub(1, image)))), fg, bg, image).ok);
-  t.false(rules.checks.composite(fg, fg, bg, image).ok);
+  t.true(rules.checks.composite(fg, bg, image, tf.tidy(() => fg.mul(image).add(bg.mul(tf.sub(1, image))))).ok);
+  t.false(rules.checks.composite(fg, bg, image, fg).ok);
   tf.dispose([image, mine, wrong, sum, blurred, fg, bg]);
 });
 

@@ -4,6 +4,7 @@
  * many values are off) and returns the verdict, so a notebook cell can both show and assert it.
  *
  *   rules.checks.posterize(image, myPosterized, 4)   // prints "posterize: ✓ matches ..." or what differs
+ * The inputs come first, the student's result after them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mse, psnr as referencePsnr } from '../metrics/image';
@@ -114,7 +115,7 @@ export function shiftKernel(kernel: Kernel): CheckResult {
 }
 
 /** Exercise: `result` should be alpha * foreground + (1 - alpha) * background. */
-export function composite(result: tf.Tensor, foreground: tf.Tensor, background: tf.Tensor, alpha: tf.Tensor | number): CheckResult {
+export function composite(foreground: tf.Tensor, background: tf.Tensor, alpha: tf.Tensor | number, result: tf.Tensor): CheckResult {
   const reference = alphaComposite(foreground, background, alpha);
   const verdict = compareImages(result, reference, { name: 'composite' });
   reference.dispose();
