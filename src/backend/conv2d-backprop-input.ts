@@ -7,37 +7,25 @@
  *
  * Sub-pixel decomposition: write ih + padTop = q*sh + r with phase r in [0, sh). Only taps
  * kh = r + sh*j contribute, reading dy at oh = q - j. So each of the sh*sw output phases is
- * a stride-1 correlation of dy with a small kernel of J = ceil(K / s) taps:
+ * a stride-1 correlation of dy with a small kernel of J_r = ceil((K - r) / s) taps:
  *
- *   dx[q*sh + r - padTop] = sum over t in [0, J) of dy[q + t - (J - 1)] * W[r + sh*(J - 1 - t)]
+ *   dx[q*sh + r - padTop] = sum over t in [0, J_r) of dy[q + t - (J_r - 1)] * W[r + sh*(J_r - 1 - t)]
  *
- * All phases share the same input window, so they fold into ONE stride-1 forward conv2d
- * (fast in wasm: XNNPACK) with sh*sw*Cin output channels:
+ * i.e. one stride-1 forward conv2d per phase (fast in wasm: XNNPACK), with the phase's taps
+ * re-arranged into a kernel K_r[t_h, t_w, co, ci] (cached per filter: a filter's data never
+ * changes in tfjs, assigning a variable gives it new data, so a GAN step's two generator
+ * passes re-arrange it once). One pass in JS then interleaves the phases into dx and crops
+ * the padding. Together the phases do exactly the multiply-adds of the direct formula; the
+ * stock wasm kernel is a scalar loop (~10x slower here).
  *
- *   K[th, tw, co, (rh*sw + rw)*Cin + ci] = W[rh + sh*(Jh-1-th), rw + sw*(Jw-1-tw), ci, co]
- *                                           (0 where the tap is past the kernel's edge)
- *   phases = conv2d(dy, K, stride 1, padding Jh-1-qmin on top ...)   // [N, Qh, Qw, sh*sw*Cin]
- *   dx     = phases interleaved: reshape [N*Qh, Qw, sh, sw*Cin], transpose (0, 2, 1, 3),
- *            reshape [N, Qh*sh, Qw*sw, Cin], then crop to [N, H, W, Cin]
- *
- * The re-arranged kernel K is cached per filter (a filter's data never changes in tfjs:
- * assigning a variable gives it new data), so the generator's two forward passes in a GAN
- * step re-arrange it once. The stock wasm kernel is a scalar loop (~10x slower here), and
- * DepthToSpace, the textbook interleave, is slower than one transpose.
+ * With few input channels (an image's 1 or 3) a conv per phase would leave XNNPACK's
+ * 8-wide output tiles mostly empty; then all phases fold into ONE conv with sh*sw*Cin output
+ * channels and the common J = ceil(K/s) taps (zero where a phase has fewer). For many
+ * channels the fold is worse: it multiplies those zeros, 36 taps instead of 25 for a 5x5
+ * kernel at stride 2, measured ~1.5x slower than a conv per phase.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  type KernelArgs,
-  type WasmBackend,
-  conv2d,
-  fromValues,
-  heapView,
-  pair,
-  release,
-  reshape,
-  run,
-  slice,
-} from './wasm-ops';
+import { type KernelArgs, type WasmBackend, conv2d, fromValues, heapView, pair, release, slice } from './wasm-ops';
 
 interface Conv2DBackpropInputAttrs {
   inputShape: [number, number, number, number];
@@ -47,80 +35,113 @@ interface Conv2DBackpropInputAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** One spatial axis of the decomposition. */
-interface AxisPlan {
-  stride: number;
-  taps: number; // J = ceil(K / s)
-  rows: number; // Q: output rows per phase
+/** One phase r of one spatial axis. */
+interface PhasePlan {
+  phase: number; // r
+  taps: number; // J_r = ceil((K - r) / s); 0 when the kernel is narrower than the stride
   cropBefore: number; // rows of dy dropped at the start (negative padding)
   keep: number; // rows of dy kept
   padBefore: number;
   padAfter: number;
-  offset: number; // where dx row 0 sits in the interleaved result: padTop mod s
 }
 
-function planAxis(inSize: number, outSize: number, kernel: number, stride: number, padBefore: number): AxisPlan {
-  const taps = Math.ceil(kernel / stride);
+/** One spatial axis: every phase reads dy rows q - j for q in [qMin, qMax]. */
+interface AxisPlan {
+  stride: number;
+  qMin: number;
+  rows: number; // Q = qMax - qMin + 1: output rows of every phase's conv
+  padTop: number;
+  phases: PhasePlan[];
+}
+
+function planAxis(kernel: number, stride: number, padBefore: number, inSize: number, outSize: number): AxisPlan {
   const qMin = Math.floor(padBefore / stride);
   const qMax = Math.floor((inSize - 1 + padBefore) / stride);
-  const first = qMin - (taps - 1); // first dy row read (may be < 0: zero padding)
-  const last = qMax; // last dy row read (may be >= outSize: zero padding)
-  const cropBefore = Math.max(first, 0);
-  const keep = Math.max(Math.min(last, outSize - 1) - cropBefore + 1, 0);
-  return {
-    stride,
-    taps,
-    rows: qMax - qMin + 1,
-    cropBefore,
-    keep,
-    padBefore: Math.max(-first, 0),
-    padAfter: Math.max(last - (outSize - 1), 0),
-    offset: padBefore - qMin * stride,
-  };
+  const phases: PhasePlan[] = [];
+  for (let r = 0; r < stride; r++) {
+    const taps = Math.max(Math.ceil((kernel - r) / stride), 0);
+    const first = qMin - (taps - 1); // first dy row read (< 0: zero padding)
+    const cropBefore = Math.max(first, 0);
+    phases.push({
+      phase: r,
+      taps,
+      cropBefore,
+      keep: Math.max(Math.min(qMax, outSize - 1) - cropBefore + 1, 0),
+      padBefore: Math.max(-first, 0),
+      padAfter: Math.max(qMax - (outSize - 1), 0),
+    });
+  }
+  return { stride, qMin, rows: qMax - qMin + 1, padTop: padBefore, phases };
+}
+
+/** Below this many input channels, all phases fold into one conv (see the header). */
+const FOLD_BELOW_CHANNELS = 8;
+
+/** A set of phases computed by one conv; a phase's channels sit at `index * Cin`. */
+interface PhaseGroup {
+  key: string;
+  tapsH: number;
+  tapsW: number;
+  phases: Array<{ ph: PhasePlan; pw: PhasePlan; index: number }>;
+  /** dy window and padding (the phases of a group share them). */
+  ph: PhasePlan;
+  pw: PhasePlan;
+}
+
+function phaseGroups(h: AxisPlan, w: AxisPlan, inChannels: number): PhaseGroup[] {
+  const live = h.phases.flatMap((ph) => w.phases.filter((pw) => ph.taps > 0 && pw.taps > 0).map((pw) => ({ ph, pw })));
+  if (inChannels >= FOLD_BELOW_CHANNELS || live.length <= 1) {
+    return live.map(({ ph, pw }) => ({ key: `${ph.phase},${pw.phase}`, tapsH: ph.taps, tapsW: pw.taps, phases: [{ ph, pw, index: 0 }], ph, pw }));
+  }
+  // The phase with the most taps (r = 0) needs the widest dy window: all phases use it.
+  const ph = h.phases[0];
+  const pw = w.phases[0];
+  return [{ key: 'folded', tapsH: ph.taps, tapsW: pw.taps, phases: live.map((p, index) => ({ ...p, index })), ph, pw }];
 }
 
 /** Cache of re-arranged kernels, keyed by the filter's data; entries die with their filter. */
-const kernelCache = new Map<object, { key: string; kernel: tf.TensorInfo }>();
+const kernelCache = new Map<object, { key: string; kernels: Map<string, tf.TensorInfo> }>();
 
-function rearrangedKernel(backend: tf.KernelBackend, filter: tf.TensorInfo, h: AxisPlan, w: AxisPlan): tf.TensorInfo {
+function groupKernels(backend: tf.KernelBackend, filter: tf.TensorInfo, h: AxisPlan, w: AxisPlan, groups: PhaseGroup[]): Map<string, tf.TensorInfo> {
   const wasm = backend as WasmBackend;
   for (const [dataId, entry] of kernelCache) {
     if (!wasm.dataIdMap.has(dataId)) {
-      release(backend, entry.kernel);
+      release(backend, ...entry.kernels.values());
       kernelCache.delete(dataId);
     }
   }
-  const key = `${filter.shape},${h.stride},${w.stride},${h.taps},${w.taps}`;
+  const key = `${filter.shape},${h.stride},${w.stride},${groups.map((g) => g.key)}`;
   const cached = kernelCache.get(filter.dataId);
-  if (cached !== undefined && cached.key === key) return cached.kernel;
+  if (cached !== undefined && cached.key === key) return cached.kernels;
 
-  const [kernelHeight, kernelWidth, inChannels, outChannels] = filter.shape;
-  const phases = h.stride * w.stride;
-  const values = new Float32Array(h.taps * w.taps * outChannels * phases * inChannels);
-  const source = heapView(backend, filter); // [KH, KW, Cin, Cout]
-  for (let th = 0; th < h.taps; th++) {
-    for (let tw = 0; tw < w.taps; tw++) {
-      for (let rh = 0; rh < h.stride; rh++) {
-        const kh = rh + h.stride * (h.taps - 1 - th);
-        if (kh >= kernelHeight) continue;
-        for (let rw = 0; rw < w.stride; rw++) {
-          const kw = rw + w.stride * (w.taps - 1 - tw);
-          if (kw >= kernelWidth) continue;
-          const phase = rh * w.stride + rw;
+  const [, kernelWidth, inChannels, outChannels] = filter.shape;
+  const kernels = new Map<string, tf.TensorInfo>();
+  for (const group of groups) {
+    const groupChannels = group.phases.length * inChannels;
+    const values = new Float32Array(group.tapsH * group.tapsW * outChannels * groupChannels);
+    const source = heapView(backend, filter); // [KH, KW, Cin, Cout]; re-read: allocations move the heap
+    for (const { ph, pw, index } of group.phases) {
+      // A phase with fewer taps than the group reads the group's window from its end.
+      const skipH = group.tapsH - ph.taps;
+      const skipW = group.tapsW - pw.taps;
+      for (let th = skipH; th < group.tapsH; th++) {
+        const kh = ph.phase + h.stride * (group.tapsH - 1 - th);
+        for (let tw = skipW; tw < group.tapsW; tw++) {
+          const kw = pw.phase + w.stride * (group.tapsW - 1 - tw);
           for (let ci = 0; ci < inChannels; ci++) {
             const from = ((kh * kernelWidth + kw) * inChannels + ci) * outChannels;
-            // K[th, tw, co, phase*Cin + ci]: consecutive co are phases*Cin apart.
-            let to = ((th * w.taps + tw) * outChannels) * phases * inChannels + phase * inChannels + ci;
-            for (let co = 0; co < outChannels; co++, to += phases * inChannels) values[to] = source[from + co];
+            // K[th, tw, co, index*Cin + ci]: consecutive co are groupChannels apart.
+            let to = (th * group.tapsW + tw) * outChannels * groupChannels + index * inChannels + ci;
+            for (let co = 0; co < outChannels; co++, to += groupChannels) values[to] = source[from + co];
           }
         }
       }
     }
+    kernels.set(group.key, fromValues(backend, values, [group.tapsH, group.tapsW, outChannels, groupChannels]));
   }
-  const kernel = fromValues(backend, values, [h.taps, w.taps, outChannels, phases * inChannels]);
-  if (cached !== undefined) release(backend, cached.kernel);
-  kernelCache.set(filter.dataId, { key, kernel });
-  return kernel;
+  if (cached !== undefined) release(backend, ...cached.kernels.values());
+  kernelCache.set(filter.dataId, { key, kernels });
+  return kernels;
 }
 
 export function conv2dBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): tf.TensorInfo {
@@ -141,36 +162,53 @@ export function conv2dBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>):
     'channelsLast',
   );
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
-  const h = planAxis(inHeight, outHeight, info.filterHeight, info.strideHeight, info.padInfo.top);
-  const w = planAxis(inWidth, outWidth, info.filterWidth, info.strideWidth, info.padInfo.left);
-  if (h.keep === 0 || w.keep === 0) {
-    // No output position reads any of dy (only possible with extreme explicit padding).
-    return run(backend, 'Fill', {}, { shape: attrs.inputShape, value: 0, dtype: 'float32' });
-  }
+  const h = planAxis(info.filterHeight, info.strideHeight, info.padInfo.top, inHeight, outHeight);
+  const w = planAxis(info.filterWidth, info.strideWidth, info.padInfo.left, inWidth, outWidth);
+  const groups = phaseGroups(h, w, inChannels).filter((g) => g.ph.keep > 0 && g.pw.keep > 0);
+  const kernels = groupKernels(backend, filter, h, w, groups);
 
-  const kernel = rearrangedKernel(backend, filter, h, w);
-  let dyUsed = dy;
-  if (h.keep < outHeight || w.keep < outWidth) {
-    dyUsed = slice(backend, dy, [0, h.cropBefore, w.cropBefore, 0], [batchSize, h.keep, w.keep, dy.shape[3]]);
+  // One stride-1 conv per group: [N, Qh, Qw, phases*Cin] each.
+  const outputs: Array<{ group: PhaseGroup; out: tf.TensorInfo }> = [];
+  for (const group of groups) {
+    const { ph, pw } = group;
+    let dyUsed = dy;
+    if (ph.keep < outHeight || pw.keep < outWidth) {
+      dyUsed = slice(backend, dy, [0, ph.cropBefore, pw.cropBefore, 0], [batchSize, ph.keep, pw.keep, dy.shape[3]]);
+    }
+    const out = conv2d(backend, dyUsed, kernels.get(group.key)!, {
+      pad: [ph.padBefore, ph.padAfter, pw.padBefore, pw.padAfter],
+    });
+    if (dyUsed !== dy) release(backend, dyUsed);
+    outputs.push({ group, out });
   }
-  const phases = conv2d(backend, dyUsed, kernel, {
-    pad: [h.padBefore, h.padAfter, w.padBefore, w.padAfter],
-  }); // [N, Qh, Qw, sh*sw*Cin]
-  if (dyUsed !== dy) release(backend, dyUsed);
+  const phasesComputed = groups.reduce((sum, g) => sum + g.phases.length, 0);
 
-  let interleaved = phases;
-  if (h.stride * w.stride > 1) {
-    // [N*Qh, Qw, sh, sw*Cin] -> [N*Qh, sh, Qw, sw*Cin] = [N, Qh*sh, Qw*sw, Cin]
-    const grouped = reshape(backend, phases, [batchSize * h.rows, w.rows, h.stride, w.stride * inChannels]);
-    const swapped = run(backend, 'Transpose', { x: grouped }, { perm: [0, 2, 1, 3] });
-    interleaved = reshape(backend, swapped, [batchSize, h.rows * h.stride, w.rows * w.stride, inChannels]);
-    release(backend, phases, grouped, swapped);
+  // Interleave: dx[n, (qMin + u)*sh + rh - padTop, (qMin + v)*sw + rw - padLeft, :] = phase[n, u, v, :].
+  const dx = (backend as WasmBackend).makeOutput([...attrs.inputShape], 'float32');
+  const target = heapView(backend, dx); // no allocation below: the view stays valid
+  if (phasesComputed < h.stride * w.stride) target.fill(0); // phases no tap reaches are zero
+  const rowStride = inWidth * inChannels;
+  for (const { group, out } of outputs) {
+    const source = heapView(backend, out);
+    const pixelStride = group.phases.length * inChannels;
+    for (const { ph, pw, index } of group.phases) {
+      for (let n = 0; n < batchSize; n++) {
+        for (let u = 0; u < h.rows; u++) {
+          const ih = (h.qMin + u) * h.stride + ph.phase - h.padTop;
+          if (ih < 0 || ih >= inHeight) continue;
+          const rowBase = (n * inHeight + ih) * rowStride;
+          let from = ((n * h.rows + u) * w.rows) * pixelStride + index * inChannels;
+          for (let v = 0; v < w.rows; v++, from += pixelStride) {
+            const iw = (w.qMin + v) * w.stride + pw.phase - w.padTop;
+            if (iw < 0 || iw >= inWidth) continue;
+            const to = rowBase + iw * inChannels;
+            for (let c = 0; c < inChannels; c++) target[to + c] = source[from + c];
+          }
+        }
+      }
+    }
   }
-  if (h.offset === 0 && w.offset === 0 && h.rows * h.stride === inHeight && w.rows * w.stride === inWidth) {
-    return interleaved;
-  }
-  const dx = slice(backend, interleaved, [0, h.offset, w.offset, 0], [batchSize, inHeight, inWidth, inChannels]);
-  release(backend, interleaved);
+  release(backend, ...outputs.map((o) => o.out));
   return dx;
 }
 
