@@ -207,6 +207,26 @@ test.serial('LeakyRelu matches the cpu backend and its gradient still works', as
   t.is(liveBuffers(), buffersBefore + 1, 'only the cached alpha vector for the new channel count stays');
 });
 
+test.serial('Sum and Mean match the cpu backend over leading and other axes', async (t) => {
+  const x = tf.randomNormal([6, 5, 4, 3], 2, 1, 'float32', 13);
+  const cases: Array<[number | number[], boolean]> = [
+    [[0, 1, 2], false], [[0, 1, 2], true], [0, false], [[1, 0], true], [[0, 1, 2, 3], false], [-1, false], [[1, 2], false],
+  ];
+  for (const [axis, keepDims] of cases) {
+    const run = () => [tf.sum(x, axis, keepDims), tf.mean(x, axis, keepDims)];
+    const ours = run();
+    const reference = await onBackend('cpu', run);
+    for (let i = 0; i < 2; i++) {
+      t.deepEqual(ours[i].shape, reference[i].shape, `${i ? 'mean' : 'sum'} over ${axis}`);
+      t.true(relativeError(ours[i], reference[i]) < 1e-5, `${i ? 'mean' : 'sum'} over ${axis}, keepDims ${keepDims}`);
+    }
+    tf.dispose([...ours, ...reference]);
+  }
+  const ints = tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32');
+  t.deepEqual(tf.sum(ints, 0).arraySync(), [4, 6], 'int32 keeps the stock path');
+  tf.dispose([x, ints]);
+});
+
 test.serial('initBackend registers every training kernel for wasm', (t) => {
   for (const name of TRAINING_KERNELS) t.truthy(tf.getKernel(name, 'wasm'), name);
 });

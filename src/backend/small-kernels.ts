@@ -11,9 +11,13 @@
  * - LeakyRelu: the stock kernel is a scalar loop; XNNPACK's PReLU with a per-channel
  *   alpha filled with the constant is the same function, vectorised. The alpha vectors
  *   are cached per (alpha, channels) and live as long as the process.
+ * - Sum and Mean over leading axes (batch norm's statistics and every bias gradient reduce
+ *   [B, H, W, C] over B, H, W): the stock kernels first transpose the reduced axes to the
+ *   end, a full strided copy. Read as [M, C] rows, the sum is one sequential pass, done
+ *   here in JS on the wasm heap with a float64 accumulator.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type KernelArgs, type KernelImpl, release, reshape, run } from './wasm-ops';
+import { type KernelArgs, type KernelImpl, type WasmBackend, heapView, release, reshape, run } from './wasm-ops';
 
 export function batchMatMul(
   args: KernelArgs<{ transposeA: boolean; transposeB: boolean }>,
@@ -74,4 +78,33 @@ export function leakyRelu(args: KernelArgs<{ alpha: number }>, stock: KernelImpl
     alphaCache.set(key, alphas);
   }
   return run(backend, 'Prelu', { x, alpha: alphas });
+}
+
+/** Sum (or Mean) over a leading run of axes, as [M, C] rows; other cases go to the stock kernel. */
+export function reduceLeading(
+  args: KernelArgs<{ axis: number | number[]; keepDims: boolean }>,
+  stock: KernelImpl,
+  mean: boolean,
+): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { backend } = args;
+  const { axis, keepDims } = args.attrs!;
+  const rank = x.shape.length;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+  const isLeading = axes.length > 0 && axes.every((a, i) => a === i);
+  if (!isLeading || x.dtype !== 'float32' || rank === 0) return stock(args) as tf.TensorInfo;
+  const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
+  const keptShape = x.shape.slice(axes.length);
+  const columns = keptShape.reduce((p, d) => p * d, 1);
+  const outShape = keepDims ? [...axes.map(() => 1), ...keptShape] : keptShape;
+  const out = (backend as WasmBackend).makeOutput(outShape, 'float32');
+  const source = heapView(backend, x); // [M, C]; views taken after the allocation stay valid
+  const target = heapView(backend, out);
+  const accumulator = new Float64Array(columns);
+  for (let row = 0, offset = 0; row < rows; row++, offset += columns) {
+    for (let c = 0; c < columns; c++) accumulator[c] += source[offset + c];
+  }
+  const scale = mean ? 1 / rows : 1;
+  for (let c = 0; c < columns; c++) target[c] = accumulator[c] * scale;
+  return out;
 }
