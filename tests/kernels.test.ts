@@ -227,6 +227,48 @@ test.serial('Sum and Mean match the cpu backend over leading and other axes', as
   tf.dispose([x, ints]);
 });
 
+test.serial('a small conv GAN-like training step keeps tensors, buffers and the wasm heap stable', (t) => {
+  const generator = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [8], units: 4 * 4 * 16, useBias: false }),
+      tf.layers.batchNormalization(),
+      tf.layers.leakyReLU({ alpha: 0.2 }),
+      tf.layers.reshape({ targetShape: [4, 4, 16] }),
+      tf.layers.conv2dTranspose({ filters: 8, kernelSize: 5, strides: 2, padding: 'same', useBias: false }),
+      tf.layers.batchNormalization(),
+      tf.layers.leakyReLU({ alpha: 0.2 }),
+      tf.layers.conv2dTranspose({ filters: 1, kernelSize: 5, strides: 2, padding: 'same', activation: 'tanh' }),
+    ],
+  });
+  const critic = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [16, 16, 1], filters: 8, kernelSize: 5, strides: 2, padding: 'same' }),
+      tf.layers.leakyReLU({ alpha: 0.2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 1 }),
+    ],
+  });
+  const optimizer = tf.train.adam(1e-3);
+  const step = (seed: number) =>
+    tf.tidy(() => {
+      const z = tf.randomNormal([6, 8], 0, 1, 'float32', seed);
+      const loss = optimizer.minimize(() => (critic.apply(generator.apply(z, { training: true })) as tf.Tensor).square().mean() as tf.Scalar, true);
+      return loss!.dataSync()[0];
+    });
+  step(1);
+  step(2);
+  const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+  const before = { tensors: tf.memory().numTensors, buffers: liveBuffers(), heap: heap() };
+  const losses = [3, 4, 5, 6].map(step);
+  t.true(losses.every(Number.isFinite), `losses ${losses}`);
+  t.is(tf.memory().numTensors, before.tensors, 'tensors');
+  t.is(liveBuffers(), before.buffers, 'wasm buffers');
+  t.is(heap(), before.heap, 'wasm heap size');
+  optimizer.dispose();
+  generator.dispose();
+  critic.dispose();
+});
+
 test.serial('initBackend registers every training kernel for wasm', (t) => {
   for (const name of TRAINING_KERNELS) t.truthy(tf.getKernel(name, 'wasm'), name);
 });
