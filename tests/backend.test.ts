@@ -58,7 +58,7 @@ for (const c of CASES) {
     const dy = tf.randomNormal(probe.shape, 0, 1, 'float32', 2) as tf.Tensor4D;
     const filter = tf.randomNormal(c.filter, 0, 1, 'float32', 3) as tf.Tensor4D;
     // d/dW of sum(conv2d(x, W) * dy) is exactly Conv2DBackpropFilter(x, dy).
-    const filterGrad = () => tf.grad((w: tf.Tensor4D) => tf.conv2d(x as tf.Tensor4D, w, c.strides, c.pad).mul(dy).sum())(filter);
+    const filterGrad = () => tf.grad((w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad).mul(dy).sum())(filter);
     const before = tf.memory().numTensors;
     const ours = filterGrad();
     t.is(tf.memory().numTensors, before + 1, 'one output tensor, no leaked intermediates');
@@ -73,7 +73,7 @@ test.serial('a conv net trains on the chosen backend: the filter gradient matche
   const x = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', 3) as tf.Tensor4D;
   const filter = tf.randomNormal([3, 3, 2, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
   const f = (w: tf.Tensor4D) => tf.conv2d(x, w, 2, 'same').square().sum() as tf.Scalar;
-  const grad = tf.grad(f)(filter);
+  const grad = tf.grad((w: tf.Tensor) => f(w as tf.Tensor4D))(filter) as tf.Tensor4D;
   const values = filter.arraySync();
   const eps = 1e-2;
   for (const [i, j, c] of [[0, 0, 0], [1, 2, 1], [2, 1, 0]] as const) {
