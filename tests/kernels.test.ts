@@ -269,6 +269,17 @@ test.serial('a small conv GAN-like training step keeps tensors, buffers and the 
   critic.dispose();
 });
 
+test.serial('Identity shares data: a clone outlives its source and keeps its values', (t) => {
+  const buffersBefore = liveBuffers();
+  const source = tf.tensor2d([[1, 2], [3, 4]]);
+  const copy = tf.clone(source);
+  t.is(liveBuffers(), buffersBefore + 1, 'no copy is made');
+  source.dispose();
+  t.deepEqual(copy.arraySync(), [[1, 2], [3, 4]]);
+  copy.dispose();
+  t.is(liveBuffers(), buffersBefore, 'the shared data is freed with its last tensor');
+});
+
 test.serial('initBackend registers every training kernel for wasm', (t) => {
   for (const name of TRAINING_KERNELS) t.truthy(tf.getKernel(name, 'wasm'), name);
 });

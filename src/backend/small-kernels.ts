@@ -11,6 +11,10 @@
  * - LeakyRelu: the stock kernel is a scalar loop; XNNPACK's PReLU with a per-channel
  *   alpha filled with the constant is the same function, vectorised. The alpha vectors
  *   are cached per (alpha, channels) and live as long as the process.
+ * - Identity (tfjs calls it hundreds of times per training step, e.g. for every tf.clone and
+ *   in many gradients): the stock wasm kernel copies the data; tensors are immutable, so the
+ *   output can share it with a raised reference count, as the stock Reshape and the cpu
+ *   backend's Identity do.
  * - Sum and Mean over leading axes (batch norm's statistics and every bias gradient reduce
  *   [B, H, W, C] over B, H, W): the stock kernels first transpose the reduced axes to the
  *   end, a full strided copy. Read as [M, C] rows, the sum is one sequential pass, done
@@ -107,4 +111,11 @@ export function reduceLeading(
   const scale = mean ? 1 / rows : 1;
   for (let c = 0; c < columns; c++) target[c] = accumulator[c] * scale;
   return out;
+}
+
+export function identity(args: KernelArgs, stock: KernelImpl): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.dtype === 'string') return stock(args) as tf.TensorInfo;
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 }
