@@ -7,14 +7,18 @@
  *      used only when it loads.
  *   2. `wasm`       — @tensorflow/tfjs-backend-wasm (the .wasm ships inside the npm package),
  *      plus genlab's own training kernels (see ./backend/kernels.ts): stock wasm cannot
- *      train a conv net because it has no Conv2DBackpropFilter kernel.
+ *      train a conv net because it has no Conv2DBackpropFilter kernel. Multi-threaded
+ *      (one thread per core, up to 4) when the start-up self-test of ./backend/threads.ts
+ *      passes, else one thread with a one-line message saying why.
  *   3. `cpu`        — pure JavaScript. Correct everywhere, but roughly 1000x slower than
  *      PyTorch on a DCGAN step: fine for tiny tensors only.
  *
- * GENLAB_BACKEND=node|wasm|cpu forces one of them.
+ * GENLAB_BACKEND=node|wasm|cpu forces one of them; GENLAB_WASM_THREADS=1..8|auto sets the
+ * wasm thread count.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './backend/kernels';
+import { checkThreads, forgetSelfTest, requestedThreads, resetToSingleThread, startThreadedWasm } from './backend/threads';
 
 /** The tfjs backend names, as `tf.getBackend()` reports them. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -24,6 +28,8 @@ export interface BackendInfo {
   name: BackendName;
   /** Why this backend was chosen, in a few words. */
   reason: string;
+  /** Threads the backend computes with (1 except for multi-threaded wasm). */
+  threads: number;
 }
 
 export interface InitBackendOptions {
@@ -31,6 +37,8 @@ export interface InitBackendOptions {
   backend?: 'node' | 'wasm' | 'cpu';
   /** Print the one-line "genlab: backend …" message (default true). */
   verbose?: boolean;
+  /** Threads for wasm: 1-8 or 'auto' (one per core, up to 4); overrides GENLAB_WASM_THREADS. */
+  threads?: number | 'auto';
 }
 
 /** The values GENLAB_BACKEND (and `options.backend`) accept. */
@@ -45,9 +53,11 @@ let chosen: Promise<BackendInfo> | undefined;
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const requested = options.backend ?? parseChoice(process.env.GENLAB_BACKEND);
+  const threads = requestedThreads(options.threads ?? process.env.GENLAB_WASM_THREADS);
   if (chosen === undefined) {
-    chosen = choose(requested).then((info) => {
-      if (options.verbose ?? true) console.log(`genlab: backend ${info.name} (${info.reason})`);
+    chosen = choose(requested, threads).then((info) => {
+      const threadNote = info.threads > 1 ? `, ${info.threads} threads` : '';
+      if (options.verbose ?? true) console.log(`genlab: backend ${info.name}${threadNote} (${info.reason})`);
       return info;
     });
     chosen.catch(() => (chosen = undefined));
@@ -70,19 +80,19 @@ function parseChoice(value: string | undefined): BackendChoice | undefined {
   );
 }
 
-async function choose(requested: BackendChoice | undefined): Promise<BackendInfo> {
+async function choose(requested: BackendChoice | undefined, threads: number): Promise<BackendInfo> {
   if (requested === 'cpu') return useCpu('forced by GENLAB_BACKEND=cpu');
-  if (requested === 'wasm') return useWasm('forced by GENLAB_BACKEND=wasm');
+  if (requested === 'wasm') return useWasm('forced by GENLAB_BACKEND=wasm', threads);
   const node = tryNode();
   if (node.ok) {
     await setBackendOrThrow('tensorflow');
-    return { name: 'tensorflow', reason: requested ? 'forced by GENLAB_BACKEND=node' : 'tfjs-node loaded' };
+    return { name: 'tensorflow', reason: requested ? 'forced by GENLAB_BACKEND=node' : 'tfjs-node loaded', threads: 1 };
   }
   if (requested === 'node') {
     throw new Error(`GENLAB_BACKEND=node, but @tensorflow/tfjs-node cannot be used: ${node.why}`);
   }
   try {
-    return await useWasm(node.why);
+    return await useWasm(node.why, threads);
   } catch (error) {
     return useCpu(`${node.why}; wasm failed: ${(error as Error).message}`);
   }
@@ -104,11 +114,28 @@ function tryNode(): { ok: true } | { ok: false; why: string } {
   }
 }
 
-async function useWasm(reason: string): Promise<BackendInfo> {
+async function useWasm(reason: string, threads: number): Promise<BackendInfo> {
   require('@tensorflow/tfjs-backend-wasm');
   registerTrainingKernels('wasm');
+  if (threads > 1) {
+    const why = checkThreads(threads) ?? (await tryThreadedStart(threads));
+    if (why === undefined) return { name: 'wasm', reason, threads };
+    console.log(`genlab: wasm runs on 1 thread: ${why}`);
+  }
   await setBackendOrThrow('wasm');
-  return { name: 'wasm', reason };
+  return { name: 'wasm', reason, threads: 1 };
+}
+
+/** Starts threaded wasm in this process; undefined on success, else why it failed. */
+async function tryThreadedStart(threads: number): Promise<string | undefined> {
+  try {
+    await startThreadedWasm(threads);
+    return undefined;
+  } catch (error) {
+    forgetSelfTest(threads);
+    resetToSingleThread();
+    return `threads failed to start: ${firstLine((error as Error).message ?? String(error))}`;
+  }
 }
 
 async function useCpu(reason: string): Promise<BackendInfo> {
@@ -116,7 +143,7 @@ async function useCpu(reason: string): Promise<BackendInfo> {
   // The cpu backend prints a banner recommending tfjs-node on first use; genlab has already
   // said which backend runs and why, so mark the banner as shown.
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  return { name: 'cpu', reason };
+  return { name: 'cpu', reason, threads: 1 };
 }
 
 async function setBackendOrThrow(name: string): Promise<void> {

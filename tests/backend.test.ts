@@ -1,4 +1,9 @@
 import test from 'ava';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { MAX_WASM_THREADS, requestedThreads } from '../src/backend/threads';
 import { tf, initBackend, BACKEND_CHOICES } from '../src/index';
 import { relativeError, onBackend } from './helpers';
 
@@ -81,4 +86,52 @@ test.serial('a conv net trains on the chosen backend: the filter gradient matche
     t.true(Math.abs(fd - analytic) <= 1e-2 * Math.max(1, Math.abs(analytic)), `d/dw[${i},${j},${c}]: ${analytic} vs ${fd}`);
   }
   tf.dispose([x, filter, grad]);
+});
+
+test('GENLAB_WASM_THREADS accepts 1-8 or auto and refuses anything else', (t) => {
+  t.is(requestedThreads('1'), 1);
+  t.is(requestedThreads(3), 3);
+  const auto = requestedThreads('auto');
+  t.true(auto >= 1 && auto <= MAX_WASM_THREADS, `auto gave ${auto}`);
+  t.is(requestedThreads(undefined), auto);
+  for (const bad of ['0', '9', '1.5', 'two']) {
+    const error = t.throws(() => requestedThreads(bad));
+    t.regex(error!.message, /GENLAB_WASM_THREADS must be an integer from 1 to 8 or 'auto'/);
+    t.true(error!.message.includes(`got '${bad}'`));
+  }
+});
+
+test('a script that trains with multi-threaded wasm exits by itself, with a correct gradient', (t) => {
+  // The script asks for 2 threads: it gets them when the self-test passes, else one thread and
+  // a one-line reason. Either way it must finish and exit without process.exit().
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-exit-'));
+  const script = path.join(dir, 'train.ts');
+  const index = path.resolve(__dirname, '..', 'src', 'index');
+  fs.writeFileSync(
+    script,
+    `import { tf, initBackend } from ${JSON.stringify(index)};
+(async () => {
+  const info = await initBackend({ backend: 'wasm', threads: 2 });
+  const x = tf.randomNormal([4, 9, 9, 8], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const w = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const grad = tf.grad((v: tf.Tensor4D) => tf.conv2d(x, v, 2, 'same').square().sum())(w);
+  console.log('RESULT ' + JSON.stringify({ threads: info.threads, gradSum: grad.sum().dataSync()[0] }));
+})();
+`,
+  );
+  const child = spawnSync(process.execPath, ['--import=tsx', script], {
+    cwd: path.resolve(__dirname, '..'),
+    encoding: 'utf8',
+    timeout: 180_000,
+    killSignal: 'SIGKILL',
+    env: { ...process.env, GENLAB_WASM_THREADS: '' },
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+  t.is(child.signal, null, 'the script exited by itself (it was not killed at the time limit)');
+  t.is(child.status, 0, child.stderr);
+  const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  t.truthy(line, child.stdout);
+  const result = JSON.parse(line!.slice('RESULT '.length)) as { threads: number; gradSum: number };
+  t.true(result.threads === 2 || /genlab: wasm runs on 1 thread: /.test(child.stdout), child.stdout);
+  t.true(Number.isFinite(result.gradSum));
 });

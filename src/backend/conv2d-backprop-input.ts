@@ -1,0 +1,219 @@
+/**
+ * Conv2DBackpropInput: the gradient of conv2d(x, filter) with respect to x, which is also
+ * the forward pass of conv2dTranspose (every generator's upsampling layer).
+ *
+ *   dx[b, ih, iw, ci] = sum over kh, kw, co with ih = oh*sh + kh - padTop (same for w) of
+ *       dy[b, oh, ow, co] * W[kh, kw, ci, co]
+ *
+ * Sub-pixel decomposition: write ih + padTop = q*sh + r with phase r in [0, sh). Only taps
+ * kh = r + sh*j contribute, reading dy at oh = q - j. So each of the sh*sw output phases is
+ * a stride-1 correlation of dy with a small kernel of J_r = ceil((K - r) / s) taps:
+ *
+ *   dx[q*sh + r - padTop] = sum over t in [0, J_r) of dy[q + t - (J_r - 1)] * W[r + sh*(J_r - 1 - t)]
+ *
+ * i.e. one stride-1 forward conv2d per phase (fast in wasm: XNNPACK), with the phase's taps
+ * re-arranged into a kernel K_r[t_h, t_w, co, ci] (cached per filter: a filter's data never
+ * changes in tfjs, assigning a variable gives it new data, so a GAN step's two generator
+ * passes re-arrange it once). One pass in JS then interleaves the phases into dx and crops
+ * the padding. Together the phases do exactly the multiply-adds of the direct formula; the
+ * stock wasm kernel is a scalar loop (~10x slower here).
+ *
+ * With few input channels (an image's 1 or 3) a conv per phase would leave XNNPACK's
+ * 8-wide output tiles mostly empty; then all phases fold into ONE conv with sh*sw*Cin output
+ * channels and the common J = ceil(K/s) taps (zero where a phase has fewer). For many
+ * channels the fold is worse: it multiplies those zeros, 36 taps instead of 25 for a 5x5
+ * kernel at stride 2, measured ~1.5x slower than a conv per phase.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type KernelArgs, type WasmBackend, conv2d, fromValues, heapView, pair, release, slice } from './wasm-ops';
+
+interface Conv2DBackpropInputAttrs {
+  inputShape: [number, number, number, number];
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** One phase r of one spatial axis. */
+interface PhasePlan {
+  phase: number; // r
+  taps: number; // J_r = ceil((K - r) / s); 0 when the kernel is narrower than the stride
+  cropBefore: number; // rows of dy dropped at the start (negative padding)
+  keep: number; // rows of dy kept
+  padBefore: number;
+  padAfter: number;
+}
+
+/** One spatial axis: every phase reads dy rows q - j for q in [qMin, qMax]. */
+interface AxisPlan {
+  stride: number;
+  qMin: number;
+  rows: number; // Q = qMax - qMin + 1: output rows of every phase's conv
+  padTop: number;
+  phases: PhasePlan[];
+}
+
+function planAxis(kernel: number, stride: number, padBefore: number, inSize: number, outSize: number): AxisPlan {
+  const qMin = Math.floor(padBefore / stride);
+  const qMax = Math.floor((inSize - 1 + padBefore) / stride);
+  const phases: PhasePlan[] = [];
+  for (let r = 0; r < stride; r++) {
+    const taps = Math.max(Math.ceil((kernel - r) / stride), 0);
+    const first = qMin - (taps - 1); // first dy row read (< 0: zero padding)
+    const cropBefore = Math.max(first, 0);
+    phases.push({
+      phase: r,
+      taps,
+      cropBefore,
+      keep: Math.max(Math.min(qMax, outSize - 1) - cropBefore + 1, 0),
+      padBefore: Math.max(-first, 0),
+      padAfter: Math.max(qMax - (outSize - 1), 0),
+    });
+  }
+  return { stride, qMin, rows: qMax - qMin + 1, padTop: padBefore, phases };
+}
+
+/** Below this many input channels, all phases fold into one conv (see the header). */
+const FOLD_BELOW_CHANNELS = 8;
+
+/** A set of phases computed by one conv; a phase's channels sit at `index * Cin`. */
+interface PhaseGroup {
+  key: string;
+  tapsH: number;
+  tapsW: number;
+  phases: Array<{ ph: PhasePlan; pw: PhasePlan; index: number }>;
+  /** dy window and padding (the phases of a group share them). */
+  ph: PhasePlan;
+  pw: PhasePlan;
+}
+
+function phaseGroups(h: AxisPlan, w: AxisPlan, inChannels: number): PhaseGroup[] {
+  const live = h.phases.flatMap((ph) => w.phases.filter((pw) => ph.taps > 0 && pw.taps > 0).map((pw) => ({ ph, pw })));
+  if (inChannels >= FOLD_BELOW_CHANNELS || live.length <= 1) {
+    return live.map(({ ph, pw }) => ({ key: `${ph.phase},${pw.phase}`, tapsH: ph.taps, tapsW: pw.taps, phases: [{ ph, pw, index: 0 }], ph, pw }));
+  }
+  // The phase with the most taps (r = 0) needs the widest dy window: all phases use it.
+  const ph = h.phases[0];
+  const pw = w.phases[0];
+  return [{ key: 'folded', tapsH: ph.taps, tapsW: pw.taps, phases: live.map((p, index) => ({ ...p, index })), ph, pw }];
+}
+
+/** Cache of re-arranged kernels, keyed by the filter's data; entries die with their filter. */
+const kernelCache = new Map<object, { key: string; kernels: Map<string, tf.TensorInfo> }>();
+
+function groupKernels(backend: tf.KernelBackend, filter: tf.TensorInfo, h: AxisPlan, w: AxisPlan, groups: PhaseGroup[]): Map<string, tf.TensorInfo> {
+  const wasm = backend as WasmBackend;
+  for (const [dataId, entry] of kernelCache) {
+    if (!wasm.dataIdMap.has(dataId)) {
+      release(backend, ...entry.kernels.values());
+      kernelCache.delete(dataId);
+    }
+  }
+  const key = `${filter.shape},${h.stride},${w.stride},${groups.map((g) => g.key)}`;
+  const cached = kernelCache.get(filter.dataId);
+  if (cached !== undefined && cached.key === key) return cached.kernels;
+
+  const [, kernelWidth, inChannels, outChannels] = filter.shape;
+  const kernels = new Map<string, tf.TensorInfo>();
+  for (const group of groups) {
+    const groupChannels = group.phases.length * inChannels;
+    const values = new Float32Array(group.tapsH * group.tapsW * outChannels * groupChannels);
+    const source = heapView(backend, filter); // [KH, KW, Cin, Cout]; re-read: allocations move the heap
+    for (const { ph, pw, index } of group.phases) {
+      // A phase with fewer taps than the group reads the group's window from its end.
+      const skipH = group.tapsH - ph.taps;
+      const skipW = group.tapsW - pw.taps;
+      for (let th = skipH; th < group.tapsH; th++) {
+        const kh = ph.phase + h.stride * (group.tapsH - 1 - th);
+        for (let tw = skipW; tw < group.tapsW; tw++) {
+          const kw = pw.phase + w.stride * (group.tapsW - 1 - tw);
+          for (let ci = 0; ci < inChannels; ci++) {
+            const from = ((kh * kernelWidth + kw) * inChannels + ci) * outChannels;
+            // K[th, tw, co, index*Cin + ci]: consecutive co are groupChannels apart.
+            let to = (th * group.tapsW + tw) * outChannels * groupChannels + index * inChannels + ci;
+            for (let co = 0; co < outChannels; co++, to += groupChannels) values[to] = source[from + co];
+          }
+        }
+      }
+    }
+    kernels.set(group.key, fromValues(backend, values, [group.tapsH, group.tapsW, outChannels, groupChannels]));
+  }
+  if (cached !== undefined) release(backend, ...cached.kernels.values());
+  kernelCache.set(filter.dataId, { key, kernels });
+  return kernels;
+}
+
+export function conv2dBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): tf.TensorInfo {
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const { backend } = args;
+  const attrs = args.attrs!;
+  if (attrs.dataFormat === 'NCHW') {
+    throw new Error(`Conv2DBackpropInput: dataFormat must be 'NHWC', got 'NCHW'`);
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape,
+    filter.shape as [number, number, number, number],
+    pair(attrs.strides),
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
+  const h = planAxis(info.filterHeight, info.strideHeight, info.padInfo.top, inHeight, outHeight);
+  const w = planAxis(info.filterWidth, info.strideWidth, info.padInfo.left, inWidth, outWidth);
+  const groups = phaseGroups(h, w, inChannels).filter((g) => g.ph.keep > 0 && g.pw.keep > 0);
+  const kernels = groupKernels(backend, filter, h, w, groups);
+
+  // One stride-1 conv per group: [N, Qh, Qw, phases*Cin] each.
+  const outputs: Array<{ group: PhaseGroup; out: tf.TensorInfo }> = [];
+  for (const group of groups) {
+    const { ph, pw } = group;
+    let dyUsed = dy;
+    if (ph.keep < outHeight || pw.keep < outWidth) {
+      dyUsed = slice(backend, dy, [0, ph.cropBefore, pw.cropBefore, 0], [batchSize, ph.keep, pw.keep, dy.shape[3]]);
+    }
+    const out = conv2d(backend, dyUsed, kernels.get(group.key)!, {
+      pad: [ph.padBefore, ph.padAfter, pw.padBefore, pw.padAfter],
+    });
+    if (dyUsed !== dy) release(backend, dyUsed);
+    outputs.push({ group, out });
+  }
+  const phasesComputed = groups.reduce((sum, g) => sum + g.phases.length, 0);
+
+  // Interleave: dx[n, (qMin + u)*sh + rh - padTop, (qMin + v)*sw + rw - padLeft, :] = phase[n, u, v, :].
+  const dx = (backend as WasmBackend).makeOutput([...attrs.inputShape], 'float32');
+  const target = heapView(backend, dx); // no allocation below: the view stays valid
+  if (phasesComputed < h.stride * w.stride) target.fill(0); // phases no tap reaches are zero
+  const rowStride = inWidth * inChannels;
+  for (const { group, out } of outputs) {
+    const source = heapView(backend, out);
+    const pixelStride = group.phases.length * inChannels;
+    for (const { ph, pw, index } of group.phases) {
+      for (let n = 0; n < batchSize; n++) {
+        for (let u = 0; u < h.rows; u++) {
+          const ih = (h.qMin + u) * h.stride + ph.phase - h.padTop;
+          if (ih < 0 || ih >= inHeight) continue;
+          const rowBase = (n * inHeight + ih) * rowStride;
+          let from = ((n * h.rows + u) * w.rows) * pixelStride + index * inChannels;
+          for (let v = 0; v < w.rows; v++, from += pixelStride) {
+            const iw = (w.qMin + v) * w.stride + pw.phase - w.padTop;
+            if (iw < 0 || iw >= inWidth) continue;
+            const to = rowBase + iw * inChannels;
+            for (let c = 0; c < inChannels; c++) target[to + c] = source[from + c];
+          }
+        }
+      }
+    }
+  }
+  release(backend, ...outputs.map((o) => o.out));
+  return dx;
+}
+
+export const conv2dBackpropInputConfig: tf.KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: conv2dBackpropInput as unknown as tf.KernelFunc,
+};
