@@ -19,10 +19,11 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset, datasetDir, disposeDataset, type DatasetName } from '../data/datasets';
 import { batches } from '../data/batches';
+import { makeRandom } from '../data/random';
 import { gaussianStats, type GaussianStats } from './frechet';
 
 /** Bump when the architecture or the training recipe changes: cached judges then retrain. */
-export const JUDGE_VERSION = 1;
+export const JUDGE_VERSION = 2;
 
 export type JudgeName = DatasetName;
 
@@ -35,6 +36,11 @@ export interface JudgeTrainingOptions {
   learningRate?: number;
   /** Seed of the weight initialisation and batch order (default 1). */
   seed?: number;
+  /**
+   * Largest random shift in pixels, drawn per image and step, as data augmentation (default 2 for
+   * MNIST, whose 8,000 training digits overfit without it; 0 for Fashion-MNIST's 60,000 items).
+   */
+  maxShift?: number;
   /** Train on at most this many training images (default all; for tests). */
   trainLimit?: number;
   /** Print a progress line per epoch (default true). */
@@ -42,8 +48,8 @@ export interface JudgeTrainingOptions {
 }
 
 export const DEFAULT_JUDGE_TRAINING_OPTIONS: Record<JudgeName, Required<Omit<JudgeTrainingOptions, 'trainLimit'>>> = {
-  mnist: { epochs: 8, batchSize: 64, learningRate: 1e-3, seed: 1, verbose: true },
-  fashion: { epochs: 3, batchSize: 64, learningRate: 1e-3, seed: 1, verbose: true },
+  mnist: { epochs: 10, batchSize: 64, learningRate: 1e-3, maxShift: 2, seed: 1, verbose: true },
+  fashion: { epochs: 3, batchSize: 64, learningRate: 1e-3, maxShift: 0, seed: 1, verbose: true },
 };
 
 export interface JudgeOptions {
@@ -169,9 +175,11 @@ export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions 
     const stepsPerEpoch = Math.floor(trainCount / o.batchSize);
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       let lossSum = 0;
+      const random = makeRandom(`judge:${o.seed}:${epoch}`);
       for (const batch of batches(dataset.train, { batchSize: o.batchSize, seed: o.seed * 1000 + epoch })) {
         const loss = optimizer.minimize(() => {
-          const logits = model.apply(batch.images) as tf.Tensor2D;
+          const images = o.maxShift > 0 ? randomShift(batch.images, o.maxShift, random) : batch.images;
+          const logits = model.apply(images) as tf.Tensor2D;
           return tf.losses.softmaxCrossEntropy(tf.oneHot(batch.labels, 10), logits) as tf.Scalar;
         }, true)!;
         lossSum += loss.dataSync()[0];
@@ -194,7 +202,7 @@ export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions 
       testAccuracy: evaluation.accuracy,
       testCount: dataset.test.images.shape[0],
       trainCount,
-      training: { epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, seed: o.seed },
+      training: { epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, maxShift: o.maxShift, seed: o.seed },
       trainSeconds: (Date.now() - start) / 1000,
       backend: tf.getBackend(),
       classes: dataset.classes,
@@ -205,6 +213,18 @@ export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions 
     optimizer.dispose();
     disposeDataset(dataset);
   }
+}
+
+/** Shifts each image by whole pixels, dx and dy uniform in [-maxShift, maxShift], filling with 0. */
+function randomShift(images: tf.Tensor4D, maxShift: number, random: () => number): tf.Tensor4D {
+  const n = images.shape[0];
+  const transforms = new Float32Array(n * 8);
+  const draw = () => Math.floor(random() * (2 * maxShift + 1)) - maxShift;
+  for (let i = 0; i < n; i++) {
+    // Projective transform [a0 a1 a2 b0 b1 b2 c0 c1] maps output (x, y) to input (x + a2, y + b2).
+    transforms.set([1, 0, draw(), 0, 1, draw(), 0, 0], i * 8);
+  }
+  return tf.tidy(() => tf.image.transform(images, tf.tensor2d(transforms, [n, 8]), 'nearest', 'constant', 0));
 }
 
 /** Accuracy and feature statistics of `model` on a labelled set, in batches. */
