@@ -2,3 +2,4 @@
 export * from './gan';
 export * from './cgan';
 export * from './toy-gan';
+export * from './vae';
