@@ -204,7 +204,7 @@ test.serial('a save killed by SIGKILL in a child process leaves a loadable check
   const dir = tmpDir('killed');
   const child = path.join(__dirname, 'fixtures', 'checkpoint-saver.ts');
   let killedDuringSave = 0;
-  for (let trial = 0; trial < 3; trial++) {
+  for (let trial = 0; trial < 2; trial++) {
     const proc = spawn(process.execPath, ['--import', 'tsx', child, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let errors = '';
@@ -234,7 +234,7 @@ test.serial('a save killed by SIGKILL in a child process leaves a loadable check
     });
     t.true(restored >= lastSaved, `trial ${trial}: restored step ${restored}, last completed save ${lastSaved}`);
   }
-  t.log(`${killedDuringSave} of 3 kills landed during a save`);
+  t.log(`${killedDuringSave} of 2 kills landed during a save`);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -275,6 +275,15 @@ test.serial('learning-rate schedules are applied per step; optimizers may not be
   });
   trainer.dispose();
   dispose(generator, discriminator);
+});
+
+test('linearDecay: constant for the first half, then linear down to the floor', (t) => {
+  const schedule = train.linearDecay(1e-3, 100);
+  t.is(schedule(0), 1e-3);
+  t.is(schedule(50), 1e-3);
+  t.true(Math.abs(schedule(75) - 5e-4) < 1e-12);
+  t.true(Math.abs(schedule(100) - 5e-5) < 1e-12, 'never below 5% of the rate');
+  t.throws(() => train.linearDecay(1e-3, 0), { message: /steps must be positive, got 0/ });
 });
 
 test('the progress line shows steps, rate, values and an ETA', (t) => {

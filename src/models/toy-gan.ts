@@ -13,11 +13,14 @@ import { LayerSeeds } from './gan';
 export interface ToyGanOptions {
   /** Size of z (default 16: enough for 8 modes, small enough to train in seconds). */
   latentSize?: number;
-  /** Units of G's hidden layers (default [128, 128]; Metz et al. (2017) use 128-unit MLPs). */
+  /**
+   * Units of G's hidden layers (default [64, 64]: Metz et al. (2017) use 128-unit MLPs; half the
+   * width trains 2-3x faster here and still covers the ring).
+   */
   generatorUnits?: number[];
-  /** Units of D's hidden layers (default [128, 128]). */
+  /** Units of D's hidden layers (default [64, 64]). */
   discriminatorUnits?: number[];
-  /** Negative slope of the LeakyReLU hidden activations; 0 gives plain ReLU (default 0.2, as in models/gan.ts). */
+  /** Negative slope of LeakyReLU hidden activations (default 0: plain ReLU, as in Metz et al., 2017; 0.2 trained slower on the ring here). */
   leakySlope?: number;
   /** Dimension of a data point (default 2). */
   dataSize?: number;
@@ -27,9 +30,9 @@ export interface ToyGanOptions {
 
 export const DEFAULT_TOY_GAN_OPTIONS: Required<ToyGanOptions> = {
   latentSize: 16,
-  generatorUnits: [128, 128],
-  discriminatorUnits: [128, 128],
-  leakySlope: 0.2,
+  generatorUnits: [64, 64],
+  discriminatorUnits: [64, 64],
+  leakySlope: 0,
   dataSize: 2,
   seed: 0,
 };

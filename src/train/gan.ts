@@ -40,6 +40,11 @@ export interface GanTrainerOptions {
   labelSmoothing?: number;
   /** Adam learning rate of both networks (default 2e-4, Radford et al., 2015 §4). */
   learningRate?: number;
+  /**
+   * Learning rate as a function of the step, for both networks (default: the constant
+   * `learningRate`). E.g. a linear decay over the second half of a run sharpens the samples.
+   */
+  learningRateSchedule?: (step: number) => number;
   /** Adam beta1 (default 0.5, Radford et al., 2015 §4: 0.9 oscillated). */
   beta1?: number;
   /** Seed of batches and noise (default 0). */
@@ -55,6 +60,18 @@ export const DEFAULT_GAN_TRAINER_OPTIONS = {
   beta1: 0.5,
   seed: 0,
 };
+
+/**
+ * A linear decay to `floor` x the rate over the last `decayShare` of `steps` (CycleGAN's
+ * schedule, Zhu et al., 2017 §4: constant, then linearly to zero).
+ */
+export function linearDecay(learningRate: number, steps: number, decayShare = 0.5, floor = 0.05): (step: number) => number {
+  if (!(learningRate > 0)) throw new Error(`linearDecay: learningRate must be positive, got ${learningRate}`);
+  if (!(steps > 0)) throw new Error(`linearDecay: steps must be positive, got ${steps}`);
+  if (!(decayShare > 0 && decayShare <= 1)) throw new Error(`linearDecay: decayShare must be in (0, 1], got ${decayShare}`);
+  const start = steps * (1 - decayShare);
+  return (step) => learningRate * Math.max(floor, Math.min(1, 1 - (step - start) / (steps - start)));
+}
 
 /** Builds the trainer for a GAN: `createGanTrainer({ generator, discriminator, data })`, then `run`. */
 export function createGanTrainer(options: GanTrainerOptions): AdversarialTrainer<GanBatch> {
@@ -105,6 +122,7 @@ export function createGanTrainer(options: GanTrainerOptions): AdversarialTrainer
         trains: ['discriminator'],
         optimizer: tf.train.adam(o.learningRate, o.beta1),
         repeats: o.discriminatorSteps,
+        learningRate: o.learningRateSchedule,
         loss: ({ real, labels }, context) => {
           const realLabels = conditional ? tf.oneHot(labels!, numClasses).cast('float32') : undefined;
           const { fake, fakeLabels } = fakes(real.shape[0], context);
@@ -118,6 +136,7 @@ export function createGanTrainer(options: GanTrainerOptions): AdversarialTrainer
         name: 'g',
         trains: ['generator'],
         optimizer: tf.train.adam(o.learningRate, o.beta1),
+        learningRate: o.learningRateSchedule,
         loss: (_batch, context) => {
           const { fake, fakeLabels } = fakes(batchSize, context);
           return { loss: generatorLoss(judge(fake, fakeLabels), { form: o.generatorLoss }) };
