@@ -17,6 +17,8 @@ export interface ToyGanOptions {
   generatorUnits?: number[];
   /** Units of D's hidden layers (default [128, 128]). */
   discriminatorUnits?: number[];
+  /** Negative slope of the LeakyReLU hidden activations; 0 gives plain ReLU (default 0.2, as in models/gan.ts). */
+  leakySlope?: number;
   /** Dimension of a data point (default 2). */
   dataSize?: number;
   /** Seed of the weight initialisation (default 0). */
@@ -27,14 +29,16 @@ export const DEFAULT_TOY_GAN_OPTIONS: Required<ToyGanOptions> = {
   latentSize: 16,
   generatorUnits: [128, 128],
   discriminatorUnits: [128, 128],
+  leakySlope: 0.2,
   dataSize: 2,
   seed: 0,
 };
 
-function mlp(input: tf.SymbolicTensor, units: number[], outputUnits: number, seeds: LayerSeeds, prefix: string): tf.SymbolicTensor {
+function mlp(input: tf.SymbolicTensor, units: number[], outputUnits: number, leakySlope: number, seeds: LayerSeeds, prefix: string): tf.SymbolicTensor {
   let h = input;
   units.forEach((n, i) => {
-    h = tf.layers.dense({ units: n, activation: 'relu', kernelInitializer: seeds.glorot(), name: `${prefix}_dense${i + 1}` }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.dense({ units: n, kernelInitializer: seeds.glorot(), name: `${prefix}_dense${i + 1}` }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.leakyReLU({ alpha: leakySlope, name: `${prefix}_lrelu${i + 1}` }).apply(h) as tf.SymbolicTensor;
   });
   return tf.layers.dense({ units: outputUnits, kernelInitializer: seeds.glorot(), name: `${prefix}_out` }).apply(h) as tf.SymbolicTensor;
 }
@@ -51,7 +55,7 @@ function toyOptions(options: ToyGanOptions, caller: string): Required<ToyGanOpti
 export function buildToyGenerator(options: ToyGanOptions = {}): tf.LayersModel {
   const o = toyOptions(options, 'buildToyGenerator');
   const z = tf.input({ shape: [o.latentSize], name: 'z' });
-  const point = mlp(z, o.generatorUnits, o.dataSize, new LayerSeeds(o.seed), 'g'); // [B, 2]
+  const point = mlp(z, o.generatorUnits, o.dataSize, o.leakySlope, new LayerSeeds(o.seed), 'g'); // [B, 2]
   return tf.model({ inputs: z, outputs: point, name: 'toy_generator' });
 }
 
@@ -59,6 +63,6 @@ export function buildToyGenerator(options: ToyGanOptions = {}): tf.LayersModel {
 export function buildToyDiscriminator(options: ToyGanOptions = {}): tf.LayersModel {
   const o = toyOptions(options, 'buildToyDiscriminator');
   const point = tf.input({ shape: [o.dataSize], name: 'point' });
-  const logit = mlp(point, o.discriminatorUnits, 1, new LayerSeeds(o.seed + 1), 'd'); // [B, 1]
+  const logit = mlp(point, o.discriminatorUnits, 1, o.leakySlope, new LayerSeeds(o.seed + 1), 'd'); // [B, 1]
   return tf.model({ inputs: point, outputs: logit, name: 'toy_discriminator' });
 }

@@ -140,7 +140,8 @@ export class TrainingDivergedError extends Error {}
 export class AdversarialTrainer<Batch extends tf.TensorContainer> {
   readonly networks: Networks;
   readonly phases: ReadonlyArray<Phase<Batch>>;
-  readonly seed: number;
+  /** Seed of the noise (restored by loadCheckpoint, so a resumed run draws the same noise). */
+  seed: number;
   /** Steps completed so far (restored by loadCheckpoint). */
   step = 0;
   /** One record per completed step. */
@@ -301,11 +302,16 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
     return saveTrainerCheckpoint(dir, this.checkpointParts(), options);
   }
 
-  /** Restores what saveCheckpoint wrote; a network or weight whose shape differs is named in the error. */
+  /**
+   * Restores what saveCheckpoint wrote: weights, optimizer state, step, history and the noise
+   * seed (the batch function is the caller's: give it the same data to resume the same run).
+   * A network, layer or weight whose shape differs is named in the error, and nothing changes.
+   */
   async loadCheckpoint(dir: string): Promise<void> {
     const state = await loadTrainerCheckpoint(dir, this.checkpointParts());
     this.step = state.step;
     this.seconds = state.seconds;
+    this.seed = state.seed;
     this.history = state.history as HistoryRecord[];
   }
 

@@ -77,9 +77,9 @@ function weightsOf(model: tf.LayersModel): Array<{ layer: string; variable: tf.L
   return out;
 }
 
-/** Short name of a weight inside its layer: 'dense_Dense3/kernel' -> 'kernel'. */
+/** Short name of a weight inside its layer: 'g_dense2/kernel_11' -> 'kernel' (tfjs appends _N to repeated names). */
 function shortName(name: string): string {
-  return name.split('/').pop() ?? name;
+  return (name.split('/').pop() ?? name).replace(/_\d+$/, '');
 }
 
 class BinaryWriter {
@@ -165,7 +165,7 @@ export async function saveTrainerCheckpoint(dir: string, parts: CheckpointParts,
 export async function loadTrainerCheckpoint(
   dir: string,
   parts: CheckpointParts,
-): Promise<{ step: number; seconds: number; history: Array<Record<string, number>> }> {
+): Promise<{ step: number; seconds: number; seed: number; history: Array<Record<string, number>> }> {
   const pointerFile = path.join(dir, POINTER);
   if (!fs.existsSync(pointerFile)) throw new Error(`loadCheckpoint: no checkpoint in ${dir} (${POINTER} is missing)`);
   const pointer = JSON.parse(fs.readFileSync(pointerFile, 'utf8'));
@@ -235,7 +235,7 @@ export async function loadTrainerCheckpoint(
     parts.extraState.load(tensors);
     tf.dispose(Object.values(tensors));
   }
-  return { step: manifest.step, seconds: manifest.seconds, history: manifest.history };
+  return { step: manifest.step, seconds: manifest.seconds, seed: manifest.seed, history: manifest.history };
 }
 
 /** The step a checkpoint directory holds, or undefined when it holds none. */
