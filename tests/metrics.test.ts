@@ -186,8 +186,33 @@ test.serial('a judge is trained reproducibly, cached, reused, and retrained when
     const fresh = await metrics.judge('mnist', { dir, training });
     t.is(fresh.info.version, metrics.JUDGE_VERSION);
     t.true(fresh.info.trainSeconds >= 0, 'retrained rather than loaded');
-    [first, again, retrained, fresh].forEach((j) => j.dispose());
+    // A save killed half-way leaves only a temporary folder beside the judge: it is ignored.
+    fs.mkdirSync(path.join(dir, 'mnist.tmp-99999-1'));
+    fs.writeFileSync(path.join(dir, 'mnist.tmp-99999-1', 'weights.bin'), Buffer.alloc(10));
+    const afterCrash = await metrics.judge('mnist', { dir, training });
+    t.deepEqual(afterCrash.info, fresh.info, 'the complete judge is still the one loaded');
+    // A corrupt cache is retrained rather than trusted.
+    fs.writeFileSync(path.join(dir, 'mnist', 'weights.bin'), Buffer.alloc(10));
+    const repaired = await metrics.judge('mnist', { dir, training });
+    t.notDeepEqual(repaired.info.trainSeconds, fresh.info.trainSeconds);
+    t.deepEqual(repaired.classify(probe).labels, first.classify(probe).labels);
+    [first, again, retrained, fresh, afterCrash, repaired].forEach((j) => j.dispose());
     probe.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('the Fashion-MNIST judge: same recipe, ten clothing classes, scored on the 10,000 test items', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-judge-'));
+  try {
+    const fashionJudge = await metrics.judge('fashion', { dir, training: { trainLimit: 256, epochs: 1, verbose: false } });
+    t.is(fashionJudge.classes[9], 'Ankle boot');
+    t.is(fashionJudge.info.testCount, 10000);
+    t.is(fashionJudge.info.training.maxShift, 0);
+    t.true(fashionJudge.info.testAccuracy > 0.3, `a judge trained on 256 items is still far above chance: ${fashionJudge.info.testAccuracy}`);
+    t.is(fashionJudge.reference.dimension, 128);
+    fashionJudge.dispose();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
