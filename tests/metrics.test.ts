@@ -134,8 +134,18 @@ test.serial('a collapsed "generator" that returns one digit covers 1 class', (t)
   t.is(q.coverage.entropy, 0);
   t.is(q.conditionalAccuracy, 1);
   t.is(q.coverage.counts[label], 1000);
-  t.true(q.frechet > 10 * metrics.sampleQuality(mnist.train.images.slice(0, 1000), { judge }).frechet || q.frechet > 1);
-  tf.dispose([one, collapsed]);
+  const realImages = mnist.train.images.slice(0, 1000);
+  const realFrechet = metrics.sampleQuality(realImages, { judge }).frechet;
+  t.true(q.frechet > 10 * realFrechet, `Fréchet of the collapsed set ${q.frechet} vs real digits ${realFrechet}`);
+  tf.dispose([one, collapsed, realImages]);
+});
+
+test.serial('midtoneFraction counts pixels strictly between 0.1 and 0.9', (t) => {
+  const images = tf.tensor4d([0, 0.1, 0.5, 0.9, 1, 0.2, 0.95, 0.05], [2, 2, 2, 1]);
+  t.is(metrics.midtoneFraction(images), 2 / 8);
+  t.is(metrics.midtoneFraction(images, 0.04, 0.96), 6 / 8);
+  t.throws(() => metrics.midtoneFraction(images.reshape([8])), { message: /images must be a tf\.Tensor \[N, H, W, C\] in \[0, 1\], got \[8\]/ });
+  images.dispose();
 });
 
 test.serial('classify returns plain arrays; bad images are refused with the reason', (t) => {
@@ -176,8 +186,33 @@ test.serial('a judge is trained reproducibly, cached, reused, and retrained when
     const fresh = await metrics.judge('mnist', { dir, training });
     t.is(fresh.info.version, metrics.JUDGE_VERSION);
     t.true(fresh.info.trainSeconds >= 0, 'retrained rather than loaded');
-    [first, again, retrained, fresh].forEach((j) => j.dispose());
+    // A save killed half-way leaves only a temporary folder beside the judge: it is ignored.
+    fs.mkdirSync(path.join(dir, 'mnist.tmp-99999-1'));
+    fs.writeFileSync(path.join(dir, 'mnist.tmp-99999-1', 'weights.bin'), Buffer.alloc(10));
+    const afterCrash = await metrics.judge('mnist', { dir, training });
+    t.deepEqual(afterCrash.info, fresh.info, 'the complete judge is still the one loaded');
+    // A corrupt cache is retrained rather than trusted.
+    fs.writeFileSync(path.join(dir, 'mnist', 'weights.bin'), Buffer.alloc(10));
+    const repaired = await metrics.judge('mnist', { dir, training });
+    t.notDeepEqual(repaired.info.trainSeconds, fresh.info.trainSeconds);
+    t.deepEqual(repaired.classify(probe).labels, first.classify(probe).labels);
+    [first, again, retrained, fresh, afterCrash, repaired].forEach((j) => j.dispose());
     probe.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('the Fashion-MNIST judge: same recipe, ten clothing classes, scored on the 10,000 test items', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-judge-'));
+  try {
+    const fashionJudge = await metrics.judge('fashion', { dir, training: { trainLimit: 256, epochs: 1, verbose: false } });
+    t.is(fashionJudge.classes[9], 'Ankle boot');
+    t.is(fashionJudge.info.testCount, 10000);
+    t.is(fashionJudge.info.training.maxShift, 0);
+    t.true(fashionJudge.info.testAccuracy > 0.3, `a judge trained on 256 items is still far above chance: ${fashionJudge.info.testAccuracy}`);
+    t.is(fashionJudge.reference.dimension, 128);
+    fashionJudge.dispose();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -186,4 +221,22 @@ test.serial('a judge is trained reproducibly, cached, reused, and retrained when
 test('judge names the valid datasets', async (t) => {
   const error = await t.throwsAsync(metrics.judge('cifar' as 'mnist'));
   t.regex(error!.message, /judge: name must be 'mnist' or 'fashion', got "cifar"/);
+});
+
+// ---- latent-space separation ----
+
+test('knnAccuracy and silhouetteScore on hand-checked point sets', (t) => {
+  // Two tight clusters far apart: perfect k-NN and a silhouette near 1.
+  const points = [[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10]];
+  const labels = [0, 0, 0, 1, 1, 1];
+  t.is(metrics.knnAccuracy(points, labels, [[0.5, 0.5], [10.5, 10.5]], [0, 1], 3), 1);
+  t.is(metrics.knnAccuracy(points, labels, [[0.5, 0.5], [10.5, 10.5]], [1, 0], 3), 0);
+  const s = metrics.silhouetteScore(points, labels);
+  t.true(s > 0.9 && s < 1, `silhouette ${s}`);
+  // Points 0, 1, 3 with labels 0, 0, 1: s(0) = (3 - 1) / 3, s(1) = (2 - 1) / 2, s(3) = 0 (alone in its class).
+  const line = metrics.silhouetteScore([[0], [1], [3]], [0, 0, 1]);
+  t.true(Math.abs(line - (2 / 3 + 1 / 2 + 0) / 3) < 1e-12, `silhouette ${line}`);
+  // Swapped labels put points in the wrong clusters: negative.
+  t.true(metrics.silhouetteScore([[0], [1], [3], [4]], [0, 1, 0, 1]) < 0);
+  t.throws(() => metrics.silhouetteScore([[0], [1]], [0, 0]), { message: /at least 2 classes, got 1/ });
 });

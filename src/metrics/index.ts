@@ -2,3 +2,4 @@
 export * from './frechet';
 export * from './judge';
 export * from './quality';
+export * from './latent';

@@ -146,24 +146,21 @@ export async function judge(name: JudgeName, options: JudgeOptions = {}): Promis
   if (verbose) console.log(`genlab: training the ${name} judge once (cached in ${dir}; \`npm run judge:train\` does this ahead of time)`);
   const trained = await trainJudge(name, options.training);
   await saveJudge(dir, trained);
-  disposeTrained(trained);
+  trained.model.dispose();
   const loaded = await tryLoad(dir, name, sha);
   if (!loaded) throw new Error(`judge: the ${name} judge was trained but could not be read back from ${dir}`);
   return loaded;
 }
 
-interface Trained {
+/** A freshly trained judge, before it is cached: the network, its record and its reference statistics. */
+export interface TrainedJudge {
   model: tf.Sequential;
   info: JudgeInfo;
   reference: GaussianStats;
 }
 
-function disposeTrained(trained: Trained): void {
-  trained.model.dispose();
-}
-
 /** Trains a judge from scratch (no cache involved). */
-export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions = {}): Promise<Trained> {
+export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions = {}): Promise<TrainedJudge> {
   checkName(name, 'trainJudge');
   const o = { ...DEFAULT_JUDGE_TRAINING_OPTIONS[name], ...options };
   const dataset = await loadDataset(name, { trainLimit: options.trainLimit });
@@ -258,7 +255,7 @@ function datasetSha256(name: JudgeName): string {
  * into a temporary folder beside `dir`, then renames it into place: a reader sees the old judge
  * or the new one, never half of one.
  */
-async function saveJudge(dir: string, trained: Trained): Promise<void> {
+async function saveJudge(dir: string, trained: TrainedJudge): Promise<void> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   fs.mkdirSync(tmp);
@@ -284,6 +281,7 @@ async function saveJudge(dir: string, trained: Trained): Promise<void> {
     const info = { ...trained.info, referenceCount: trained.reference.count, referenceDimension: trained.reference.dimension };
     fs.writeFileSync(path.join(tmp, 'judge.json'), JSON.stringify(info, null, 2) + '\n');
     // Replace the previous judge: move it aside, move the new one in, then delete the old one.
+    // (A crash between the two renames leaves no judge folder: the cache is rebuilt on next use.)
     const old = `${dir}.old-${process.pid}-${Date.now()}`;
     if (fs.existsSync(dir)) fs.renameSync(dir, old);
     fs.renameSync(tmp, dir);

@@ -76,7 +76,7 @@ export function sampleQuality(images: tf.Tensor, options: SampleQualityOptions):
   const counts = new Array(numClasses).fill(0);
   for (const k of verdict.labels) counts[k]++;
   const distribution = counts.map((c) => c / n);
-  const entropy = -distribution.reduce((sum, p) => (p > 0 ? sum + p * Math.log(p) : sum), 0);
+  const entropy = distribution.reduce((sum, p) => (p > 0 ? sum - p * Math.log(p) : sum), 0);
   const covered = distribution.filter((p) => p >= minShare).length;
 
   let conditionalAccuracy: number | undefined;
@@ -107,6 +107,19 @@ export function featureStats(judge: Judge, images: tf.Tensor): GaussianStats {
   const values = features.dataSync();
   features.dispose();
   return gaussianStats(values, n, d);
+}
+
+/**
+ * Share of pixels strictly between `low` and `high` (default 0.1 and 0.9): neither background
+ * nor stroke. A simple, judge-free measure of blur: real MNIST digits have few such pixels, the
+ * averaged strokes of a blurry generator many. images: [N, H, W, C] in [0, 1].
+ */
+export function midtoneFraction(images: tf.Tensor, low = 0.1, high = 0.9): number {
+  if (!(images instanceof tf.Tensor) || images.rank !== 4) {
+    throw new Error(`midtoneFraction: images must be a tf.Tensor [N, H, W, C] in [0, 1], got ${images instanceof tf.Tensor ? `[${images.shape.join(', ')}]` : typeof images}`);
+  }
+  if (!(low < high)) throw new Error(`midtoneFraction: low must be below high, got ${low} and ${high}`);
+  return tf.tidy(() => tf.logicalAnd(images.greater(low), images.less(high)).toFloat().mean().dataSync()[0]);
 }
 
 /** One line summarising a SampleQuality, for printing in a lesson. */
