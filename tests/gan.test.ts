@@ -119,10 +119,10 @@ test.serial('MLP GAN: G maps [B, 100] to [B, 28, 28, 1] in [-1, 1]; D maps image
   t.true(images.min().dataSync()[0] >= -1 && images.max().dataSync()[0] <= 1);
   const logits = discriminator.predict(images) as tf.Tensor;
   t.deepEqual(logits.shape, [5, 1]);
-  // Parameters counted by hand: Dense(100->256), Dense(256->512)+BN, Dense(512->1024)+BN, Dense(1024->784).
+  // Parameters counted by hand: Dense(100->128), Dense(128->256)+BN, Dense(256->512)+BN, Dense(512->784).
   const bn = (n: number) => 4 * n; // gamma, beta, moving mean, moving variance
-  t.is(generator.countParams(), 100 * 256 + 256 + 256 * 512 + 512 + bn(512) + 512 * 1024 + 1024 + bn(1024) + 1024 * 784 + 784);
-  t.is(discriminator.countParams(), 784 * 512 + 512 + 512 * 256 + 256 + 256 + 1);
+  t.is(generator.countParams(), 100 * 128 + 128 + 128 * 256 + 256 + bn(256) + 256 * 512 + 512 + bn(512) + 512 * 784 + 784);
+  t.is(discriminator.countParams(), 784 * 256 + 256 + 256 * 128 + 128 + 128 + 1);
   tf.dispose([images, logits]);
   generator.dispose();
   discriminator.dispose();
@@ -146,8 +146,8 @@ test.serial('cGAN: the label enters G next to z and D next to the image, and cha
   t.deepEqual(generator.inputs.map((i) => i.shape), [[null, 100], [null, 10]]);
   t.deepEqual(discriminator.inputs.map((i) => i.shape), [[null, 28, 28, 1], [null, 10]]);
   // G's first dense layer sees z and the one-hot label: 110 inputs. D's sees 784 + 10.
-  t.deepEqual(generator.getLayer('g_dense1').getWeights()[0].shape, [110, 256]);
-  t.deepEqual(discriminator.getLayer('d_dense1').getWeights()[0].shape, [794, 512]);
+  t.deepEqual(generator.getLayer('g_dense1').getWeights()[0].shape, [110, 128]);
+  t.deepEqual(discriminator.getLayer('d_dense1').getWeights()[0].shape, [794, 256]);
   const threes = models.generateConditional(generator, [3, 3], 7);
   const sevens = models.generateConditional(generator, [7, 7], 7);
   t.deepEqual(threes.shape, [2, 28, 28, 1]);
@@ -155,14 +155,14 @@ test.serial('cGAN: the label enters G next to z and D next to the image, and cha
   const logits = discriminator.predict([threes, models.oneHotLabels([3, 3], 10)]) as tf.Tensor;
   t.deepEqual(logits.shape, [2, 1]);
   const embedded = models.buildCganGenerator({ labelEmbedding: 16 });
-  t.deepEqual(embedded.getLayer('g_dense1').getWeights()[0].shape, [116, 256]);
+  t.deepEqual(embedded.getLayer('g_dense1').getWeights()[0].shape, [116, 128]);
   t.deepEqual(embedded.getLayer('g_label_embedding').getWeights()[0].shape, [10, 16]);
   tf.dispose([threes, sevens, logits]);
   [generator, discriminator, embedded].forEach((m) => m.dispose());
   t.throws(() => models.buildCganGenerator({ numClasses: 1 }), { message: /numClasses must be an integer >= 2, got 1/ });
 });
 
-test.serial('toy GAN: G maps [B, 16] to 2-D points, D maps points to [B, 1]', (t) => {
+test.serial('toy GAN: G maps [B, 16] noise to 2-D points, D maps points to [B, 1]', (t) => {
   const generator = models.buildToyGenerator();
   const discriminator = models.buildToyDiscriminator();
   const points = models.generateImages(generator, 6, 0);

@@ -25,8 +25,9 @@ export interface CganOptions extends GanOptions {
 
 export const DEFAULT_CGAN_OPTIONS: Required<CganOptions> = {
   ...DEFAULT_GAN_OPTIONS,
-  // D needs more capacity to judge "is this a real 7" than "is this a digit" (PyTorch-GAN cgan.py uses 512 x 3).
-  discriminatorUnits: [512, 512, 256],
+  // D judges "is this a real 7", not just "is this a digit": a little wider than the GAN's
+  // [256, 128] (PyTorch-GAN's cgan.py uses 512 x 3; this is sized for 2 CPU cores).
+  discriminatorUnits: [256, 256],
   numClasses: 10,
   labelEmbedding: 0,
 };

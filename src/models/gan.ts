@@ -19,9 +19,13 @@ export interface GanOptions {
   latentSize?: number;
   /** Shape of one image [H, W, C] (default MNIST's [28, 28, 1]). */
   imageShape?: [number, number, number];
-  /** Units of G's hidden layers (default [256, 512, 1024], PyTorch-GAN's MLP GAN). */
+  /**
+   * Units of G's hidden layers (default [128, 256, 512]: PyTorch-GAN's MLP GAN uses
+   * [256, 512, 1024]; half the width trains about 3x faster on 2 CPU cores, and in a
+   * 10-minute budget more steps beat more width).
+   */
   generatorUnits?: number[];
-  /** Units of D's hidden layers (default [512, 256], PyTorch-GAN's MLP GAN). */
+  /** Units of D's hidden layers (default [256, 128]: half of PyTorch-GAN's [512, 256], as for G). */
   discriminatorUnits?: number[];
   /** Batch norm after every hidden layer of G but the first (default true; Radford et al., 2015 §3). */
   batchNorm?: boolean;
@@ -34,8 +38,8 @@ export interface GanOptions {
 export const DEFAULT_GAN_OPTIONS: Required<GanOptions> = {
   latentSize: 100,
   imageShape: [28, 28, 1],
-  generatorUnits: [256, 512, 1024],
-  discriminatorUnits: [512, 256],
+  generatorUnits: [128, 256, 512],
+  discriminatorUnits: [256, 128],
   batchNorm: true,
   leakySlope: 0.2,
   seed: 0,
@@ -91,7 +95,7 @@ export function buildGanGenerator(options: GanOptions = {}): tf.LayersModel {
   const seeds = new LayerSeeds(o.seed);
   const pixels = o.imageShape[0] * o.imageShape[1] * o.imageShape[2];
   const z = tf.input({ shape: [o.latentSize], name: 'z' }); //                         [B, latent]
-  const h = mlpHidden(z, o.generatorUnits, { batchNorm: o.batchNorm, leakySlope: o.leakySlope, seeds, prefix: 'g' }); // [B, 1024]
+  const h = mlpHidden(z, o.generatorUnits, { batchNorm: o.batchNorm, leakySlope: o.leakySlope, seeds, prefix: 'g' }); // [B, 512]
   const flat = tf.layers.dense({ units: pixels, activation: 'tanh', kernelInitializer: seeds.glorot(), name: 'g_out' }).apply(h); // [B, H*W*C]
   const image = tf.layers.reshape({ targetShape: o.imageShape, name: 'g_image' }).apply(flat) as tf.SymbolicTensor; // [B, H, W, C]
   return tf.model({ inputs: z, outputs: image, name: 'generator' });
@@ -103,7 +107,7 @@ export function buildGanDiscriminator(options: GanOptions = {}): tf.LayersModel 
   const seeds = new LayerSeeds(o.seed + 1);
   const image = tf.input({ shape: o.imageShape, name: 'image' }); //                   [B, H, W, C]
   const flat = tf.layers.flatten({ name: 'd_flatten' }).apply(image) as tf.SymbolicTensor; // [B, H*W*C]
-  const h = mlpHidden(flat, o.discriminatorUnits, { batchNorm: false, leakySlope: o.leakySlope, seeds, prefix: 'd' }); // [B, 256]
+  const h = mlpHidden(flat, o.discriminatorUnits, { batchNorm: false, leakySlope: o.leakySlope, seeds, prefix: 'd' }); // [B, 128]
   const logit = tf.layers.dense({ units: 1, kernelInitializer: seeds.glorot(), name: 'd_logit' }).apply(h) as tf.SymbolicTensor; // [B, 1]
   return tf.model({ inputs: image, outputs: logit, name: 'discriminator' });
 }
