@@ -15,6 +15,23 @@
  * weights and vice versa), checks every returned number for NaN/Inf *before* applying the
  * update, records a history of every named value, and reports progress with an ETA.
  *
+ * A custom GAN in a few lines (here a WGAN-GP critic; see train/gan.ts for the standard GAN):
+ *
+ *   const trainer = new AdversarialTrainer({
+ *     networks: { generator, critic },
+ *     batch: batchSampler({ real: images }, { batchSize: 64 }),
+ *     phases: [
+ *       { name: 'critic', trains: ['critic'], repeats: 5, optimizer: tf.train.adam(1e-4, 0, 0.9),
+ *         loss: ({ real }, ctx) => { const fake = ...; return { loss: wassersteinLoss + 10 * penalty, gp: penalty }; } },
+ *       { name: 'g', trains: ['generator'], optimizer: tf.train.adam(1e-4, 0, 0.9),
+ *         loss: (_batch, ctx) => ({ loss: ... }), afterUpdate: () => updateEma(emaGenerator, generator) },
+ *     ],
+ *   });
+ *   await trainer.run({ steps: 5000, callbacks: [{ every: 500, call: (t) => t.saveCheckpoint('ckpt') }] });
+ *
+ * An EMA copy of G is simply one more entry of `networks` (so checkpoints include it); an
+ * image history buffer goes in `extraState`.
+ *
  * Reproducibility: randomness inside a loss comes from `context.randomNormal` and friends,
  * whose seeds depend only on (seed, step, phase, repeat, call number), and batch number i comes
  * from `batch(i)`, a pure function of i. So the same seed gives the same run, and a run resumed
