@@ -1,2 +1,5 @@
 // The models module: each file adds its export line here.
-export {};
+export * from './gan';
+export * from './cgan';
+export * from './toy-gan';
+export * from './vae';
