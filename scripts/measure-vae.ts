@@ -79,11 +79,18 @@ async function latent2(mnist: data.ImageDataset) {
   const knnAccuracy = metrics.knnAccuracy(trainCodes, mnist.train.labels, testCodes, mnist.test.labels, 5);
   const silhouette = metrics.silhouetteScore(testCodes, labels);
   const testElbo = train.evaluateElbo(vae, mnist.test.images);
+  // The same vote, for the test digits of each class separately: which digits have a region of their own.
+  const codeRows = testCodes.arraySync();
+  const perClass = Array.from({ length: 10 }, (_, digit) => {
+    const rows = codeRows.filter((_, i) => labels[i] === digit);
+    return metrics.knnAccuracy(trainCodes, mnist.train.labels, rows, rows.map(() => digit), 5);
+  });
   console.log(`latent 2, ${EPOCHS.latent2} epochs: 5-NN accuracy ${(100 * knnAccuracy).toFixed(1)}%, silhouette ${silhouette.toFixed(3)}, test ELBO ${testElbo.elbo.toFixed(2)}`);
+  console.log(`5-NN accuracy per digit: ${perClass.map((a, digit) => `${digit}: ${(100 * a).toFixed(0)}%`).join(', ')}`);
   viz.saveFigure(viz.scatter(testCodes, { labels, title: 'The 2,000 test digits in the 2-D latent space', xLabel: 'z1', yLabel: 'z2', r: 1.5 }), path.join(OUT, 'latent2-scatter.html'));
   tf.dispose([trainCodes, testCodes]);
   models.disposeVae(vae);
-  write('latent2', { epochs: EPOCHS.latent2, seconds, knnAccuracy, silhouette, testElbo });
+  write('latent2', { epochs: EPOCHS.latent2, seconds, knnAccuracy, perClass, silhouette, testElbo });
 }
 
 async function beta(mnist: data.ImageDataset) {
