@@ -5,3 +5,4 @@ export * from './checkpoint';
 export * from './progress';
 export * from './gan';
 export * from './ema';
+export * from './loss-variants';
