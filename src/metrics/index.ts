@@ -1,2 +1,4 @@
 // The metrics module: each file adds its export line here.
-export {};
+export * from './frechet';
+export * from './judge';
+export * from './quality';

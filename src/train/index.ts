@@ -4,5 +4,6 @@ export * from './batches';
 export * from './checkpoint';
 export * from './progress';
 export * from './gan';
+export * from './vae';
 export * from './ema';
 export * from './loss-variants';
