@@ -7,3 +7,4 @@ export * from './gan';
 export * from './vae';
 export * from './ema';
 export * from './loss-variants';
+export * from './quality-tracking';
