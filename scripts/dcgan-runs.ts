@@ -8,7 +8,8 @@
  *   npm run train:dcgan -- conditional [--minutes 10]  conditional DCGAN on MNIST
  *   npm run compare:gan-losses [-- --minutes 3]        the same DCGAN with five losses, same budget and seed
  *
- * Options: --filters F (default 32), --batch B (64), --seed S (0), --every N (steps between checks).
+ * Options: --filters F (default 32), --batch B (64), --seed S (0), --every N (steps between checks),
+ * --steps N (also stop after N steps; the time budget still applies).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -29,6 +30,8 @@ interface RunSettings {
   loss: train.AdversarialLossName;
   conditional: boolean;
   seconds: number;
+  /** Step budget (0: none); the run ends at whichever budget is reached first. */
+  steps: number;
   filters: number;
   batchSize: number;
   seed: number;
@@ -64,12 +67,13 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
   const records: train.QualityRecord[] = [train.measureGenerator(generator, judge)];
   const started = Date.now();
   // Train in chunks of `every` steps until the training-time budget is used, measuring after each.
-  while (trainer.seconds < s.seconds) {
-    const result = await trainer.run({ steps: s.every, seconds: s.seconds - trainer.seconds, label, progress: false });
+  while (trainer.seconds < s.seconds && (s.steps === 0 || trainer.step < s.steps)) {
+    const chunk = s.steps === 0 ? s.every : Math.min(s.every, s.steps - trainer.step);
+    const result = await trainer.run({ steps: chunk, seconds: s.seconds - trainer.seconds, label, progress: false });
     records.push(train.measureGenerator(generator, judge, { step: trainer.step, seconds: trainer.seconds }));
     const r = records[records.length - 1];
     console.log(
-      `${label}: step ${r.step}, ${r.seconds.toFixed(0)} s: recognisable ${(100 * r.recognisability).toFixed(1)}%, ` +
+      `${label}: step ${r.step}, ${r.seconds.toFixed(0)} s (${((1000 * r.seconds) / Math.max(1, r.step)).toFixed(0)} ms/step): recognisable ${(100 * r.recognisability).toFixed(1)}%, ` +
         `smallest class ${(100 * r.smallestShare).toFixed(1)}%, Fréchet ${r.frechet.toFixed(2)}` +
         (r.conditionalAccuracy === undefined ? '' : `, conditional accuracy ${(100 * r.conditionalAccuracy).toFixed(1)}%`),
     );
@@ -127,6 +131,7 @@ async function main() {
     loss: 'non-saturating',
     conditional: run === 'conditional',
     seconds: 60 * option(args, 'minutes', run === 'compare' ? 3 : run === 'mnist' ? 15 : 10),
+    steps: option(args, 'steps', 0),
     filters: option(args, 'filters', 32),
     batchSize: option(args, 'batch', 64),
     seed: option(args, 'seed', 0),
