@@ -101,3 +101,31 @@ test('the WGAN-GP critic is refused with batch norm; unknown losses are named', 
   generator.dispose();
   discriminator.dispose();
 });
+
+test.serial('label smoothing reaches the BCE discriminator loss: smoothed targets change L_D at the same weights, not D's outputs', (t) => {
+  const make = (labelSmoothing: number) => {
+    const generator = models.buildDcganGenerator(tiny);
+    const discriminator = models.buildDcganDiscriminator(tiny);
+    const data = tf.randomUniform([8, 28, 28, 1], -1, 1, 'float32', 2);
+    const trainer = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, labelSmoothing });
+    const record = trainer.trainStep();
+    trainer.dispose();
+    generator.dispose();
+    discriminator.dispose();
+    data.dispose();
+    return record;
+  };
+  const plain = make(0);
+  const smoothed = make(0.1);
+  // Same seeds, same logits a: the real term changes from softplus(-a) to 0.9 softplus(-a) + 0.1 softplus(a),
+  // which is larger when D(x) > 1/2 and smaller otherwise; it must differ, the fake term must not.
+  t.not(plain.dLoss, smoothed.dLoss);
+  t.is(plain.dReal, smoothed.dReal);
+  const generator = models.buildDcganGenerator(tiny);
+  const discriminator = models.buildDcganDiscriminator(tiny);
+  const data = tf.zeros([8, 28, 28, 1]);
+  t.throws(() => train.createLossVariantTrainer({ generator, discriminator, data, loss: 'lsgan', labelSmoothing: 0.1 }), { message: /labelSmoothing applies to the BCE losses/ });
+  tf.dispose(data);
+  generator.dispose();
+  discriminator.dispose();
+});

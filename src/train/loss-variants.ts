@@ -56,6 +56,8 @@ export interface LossVariantTrainerOptions {
   beta1?: number;
   /** Adam beta2 (default 0.999; 'wgan-gp' defaults to 0.9). */
   beta2?: number;
+  /** One-sided label smoothing s of the BCE losses: real targets 1 - s (default 0; Salimans et al. 2016 use 0.1). */
+  labelSmoothing?: number;
   /** Gradient-penalty weight lambda for 'wgan-gp' (default 10). */
   lambda?: number;
   /** A second generator (same builder): set to G's weights now, then an exponential moving average of G. */
@@ -73,6 +75,7 @@ export const DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS = {
   learningRate: 2e-4,
   beta1: 0.5,
   beta2: 0.999,
+  labelSmoothing: 0,
   emaDecay: 0.999,
   seed: 0,
 };
@@ -98,6 +101,9 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
   if (wgan && discriminator.layers.some((layer) => layer.getClassName() === 'BatchNormalization')) {
     throw new Error("createLossVariantTrainer: the WGAN-GP critic must not use batch norm (build it with discriminatorNorm: 'none' or 'spectral')");
   }
+  if (o.labelSmoothing !== 0 && loss !== 'minimax' && loss !== 'non-saturating') {
+    throw new Error(`createLossVariantTrainer: options.labelSmoothing applies to the BCE losses (minimax, non-saturating), got loss '${loss}'`);
+  }
   if (!(o.data instanceof tf.Tensor)) throw new Error(`createLossVariantTrainer: options.data must be a tensor of real images, got ${typeof o.data}`);
   const latentSize = generator.inputs[0].shape[1] as number;
   const numClasses = conditional ? (generator.inputs[1].shape[1] as number) : 0;
@@ -120,7 +126,9 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
     const realOutputs = judge(real, realLabels);
     const fakeOutputs = judge(fake, fakeLabels);
     const recorded = { dReal: realOutputs.mean() as tf.Scalar, dFake: fakeOutputs.mean() as tf.Scalar };
-    if (loss === 'minimax' || loss === 'non-saturating') return { loss: discriminatorLossTerms(realOutputs, fakeOutputs).total, ...recorded };
+    if (loss === 'minimax' || loss === 'non-saturating') {
+      return { loss: discriminatorLossTerms(realOutputs, fakeOutputs, { labelSmoothing: o.labelSmoothing }).total, ...recorded };
+    }
     if (loss === 'lsgan') return { loss: lsganDiscriminatorLoss(realOutputs, fakeOutputs).total, ...recorded };
     if (loss === 'hinge') return { loss: hingeDiscriminatorLoss(realOutputs, fakeOutputs).total, ...recorded };
     // WGAN-GP: the penalty on interpolates between real and fake images of the same labels.
