@@ -102,7 +102,7 @@ test('the WGAN-GP critic is refused with batch norm; unknown losses are named', 
   discriminator.dispose();
 });
 
-test.serial('label smoothing reaches the BCE discriminator loss: smoothed targets change L_D at the same weights, not D's outputs', (t) => {
+test.serial('label smoothing reaches the BCE discriminator loss: smoothed targets change L_D at the same weights, not the outputs of D', (t) => {
   const make = (labelSmoothing: number) => {
     const generator = models.buildDcganGenerator(tiny);
     const discriminator = models.buildDcganDiscriminator(tiny);
