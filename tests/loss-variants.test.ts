@@ -129,3 +129,21 @@ test.serial('label smoothing reaches the BCE discriminator loss: smoothed target
   generator.dispose();
   discriminator.dispose();
 });
+
+test.serial('SNGAN recipe: a spectrally normalised D trains with the hinge loss, advancing u, without leaks', async (t) => {
+  const generator = models.buildDcganGenerator(tiny);
+  const discriminator = models.buildDcganDiscriminator({ ...tiny, discriminatorNorm: 'spectral' });
+  const data = tf.randomUniform([8, 28, 28, 1], -1, 1, 'float32', 2);
+  const trainer = train.createLossVariantTrainer({ generator, discriminator, data, loss: 'hinge', batchSize: 4 });
+  const u = () => discriminator.getLayer('d_conv1').getWeights()[2].dataSync().slice();
+  const before = u();
+  trainer.trainStep();
+  t.notDeepEqual(u(), before, 'one power-iteration step per D update');
+  const tensors = tf.memory().numTensors;
+  await trainer.run({ steps: 10, progress: false });
+  t.is(tf.memory().numTensors, tensors);
+  trainer.dispose();
+  generator.dispose();
+  discriminator.dispose();
+  data.dispose();
+});
