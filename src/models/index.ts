@@ -3,3 +3,5 @@ export * from './gan';
 export * from './cgan';
 export * from './toy-gan';
 export * from './vae';
+export * from './spectral-norm';
+export * from './dcgan';

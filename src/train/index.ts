@@ -5,3 +5,6 @@ export * from './checkpoint';
 export * from './progress';
 export * from './gan';
 export * from './vae';
+export * from './ema';
+export * from './loss-variants';
+export * from './quality-tracking';

@@ -1,0 +1,188 @@
+/**
+ * The measured DCGAN runs that lesson 05 quotes. Each run trains for a fixed budget of training
+ * seconds (quality checks excluded), measures 1,000 samples with the judge every few hundred
+ * steps, and writes results/dcgan/<run>.json plus a figure (results/dcgan/<run>.html).
+ *
+ *   npm run train:dcgan -- mnist [--minutes 15]        DCGAN on MNIST (non-saturating loss)
+ *   npm run train:dcgan -- fashion [--minutes 15]      DCGAN on Fashion-MNIST
+ *   npm run train:dcgan -- conditional [--minutes 10]  conditional DCGAN on MNIST
+ *   npm run compare:gan-losses [-- --minutes 3]        the same DCGAN with five losses, same budget and seed
+ *
+ * Options: --filters F (default 32), --batch B (64), --seed S (0), --every N (steps between checks),
+ * --steps N (also stop after N steps; the time budget still applies).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { tf, initBackend, data, metrics, models, train, viz } from '../src/index';
+
+type RunName = 'mnist' | 'fashion' | 'conditional' | 'compare';
+
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const value = Number(args[i + 1]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`dcgan-runs: --${name} must be a positive number, got '${args[i + 1]}'`);
+  return value;
+}
+
+interface RunSettings {
+  dataset: 'mnist' | 'fashion';
+  loss: train.AdversarialLossName;
+  conditional: boolean;
+  seconds: number;
+  /** Step budget (0: none); the run ends at whichever budget is reached first. */
+  steps: number;
+  filters: number;
+  batchSize: number;
+  seed: number;
+  every: number;
+}
+
+interface RunOutcome {
+  settings: RunSettings;
+  steps: number;
+  trainingSeconds: number;
+  wallSeconds: number;
+  backend: string;
+  judge: { name: string; testAccuracy: number; training: unknown };
+  records: train.QualityRecord[];
+  final: train.QualityRecord;
+  generator: tf.LayersModel;
+}
+
+async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.Judge, label: string): Promise<RunOutcome> {
+  const norm = s.loss === 'wgan-gp' ? 'none' : 'batch';
+  const options = { filters: s.filters, seed: s.seed, discriminatorNorm: norm } as const;
+  const generator = s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options);
+  const discriminator = s.conditional ? models.buildConditionalDcganDiscriminator(options) : models.buildDcganDiscriminator(options);
+  const trainer = train.createLossVariantTrainer({
+    generator,
+    discriminator,
+    data: set.train.images,
+    labels: s.conditional ? set.train.labels : undefined,
+    loss: s.loss,
+    batchSize: s.batchSize,
+    seed: s.seed,
+  });
+  const records: train.QualityRecord[] = [train.measureGenerator(generator, judge)];
+  const started = Date.now();
+  // Train in chunks of `every` steps until the training-time budget is used, measuring after each.
+  while (trainer.seconds < s.seconds && (s.steps === 0 || trainer.step < s.steps)) {
+    const chunk = s.steps === 0 ? s.every : Math.min(s.every, s.steps - trainer.step);
+    const result = await trainer.run({ steps: chunk, seconds: s.seconds - trainer.seconds, label, progress: false });
+    records.push(train.measureGenerator(generator, judge, { step: trainer.step, seconds: trainer.seconds }));
+    const r = records[records.length - 1];
+    console.log(
+      `${label}: step ${r.step}, ${r.seconds.toFixed(0)} s (${((1000 * r.seconds) / Math.max(1, r.step)).toFixed(0)} ms/step): recognisable ${(100 * r.recognisability).toFixed(1)}%, ` +
+        `smallest class ${(100 * r.smallestShare).toFixed(1)}%, Fréchet ${r.frechet.toFixed(2)}` +
+        (r.conditionalAccuracy === undefined ? '' : `, conditional accuracy ${(100 * r.conditionalAccuracy).toFixed(1)}%`),
+    );
+    if (result.stoppedBy === 'diverged') break;
+  }
+  const final = records[records.length - 1];
+  trainer.dispose();
+  discriminator.dispose();
+  return {
+    settings: s,
+    steps: trainer.step,
+    trainingSeconds: trainer.seconds,
+    wallSeconds: (Date.now() - started) / 1000,
+    backend: tf.getBackend(),
+    judge: { name: judge.name, testAccuracy: judge.info.testAccuracy, training: judge.info.training },
+    records,
+    final,
+    generator,
+  };
+}
+
+function writeResult(name: string, result: unknown, figures: viz.Figure[]): void {
+  const dir = path.join(__dirname, '..', 'results', 'dcgan');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(result, null, 2));
+  fs.renameSync(`${file}.tmp`, file);
+  figures.forEach((figure, i) => viz.saveFigure(figure, path.join(dir, `${name}${i === 0 ? '' : `-${i}`}.html`)));
+  console.log(`wrote ${file}`);
+}
+
+const summary = (o: RunOutcome) => ({
+  loss: o.settings.loss,
+  steps: o.steps,
+  trainingSeconds: Math.round(o.trainingSeconds),
+  recognisability: o.final.recognisability,
+  smallestShare: o.final.smallestShare,
+  classes: o.final.classes,
+  frechet: o.final.frechet,
+  conditionalAccuracy: o.final.conditionalAccuracy,
+});
+
+async function main() {
+  const args = process.argv.slice(2);
+  const run = (args.find((a) => !a.startsWith('--') && !/^[0-9.]+$/.test(a)) ?? 'mnist') as RunName;
+  if (!['mnist', 'fashion', 'conditional', 'compare'].includes(run)) {
+    throw new Error(`dcgan-runs: the run must be mnist, fashion, conditional or compare, got '${run}'`);
+  }
+  await initBackend();
+  const dataset = run === 'fashion' ? 'fashion' : 'mnist';
+  const set = await data.loadDataset(dataset, { range: [-1, 1] });
+  const judge = await metrics.judge(dataset);
+  const base: RunSettings = {
+    dataset,
+    loss: 'non-saturating',
+    conditional: run === 'conditional',
+    seconds: 60 * option(args, 'minutes', run === 'compare' ? 3 : run === 'mnist' ? 15 : 10),
+    steps: option(args, 'steps', 0),
+    filters: option(args, 'filters', 32),
+    batchSize: option(args, 'batch', 64),
+    seed: option(args, 'seed', 0),
+    every: option(args, 'every', run === 'compare' ? 50 : 200),
+  };
+
+  if (run !== 'compare') {
+    const outcome = await trainOnce(base, set, judge, `dcgan ${run}`);
+    const grid = tf.tidy(() => {
+      const labels = Array.from({ length: 64 }, (_, i) => i % 10);
+      const images = base.conditional ? models.generateConditional(outcome.generator, labels, 7) : models.generateImages(outcome.generator, 64, 7);
+      return data.toUnit(images);
+    });
+    const figure = viz.imageGrid(grid, { columns: 8, title: `DCGAN ${run}: 64 samples after ${outcome.steps} steps` });
+    const curves = viz.lossCurves(
+      outcome.records.map((r) => ({ step: r.step, recognisability: r.recognisability, 'smallest class share': r.smallestShare })),
+      { title: `DCGAN ${run}: judged quality over training`, yLabel: 'share of 1,000 samples' },
+    );
+    grid.dispose();
+    const { generator, ...rest } = outcome;
+    writeResult(run, { ...rest, summary: summary(outcome) }, [figure, curves]);
+    console.log(JSON.stringify(summary(outcome)));
+    generator.dispose();
+  } else {
+    const outcomes: RunOutcome[] = [];
+    for (const loss of train.ADVERSARIAL_LOSSES) {
+      const outcome = await trainOnce({ ...base, loss }, set, judge, `compare ${loss}`);
+      outcome.generator.dispose();
+      outcomes.push(outcome);
+    }
+    const table = outcomes.map(summary);
+    console.table(table.map((r) => ({ ...r, recognisability: `${(100 * r.recognisability).toFixed(1)}%`, smallestShare: `${(100 * r.smallestShare).toFixed(1)}%`, frechet: r.frechet.toFixed(2) })));
+    const series = (key: 'smallestShare' | 'recognisability') =>
+      outcomes.flatMap((o) => o.records.map((r) => ({ step: Math.round(r.seconds), [o.settings.loss]: r[key] })));
+    const coverage = viz.lossCurves(series('smallestShare'), {
+      title: 'Mode collapse, measured: share of the rarest class among 1,000 samples',
+      xLabel: 'training seconds',
+      yLabel: 'rarest class share (0.1 = even)',
+    });
+    const recognisable = viz.lossCurves(series('recognisability'), {
+      title: 'Recognisable samples (judge confidence ≥ 0.9)',
+      xLabel: 'training seconds',
+      yLabel: 'share of 1,000 samples',
+    });
+    writeResult('compare', { table, runs: outcomes.map(({ generator, ...rest }) => rest) }, [coverage, recognisable]);
+  }
+  judge.dispose();
+  data.disposeDataset(set);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

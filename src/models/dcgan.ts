@@ -1,0 +1,227 @@
+/**
+ * DCGAN (Radford, Metz & Chintala 2015, "Unsupervised Representation Learning with Deep
+ * Convolutional Generative Adversarial Networks"), sized for 28 x 28 single-channel images.
+ *
+ * The objective is the GAN's, min_G max_D E[log D(x)] + E[log(1 - D(G(z)))]; what DCGAN changes
+ * is the architecture (§3 "architecture guidelines"):
+ *   - both networks are convolutional: strided convolutions in D, fractionally-strided
+ *     (transposed) convolutions in G; no pooling;
+ *   - batch norm in both, except G's output layer and D's input layer;
+ *   - no fully connected hidden layers: G projects z to a small feature map, D flattens its last
+ *     feature map straight into one logit;
+ *   - ReLU in G with tanh at the output; LeakyReLU(0.2) in D;
+ *   - weights initialised from N(0, 0.02).
+ *
+ *   G: z [B, 100] -> dense -> [B, 7, 7, 2F] -> up x2 -> [B, 14, 14, F] -> up x2 -> [B, 28, 28, 1]
+ *   D: x [B, 28, 28, 1] -> conv/2 -> [B, 14, 14, F] -> conv/2 -> [B, 7, 7, 2F] -> flatten -> [B, 1]
+ *
+ * Departures from the paper: the paper's LSUN model is 64 x 64 with four up-sampling steps
+ * (4 -> 8 -> 16 -> 32 -> 64); for 28 x 28 two steps from 7 x 7 are needed (28 = 7 * 2 * 2), so
+ * 28 x 28 MNIST is used without resizing. Kernels are 4 x 4 (divisible by the stride, which
+ * avoids the uneven overlap behind checkerboard artefacts; Odena et al. 2016) rather than 5 x 5.
+ * Widths are smaller (F = 64) so a CPU trains it in minutes. Batch norm momentum 0.9 (PyTorch's
+ * default, as in its DCGAN example) so the running statistics follow training quickly.
+ *
+ * Options beyond the paper: `upsampling: 'resize'` (nearest-neighbour x2 then a stride-1
+ * convolution, Odena et al. 2016) and `discriminatorNorm: 'none'` (WGAN-GP's critic must not
+ * use batch norm) or 'spectral' (Miyato et al. 2018).
+ *
+ * Conditional variant (Mirza & Osindero 2014, with the cGAN lesson's conditioning): G sees
+ * [z, onehot(y)] concatenated before the projection; D sees the image with 10 extra constant
+ * channels, one-hot planes of y (channel k is all ones where y = k), so every convolution knows
+ * the class from the first layer on. Inputs are [z, onehot] and [image, onehot], as in cgan.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { SpectralNormConv2D, SpectralNormDense } from './spectral-norm';
+
+export interface DcganOptions {
+  /** Size of z (Radford et al. 2015: 100). */
+  latentSize?: number;
+  /** [H, W, C] of the images; H and W divisible by 4 (two stride-2 steps). MNIST: [28, 28, 1]. */
+  imageShape?: [number, number, number];
+  /** F: channels of G's 14 x 14 layer (its projection has 2F) and of D's first layer (64, as the paper's first D layer). */
+  filters?: number;
+  /** Square kernel size of every convolution (4: divisible by the stride 2). */
+  kernelSize?: number;
+  /** G's up-sampling: 'transposed' (the paper) or 'resize' (nearest x2 + conv, Odena et al. 2016). */
+  upsampling?: 'transposed' | 'resize';
+  /** D's normalisation: 'batch' (the paper), 'none' (WGAN-GP critic) or 'spectral' (SNGAN). */
+  discriminatorNorm?: 'batch' | 'none' | 'spectral';
+  /** Slope of D's LeakyReLU for negative inputs (the paper: 0.2). */
+  leakySlope?: number;
+  /** Standard deviation of the N(0, s) weight initialiser (the paper: 0.02). */
+  initStddev?: number;
+  /** Batch norm momentum of the running statistics (PyTorch default 0.1, i.e. 0.9 here). */
+  batchNormMomentum?: number;
+  /** Number of classes for the conditional builders (10 for MNIST and Fashion-MNIST). */
+  numClasses?: number;
+  /** Seed of every initialiser: the same seed builds the same weights. */
+  seed?: number;
+}
+
+export const DEFAULT_DCGAN_OPTIONS: Required<DcganOptions> = {
+  latentSize: 100,
+  imageShape: [28, 28, 1],
+  filters: 64,
+  kernelSize: 4,
+  upsampling: 'transposed',
+  discriminatorNorm: 'batch',
+  leakySlope: 0.2,
+  initStddev: 0.02,
+  batchNormMomentum: 0.9,
+  numClasses: 10,
+  seed: 0,
+};
+
+function dcganOptions(options: DcganOptions, caller: string): Required<DcganOptions> {
+  const o = { ...DEFAULT_DCGAN_OPTIONS, ...options };
+  const positive = ['latentSize', 'filters', 'kernelSize', 'numClasses'] as const;
+  for (const key of positive) {
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`${caller}: options.${key} must be a positive integer, got ${o[key]}`);
+  }
+  const [h, w, c] = o.imageShape;
+  if (o.imageShape.length !== 3 || h % 4 !== 0 || w % 4 !== 0 || !(c >= 1)) {
+    throw new Error(`${caller}: options.imageShape must be [H, W, C] with H and W divisible by 4, got ${JSON.stringify(o.imageShape)}`);
+  }
+  if (o.upsampling !== 'transposed' && o.upsampling !== 'resize') {
+    throw new Error(`${caller}: options.upsampling must be 'transposed' or 'resize', got '${o.upsampling}'`);
+  }
+  if (!['batch', 'none', 'spectral'].includes(o.discriminatorNorm)) {
+    throw new Error(`${caller}: options.discriminatorNorm must be 'batch', 'none' or 'spectral', got '${o.discriminatorNorm}'`);
+  }
+  if (!Number.isInteger(o.seed)) throw new Error(`${caller}: options.seed must be an integer, got ${o.seed}`);
+  return o;
+}
+
+/** A fresh seed per layer, so that equal seeds give equal models and no two layers share weights. */
+class Seeds {
+  private next: number;
+  constructor(seed: number, private readonly stddev: number) {
+    this.next = seed * 1000;
+  }
+  seed(): number {
+    return this.next++;
+  }
+  normal(): ReturnType<typeof tf.initializers.randomNormal> {
+    return tf.initializers.randomNormal({ mean: 0, stddev: this.stddev, seed: this.seed() });
+  }
+  /** Batch-norm scale gamma ~ N(1, 0.02), as in the PyTorch DCGAN example's weights_init. */
+  gamma(): ReturnType<typeof tf.initializers.randomNormal> {
+    return tf.initializers.randomNormal({ mean: 1, stddev: this.stddev, seed: this.seed() });
+  }
+}
+
+function batchNorm(x: tf.SymbolicTensor, o: Required<DcganOptions>, seeds: Seeds, name: string): tf.SymbolicTensor {
+  return tf.layers
+    .batchNormalization({ momentum: o.batchNormMomentum, epsilon: 1e-5, gammaInitializer: seeds.gamma(), name })
+    .apply(x) as tf.SymbolicTensor;
+}
+
+/** One x2 up-sampling to `filters` channels, transposed or resize-convolution. */
+function upsample(x: tf.SymbolicTensor, filters: number, o: Required<DcganOptions>, seeds: Seeds, name: string, activation?: 'tanh'): tf.SymbolicTensor {
+  const conv = { filters, kernelSize: o.kernelSize, padding: 'same' as const, kernelInitializer: seeds.normal(), activation };
+  if (o.upsampling === 'transposed') {
+    return tf.layers.conv2dTranspose({ ...conv, strides: 2, useBias: activation !== undefined, name }).apply(x) as tf.SymbolicTensor;
+  }
+  const resized = tf.layers.upSampling2d({ size: [2, 2], name: `${name}_resize` }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.conv2d({ ...conv, strides: 1, useBias: activation !== undefined, name }).apply(resized) as tf.SymbolicTensor;
+}
+
+/** G's body from its input vector (z, or [z, onehot]) [B, n] to an image [B, H, W, C] in [-1, 1]. */
+function generatorBody(input: tf.SymbolicTensor, o: Required<DcganOptions>, seeds: Seeds): tf.SymbolicTensor {
+  const [h, w, c] = o.imageShape;
+  const base = [h / 4, w / 4, 2 * o.filters]; // [7, 7, 2F] for MNIST
+  // Projection: one linear map to the smallest feature map, no bias (batch norm follows).
+  let x = tf.layers.dense({ units: base[0] * base[1] * base[2], useBias: false, kernelInitializer: seeds.normal(), name: 'g_project' }).apply(input) as tf.SymbolicTensor; // [B, 7*7*2F]
+  x = tf.layers.reshape({ targetShape: base, name: 'g_reshape' }).apply(x) as tf.SymbolicTensor; //   [B, 7, 7, 2F]
+  x = batchNorm(x, o, seeds, 'g_bn0');
+  x = tf.layers.reLU({ name: 'g_relu0' }).apply(x) as tf.SymbolicTensor;
+  x = upsample(x, o.filters, o, seeds, 'g_up1'); //                                                  [B, 14, 14, F]
+  x = batchNorm(x, o, seeds, 'g_bn1');
+  x = tf.layers.reLU({ name: 'g_relu1' }).apply(x) as tf.SymbolicTensor;
+  return upsample(x, c, o, seeds, 'g_up2', 'tanh'); //                                               [B, 28, 28, C]
+}
+
+/** D's body from its input feature map [B, H, W, C'] to one logit [B, 1]. */
+function discriminatorBody(input: tf.SymbolicTensor, o: Required<DcganOptions>, seeds: Seeds): tf.SymbolicTensor {
+  const spectral = o.discriminatorNorm === 'spectral';
+  const conv = (x: tf.SymbolicTensor, filters: number, name: string) =>
+    (spectral
+      ? new SpectralNormConv2D({ filters, kernelSize: o.kernelSize, strides: 2, padding: 'same', stddev: o.initStddev, seed: seeds.seed(), name })
+      : tf.layers.conv2d({ filters, kernelSize: o.kernelSize, strides: 2, padding: 'same', kernelInitializer: seeds.normal(), name })
+    ).apply(x) as tf.SymbolicTensor;
+  const leaky = (x: tf.SymbolicTensor, name: string) => tf.layers.leakyReLU({ alpha: o.leakySlope, name }).apply(x) as tf.SymbolicTensor;
+  // No batch norm on D's input layer (Radford et al. §3).
+  let x = leaky(conv(input, o.filters, 'd_conv1'), 'd_leaky1'); //                                   [B, 14, 14, F]
+  x = conv(x, 2 * o.filters, 'd_conv2'); //                                                         [B, 7, 7, 2F]
+  if (o.discriminatorNorm === 'batch') x = batchNorm(x, o, seeds, 'd_bn2');
+  x = leaky(x, 'd_leaky2');
+  x = tf.layers.flatten({ name: 'd_flatten' }).apply(x) as tf.SymbolicTensor; //                    [B, 7*7*2F]
+  // The flattened last feature map goes straight to one logit: no hidden dense layer.
+  const logit = spectral
+    ? new SpectralNormDense({ units: 1, stddev: o.initStddev, seed: seeds.seed(), name: 'd_logit' })
+    : tf.layers.dense({ units: 1, kernelInitializer: seeds.normal(), name: 'd_logit' });
+  return logit.apply(x) as tf.SymbolicTensor; //                                                    [B, 1]
+}
+
+/** DCGAN generator: z [B, latentSize] -> image [B, H, W, C] in [-1, 1]. */
+export function buildDcganGenerator(options: DcganOptions = {}): tf.LayersModel {
+  const o = dcganOptions(options, 'buildDcganGenerator');
+  const z = tf.input({ shape: [o.latentSize], name: 'z' });
+  return tf.model({ inputs: z, outputs: generatorBody(z, o, new Seeds(o.seed, o.initStddev)), name: 'dcgan_generator' });
+}
+
+/** DCGAN discriminator: image [B, H, W, C] in [-1, 1] -> one logit [B, 1] (no sigmoid). */
+export function buildDcganDiscriminator(options: DcganOptions = {}): tf.LayersModel {
+  const o = dcganOptions(options, 'buildDcganDiscriminator');
+  const image = tf.input({ shape: o.imageShape, name: 'image' });
+  return tf.model({ inputs: image, outputs: discriminatorBody(image, o, new Seeds(o.seed + 1, o.initStddev)), name: 'dcgan_discriminator' });
+}
+
+/** Conditional DCGAN generator: [z [B, latentSize], onehot(y) [B, numClasses]] -> image [B, H, W, C]. */
+export function buildConditionalDcganGenerator(options: DcganOptions = {}): tf.LayersModel {
+  const o = dcganOptions(options, 'buildConditionalDcganGenerator');
+  const z = tf.input({ shape: [o.latentSize], name: 'z' }); //                                      [B, latent]
+  const label = tf.input({ shape: [o.numClasses], name: 'label' }); //                              [B, K]
+  const joined = tf.layers.concatenate({ name: 'g_concat' }).apply([z, label]) as tf.SymbolicTensor; // [B, latent + K]
+  return tf.model({ inputs: [z, label], outputs: generatorBody(joined, o, new Seeds(o.seed, o.initStddev)), name: 'conditional_dcgan_generator' });
+}
+
+/** Conditional DCGAN discriminator: [image [B, H, W, C], onehot(y) [B, numClasses]] -> one logit [B, 1]. */
+export function buildConditionalDcganDiscriminator(options: DcganOptions = {}): tf.LayersModel {
+  const o = dcganOptions(options, 'buildConditionalDcganDiscriminator');
+  const [h, w] = o.imageShape;
+  const image = tf.input({ shape: o.imageShape, name: 'image' }); //                                [B, H, W, C]
+  const label = tf.input({ shape: [o.numClasses], name: 'label' }); //                              [B, K]
+  // One-hot planes: repeat the one-hot vector at every pixel.
+  const repeated = tf.layers.repeatVector({ n: h * w, name: 'd_label_repeat' }).apply(label) as tf.SymbolicTensor; // [B, H*W, K]
+  const planes = tf.layers.reshape({ targetShape: [h, w, o.numClasses], name: 'd_label_planes' }).apply(repeated) as tf.SymbolicTensor; // [B, H, W, K]
+  const joined = tf.layers.concatenate({ axis: -1, name: 'd_concat' }).apply([image, planes]) as tf.SymbolicTensor; // [B, H, W, C + K]
+  return tf.model({
+    inputs: [image, label],
+    outputs: discriminatorBody(joined, o, new Seeds(o.seed + 1, o.initStddev)),
+    name: 'conditional_dcgan_discriminator',
+  });
+}
+
+/** One row of an architecture table. */
+export interface LayerRow {
+  /** Layer name, e.g. 'g_up1'. */
+  name: string;
+  /** tfjs class, e.g. 'Conv2DTranspose'. */
+  type: string;
+  /** Output shape with the batch size as null, e.g. [null, 14, 14, 64]. */
+  outputShape: Array<number | null>;
+  /** Number of weights (trainable and not). */
+  parameters: number;
+}
+
+/** The layers of a model with their output shapes and parameter counts, in order. */
+export function architectureTable(model: tf.LayersModel): LayerRow[] {
+  return model.layers.map((layer) => ({
+    name: layer.name,
+    type: layer.getClassName(),
+    outputShape: (Array.isArray(layer.outputShape[0]) ? layer.outputShape[0] : layer.outputShape) as Array<number | null>,
+    parameters: layer.countParams(),
+  }));
+}

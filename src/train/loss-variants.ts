@@ -1,0 +1,174 @@
+/**
+ * One GAN, five adversarial losses: the phases of the shared adversarial trainer for each of
+ *
+ *   'minimax'         L_D = BCE(D(x), 1) + BCE(D(G(z)), 0),   L_G = log(1 - D(G(z)))  (Goodfellow et al. 2014, Eq. 1)
+ *   'non-saturating'  the same L_D,                          L_G = -log D(G(z))      (ibid. §3)
+ *   'lsgan'           1/2 (D(x) - 1)^2 + 1/2 D(G(z))^2,         1/2 (D(G(z)) - 1)^2    (Mao et al. 2017, Eq. 2)
+ *   'hinge'           max(0, 1 - D(x)) + max(0, 1 + D(G(z))),   -D(G(z))               (Miyato et al. 2018, Eq. 16-17)
+ *   'wgan-gp'         D(G(z)) - D(x) + 10 (|grad D(xhat)| - 1)^2,  -D(G(z))             (Gulrajani et al. 2017, Alg. 1)
+ *
+ * (every term a mean over the batch), so that a comparison changes nothing but the loss. The
+ * D phase trains the discriminator only, the G phase the generator only (their own varLists and
+ * Adam optimizers). WGAN-GP uses the paper's n_critic = 5 and Adam(1e-4, 0, 0.9), and its critic
+ * must have no batch norm (build D with discriminatorNorm 'none' or 'spectral').
+ * An optional EMA copy of G is updated after every G step (see ./ema.ts).
+ *
+ * History per step: dLoss, gLoss, dReal = mean D(x), dFake = mean D(G(z)) (raw outputs), and
+ * for WGAN-GP the penalty.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { discriminatorLossTerms, generatorLoss } from '../losses/gan';
+import {
+  DEFAULT_WGAN_GP,
+  gradientPenalty,
+  hingeDiscriminatorLoss,
+  hingeGeneratorLoss,
+  lsganDiscriminatorLoss,
+  lsganGeneratorLoss,
+  wassersteinCriticLoss,
+  wassersteinGeneratorLoss,
+} from '../losses/stabilisers';
+import { AdversarialTrainer, type StepContext, type PhaseOutputs } from './adversarial';
+import { batchSampler } from './batches';
+import { copyWeights, updateEma } from './ema';
+import type { GanBatch } from './gan';
+
+/** The adversarial losses compared in lesson 05. */
+export const ADVERSARIAL_LOSSES = ['minimax', 'non-saturating', 'lsgan', 'hinge', 'wgan-gp'] as const;
+export type AdversarialLossName = (typeof ADVERSARIAL_LOSSES)[number];
+
+export interface LossVariantTrainerOptions {
+  generator: tf.LayersModel;
+  discriminator: tf.LayersModel;
+  /** Real images [N, H, W, C] in G's output range ([-1, 1] for tanh). */
+  data: tf.Tensor;
+  /** int32 [N] labels of `data`: required for a conditional generator (inputs [z, onehot]). */
+  labels?: tf.Tensor1D;
+  /** Which adversarial loss (default 'non-saturating'). */
+  loss?: AdversarialLossName;
+  /** Images per batch (default 64). */
+  batchSize?: number;
+  /** Critic updates per G update (default 1; 'wgan-gp' defaults to n_critic = 5). */
+  discriminatorSteps?: number;
+  /** Adam learning rate (default 2e-4, Radford et al. 2015; 'wgan-gp' defaults to 1e-4). */
+  learningRate?: number;
+  /** Adam beta1 (default 0.5, Radford et al. 2015; 'wgan-gp' defaults to 0). */
+  beta1?: number;
+  /** Adam beta2 (default 0.999; 'wgan-gp' defaults to 0.9). */
+  beta2?: number;
+  /** One-sided label smoothing s of the BCE losses: real targets 1 - s (default 0; Salimans et al. 2016 use 0.1). */
+  labelSmoothing?: number;
+  /** Gradient-penalty weight lambda for 'wgan-gp' (default 10). */
+  lambda?: number;
+  /** A second generator (same builder): set to G's weights now, then an exponential moving average of G. */
+  emaGenerator?: tf.LayersModel;
+  /** EMA decay (default 0.999). */
+  emaDecay?: number;
+  /** Seed of batches and noise (default 0). */
+  seed?: number;
+}
+
+export const DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS = {
+  loss: 'non-saturating' as AdversarialLossName,
+  batchSize: 64,
+  discriminatorSteps: 1,
+  learningRate: 2e-4,
+  beta1: 0.5,
+  beta2: 0.999,
+  labelSmoothing: 0,
+  emaDecay: 0.999,
+  seed: 0,
+};
+
+/** The trainer of `generator` and `discriminator` with the chosen adversarial loss. */
+export function createLossVariantTrainer(options: LossVariantTrainerOptions): AdversarialTrainer<GanBatch> {
+  const loss = options.loss ?? DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS.loss;
+  if (!(ADVERSARIAL_LOSSES as readonly string[]).includes(loss)) {
+    throw new Error(`createLossVariantTrainer: options.loss must be one of ${ADVERSARIAL_LOSSES.join(', ')}, got '${loss}'`);
+  }
+  const wgan = loss === 'wgan-gp';
+  const o = {
+    ...DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS,
+    ...(wgan ? { discriminatorSteps: DEFAULT_WGAN_GP.nCritic, learningRate: DEFAULT_WGAN_GP.learningRate, beta1: DEFAULT_WGAN_GP.beta1, beta2: DEFAULT_WGAN_GP.beta2 } : {}),
+    lambda: DEFAULT_WGAN_GP.lambda,
+    ...options,
+  };
+  const { generator, discriminator, batchSize } = o;
+  const conditional = generator.inputs.length === 2;
+  if (conditional && (discriminator.inputs.length !== 2 || !(o.labels instanceof tf.Tensor))) {
+    throw new Error('createLossVariantTrainer: a conditional generator needs a conditional discriminator and options.labels (int32 [N])');
+  }
+  if (wgan && discriminator.layers.some((layer) => layer.getClassName() === 'BatchNormalization')) {
+    throw new Error("createLossVariantTrainer: the WGAN-GP critic must not use batch norm (build it with discriminatorNorm: 'none' or 'spectral')");
+  }
+  if (o.labelSmoothing !== 0 && loss !== 'minimax' && loss !== 'non-saturating') {
+    throw new Error(`createLossVariantTrainer: options.labelSmoothing applies to the BCE losses (minimax, non-saturating), got loss '${loss}'`);
+  }
+  if (!(o.data instanceof tf.Tensor)) throw new Error(`createLossVariantTrainer: options.data must be a tensor of real images, got ${typeof o.data}`);
+  const latentSize = generator.inputs[0].shape[1] as number;
+  const numClasses = conditional ? (generator.inputs[1].shape[1] as number) : 0;
+  const batch = (conditional
+    ? batchSampler({ real: o.data, labels: o.labels as tf.Tensor1D }, { batchSize, seed: o.seed })
+    : batchSampler({ real: o.data }, { batchSize, seed: o.seed })) as (index: number) => GanBatch;
+
+  const fakes = (n: number, context: StepContext): { fake: tf.Tensor; fakeLabels?: tf.Tensor } => {
+    const z = context.randomNormal([n, latentSize]); //                                        [B, latent]
+    if (!conditional) return { fake: generator.apply(z, { training: true }) as tf.Tensor }; //   [B, H, W, C]
+    const fakeLabels = tf.oneHot(context.randomLabels(n, numClasses), numClasses).cast('float32'); // [B, K]
+    return { fake: generator.apply([z, fakeLabels], { training: true }) as tf.Tensor, fakeLabels };
+  };
+  const judge = (images: tf.Tensor, labels?: tf.Tensor): tf.Tensor =>
+    (conditional ? discriminator.apply([images, labels!], { training: true }) : discriminator.apply(images, { training: true })) as tf.Tensor; // [B, 1]
+
+  const discriminatorPhase = (real: tf.Tensor, labels: tf.Tensor1D | undefined, context: StepContext): PhaseOutputs => {
+    const realLabels = conditional ? tf.oneHot(labels!, numClasses).cast('float32') : undefined;
+    const { fake, fakeLabels } = fakes(real.shape[0], context);
+    const realOutputs = judge(real, realLabels);
+    const fakeOutputs = judge(fake, fakeLabels);
+    const recorded = { dReal: realOutputs.mean() as tf.Scalar, dFake: fakeOutputs.mean() as tf.Scalar };
+    if (loss === 'minimax' || loss === 'non-saturating') {
+      return { loss: discriminatorLossTerms(realOutputs, fakeOutputs, { labelSmoothing: o.labelSmoothing }).total, ...recorded };
+    }
+    if (loss === 'lsgan') return { loss: lsganDiscriminatorLoss(realOutputs, fakeOutputs).total, ...recorded };
+    if (loss === 'hinge') return { loss: hingeDiscriminatorLoss(realOutputs, fakeOutputs).total, ...recorded };
+    // WGAN-GP: the penalty on interpolates between real and fake images of the same labels.
+    const critic = (images: tf.Tensor) => judge(images, realLabels);
+    const fakeForPenalty = conditional ? (generator.apply([context.randomNormal([real.shape[0], latentSize]), realLabels!], { training: true }) as tf.Tensor) : fake;
+    const penalty = gradientPenalty(critic, real, fakeForPenalty, { lambda: o.lambda, epsilon: context.randomUniform([real.shape[0]]) as tf.Tensor1D });
+    return { loss: wassersteinCriticLoss(realOutputs, fakeOutputs).total.add(penalty) as tf.Scalar, penalty, ...recorded };
+  };
+
+  const generatorPhase = (context: StepContext): PhaseOutputs => {
+    const { fake, fakeLabels } = fakes(batchSize, context);
+    const fakeOutputs = judge(fake, fakeLabels);
+    if (loss === 'minimax') return { loss: generatorLoss(fakeOutputs, { form: 'minimax' }) };
+    if (loss === 'non-saturating') return { loss: generatorLoss(fakeOutputs, { form: 'non-saturating' }) };
+    if (loss === 'lsgan') return { loss: lsganGeneratorLoss(fakeOutputs) };
+    if (loss === 'hinge') return { loss: hingeGeneratorLoss(fakeOutputs) };
+    return { loss: wassersteinGeneratorLoss(fakeOutputs) };
+  };
+
+  const emaGenerator = o.emaGenerator;
+  if (emaGenerator) copyWeights(emaGenerator, generator); // the average starts at G's initial weights
+  return new AdversarialTrainer<GanBatch>({
+    networks: emaGenerator ? { generator, discriminator, emaGenerator } : { generator, discriminator },
+    seed: o.seed,
+    batch,
+    phases: [
+      {
+        name: 'd',
+        trains: ['discriminator'],
+        optimizer: tf.train.adam(o.learningRate, o.beta1, o.beta2),
+        repeats: o.discriminatorSteps,
+        loss: ({ real, labels }, context) => discriminatorPhase(real, labels, context),
+      },
+      {
+        name: 'g',
+        trains: ['generator'],
+        optimizer: tf.train.adam(o.learningRate, o.beta1, o.beta2),
+        loss: (_batch, context) => generatorPhase(context),
+        afterUpdate: emaGenerator ? () => updateEma(emaGenerator, generator, { decay: o.emaDecay }) : undefined,
+      },
+    ],
+  });
+}

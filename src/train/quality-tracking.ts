@@ -1,0 +1,100 @@
+/**
+ * Sample quality over training time, for the adversarial trainer: every `every` steps, the
+ * judge scores `count` images drawn from a fixed set of z (the same z at every check, so the
+ * curve measures the generator and not the luck of the draw). This is how lesson 05 *measures*
+ * mode collapse: a collapsing generator loses classes (the smallest class share falls towards 0
+ * and the entropy of the judged classes drops below ln 10 = 2.30 nats).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { sampleLatent } from '../models/gan';
+import { toUnit } from '../data/batches';
+import { sampleQuality, type SampleQuality } from '../metrics/quality';
+import type { Judge } from '../metrics/judge';
+import type { AdversarialTrainer, TrainingCallback } from './adversarial';
+
+/** One quality check: the step and training seconds, and the judge's numbers. */
+export interface QualityRecord {
+  step: number;
+  seconds: number;
+  /** Share of samples the judge recognises with confidence >= 0.9. */
+  recognisability: number;
+  /** Entropy of the judged class distribution, nats (ln 10 = 2.303 when perfectly even). */
+  entropy: number;
+  /** Number of classes with >= 2% of the samples. */
+  classes: number;
+  /** Share of the rarest class: the mode-collapse number (0.1 when perfectly even). */
+  smallestShare: number;
+  /** Fréchet distance in the judge's feature space (lower is closer to real images). */
+  frechet: number;
+  /** Share judged as the label requested (conditional generators only). */
+  conditionalAccuracy?: number;
+}
+
+export interface QualityTrackingOptions {
+  /** The judge, from `await metrics.judge('mnist' | 'fashion')`. */
+  judge: Judge;
+  /** The generator to sample (or its EMA copy). Inputs z, or [z, onehot] for a conditional one. */
+  generator: tf.LayersModel;
+  /** Check every this many steps (default 100). */
+  every?: number;
+  /** Samples per check (default 1,000: coverage and Fréchet are noisy on fewer). */
+  count?: number;
+  /** Seed of the fixed z (default 2024). */
+  seed?: number;
+}
+
+export const DEFAULT_QUALITY_TRACKING_OPTIONS = { every: 100, count: 1000, seed: 2024 };
+
+/** Measures `count` samples of `generator` (inference mode) with the judge, as a QualityRecord. */
+export function measureGenerator(
+  generator: tf.LayersModel,
+  judge: Judge,
+  options: { count?: number; seed?: number; step?: number; seconds?: number } = {},
+): QualityRecord {
+  const count = options.count ?? DEFAULT_QUALITY_TRACKING_OPTIONS.count;
+  const seed = options.seed ?? DEFAULT_QUALITY_TRACKING_OPTIONS.seed;
+  const conditional = generator.inputs.length === 2;
+  const latentSize = generator.inputs[0].shape[1] as number;
+  const numClasses = conditional ? (generator.inputs[1].shape[1] as number) : 0;
+  const labels = conditional ? Array.from({ length: count }, (_, i) => i % numClasses) : undefined;
+  const images = tf.tidy(() => {
+    const z = sampleLatent(count, latentSize, seed); //                                         [N, latent]
+    const inputs = conditional ? [z, tf.oneHot(tf.tensor1d(labels!, 'int32'), numClasses).cast('float32')] : z;
+    return toUnit(generator.predict(inputs, { batchSize: 250 }) as tf.Tensor); //              [N, 28, 28, 1] in [0, 1]
+  });
+  let quality: SampleQuality;
+  try {
+    quality = sampleQuality(images, { judge, labels });
+  } finally {
+    images.dispose();
+  }
+  return {
+    step: options.step ?? 0,
+    seconds: options.seconds ?? 0,
+    recognisability: quality.recognisability,
+    entropy: quality.coverage.entropy,
+    classes: quality.coverage.classes,
+    smallestShare: Math.min(...quality.coverage.distribution),
+    frechet: quality.frechet,
+    ...(quality.conditionalAccuracy === undefined ? {} : { conditionalAccuracy: quality.conditionalAccuracy }),
+  };
+}
+
+/**
+ * A training callback that measures the generator every `every` steps, and the list its
+ * records go to: `const tracker = trackQuality({ judge, generator }); await trainer.run({ steps,
+ * callbacks: [tracker.callback] }); tracker.records`.
+ */
+export function trackQuality(options: QualityTrackingOptions): { callback: TrainingCallback; records: QualityRecord[] } {
+  const { judge, generator } = options;
+  const every = options.every ?? DEFAULT_QUALITY_TRACKING_OPTIONS.every;
+  if (!Number.isInteger(every) || every < 1) throw new Error(`trackQuality: options.every must be a positive integer, got ${every}`);
+  const records: QualityRecord[] = [];
+  const callback: TrainingCallback = {
+    every,
+    call: (trainer: AdversarialTrainer<any>) => {
+      records.push(measureGenerator(generator, judge, { count: options.count, seed: options.seed, step: trainer.step, seconds: trainer.seconds }));
+    },
+  };
+  return { callback, records };
+}

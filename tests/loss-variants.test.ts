@@ -1,0 +1,149 @@
+import test from 'ava';
+import { tf, initBackend, models, train } from '../src/index';
+
+test.before(async () => {
+  await initBackend({ verbose: false });
+});
+
+const tiny = { filters: 4, latentSize: 8, seed: 1 };
+
+function snapshot(model: tf.LayersModel): Float32Array[] {
+  return model.trainableWeights.map((w) => w.read().dataSync().slice() as Float32Array);
+}
+function changed(before: Float32Array[], model: tf.LayersModel): boolean[] {
+  return model.trainableWeights.map((w, i) => {
+    const now = w.read().dataSync();
+    return now.some((v, j) => v !== before[i][j]);
+  });
+}
+
+function setup(loss: train.AdversarialLossName, conditional = false) {
+  const norm = loss === 'wgan-gp' ? 'none' : 'batch';
+  const generator = conditional ? models.buildConditionalDcganGenerator(tiny) : models.buildDcganGenerator(tiny);
+  const discriminator = conditional
+    ? models.buildConditionalDcganDiscriminator({ ...tiny, discriminatorNorm: norm })
+    : models.buildDcganDiscriminator({ ...tiny, discriminatorNorm: norm });
+  const data = tf.randomUniform([16, 28, 28, 1], -1, 1, 'float32', 2);
+  const labels = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5], 'int32');
+  const trainer = train.createLossVariantTrainer({ generator, discriminator, data, labels: conditional ? labels : undefined, loss, batchSize: 4, seed: 3 });
+  const dispose = () => {
+    trainer.dispose();
+    generator.dispose();
+    discriminator.dispose();
+    tf.dispose([data, labels]);
+  };
+  return { generator, discriminator, data, trainer, dispose };
+}
+
+for (const loss of train.ADVERSARIAL_LOSSES) {
+  test.serial(`${loss}: a D update changes only D's trainable weights, a G update only G's`, (t) => {
+    const { generator, discriminator, data, trainer, dispose } = setup(loss);
+    const batch = train.batchSampler({ real: data }, { batchSize: 4, seed: 0 });
+    const [dPhase, gPhase] = trainer.phases;
+    // A trainer of only the D phase, then only the G phase: one update of each, observed alone.
+    const onlyD = new train.AdversarialTrainer({ networks: { generator, discriminator }, phases: [{ ...dPhase, repeats: 1 }], batch });
+    let g = snapshot(generator);
+    let d = snapshot(discriminator);
+    onlyD.trainStep();
+    t.true(changed(g, generator).every((c) => !c), 'the D update must not move G');
+    // Hinge and Wasserstein losses are linear in D(x) and D(G(z)) near the start, so the logit
+    // bias gets +1 from the fake mean and -1 from the real mean: exactly zero gradient.
+    const unmoved = discriminator.trainableWeights.filter((_, i) => !changed(d, discriminator)[i]).map((w) => w.originalName);
+    t.deepEqual(unmoved, loss === 'hinge' || loss === 'wgan-gp' ? ['d_logit/bias'] : [], 'the D update must move every weight of D');
+    const onlyG = new train.AdversarialTrainer({ networks: { generator, discriminator }, phases: [gPhase], batch });
+    g = snapshot(generator);
+    d = snapshot(discriminator);
+    const record = onlyG.trainStep();
+    t.true(Number.isFinite(record.gLoss));
+    t.true(changed(d, discriminator).every((c) => !c), 'the G update must not move D');
+    t.true(changed(g, generator).every((c) => c), 'the G update must move every weight of G');
+    dispose();
+  });
+}
+
+for (const [loss, conditional] of [['non-saturating', false], ['lsgan', false], ['hinge', false], ['wgan-gp', false], ['non-saturating', true], ['wgan-gp', true]] as const) {
+  test.serial(`${loss}${conditional ? ' (conditional)' : ''}: 50 steps leave the number of tensors unchanged`, async (t) => {
+    const { trainer, dispose } = setup(loss, conditional);
+    trainer.trainStep(); // creates the optimizers' moment variables
+    const before = tf.memory().numTensors;
+    const result = await trainer.run({ steps: 50, progress: false });
+    t.is(result.steps, 50);
+    t.is(tf.memory().numTensors, before, 'tensors leaked');
+    const last = trainer.history[trainer.history.length - 1];
+    t.true(Number.isFinite(last.dLoss) && Number.isFinite(last.gLoss));
+    if (loss === 'wgan-gp') t.true(last.penalty >= 0, 'the penalty is recorded');
+    dispose();
+  });
+}
+
+test.serial('EMA generator follows G after every G step', async (t) => {
+  const { generator, discriminator, data, dispose } = setup('non-saturating');
+  const ema = models.buildDcganGenerator({ ...tiny, seed: 9 });
+  const trainer = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, emaGenerator: ema, emaDecay: 0.5 });
+  t.deepEqual(ema.getWeights()[0].dataSync(), generator.getWeights()[0].dataSync(), 'starts as a copy of G');
+  const previous = ema.getWeights()[0].dataSync().slice();
+  await trainer.run({ steps: 1, progress: false });
+  const expected = tf.tidy(() => tf.tensor(previous).mul(0.5).add(generator.getWeights()[0].flatten().mul(0.5)).dataSync());
+  const got = ema.getWeights()[0].dataSync();
+  t.true(got.every((v, i) => Math.abs(v - expected[i]) < 1e-6));
+  trainer.dispose();
+  ema.dispose();
+  dispose();
+});
+
+test('the WGAN-GP critic is refused with batch norm; unknown losses are named', (t) => {
+  const generator = models.buildDcganGenerator(tiny);
+  const discriminator = models.buildDcganDiscriminator(tiny);
+  const data = tf.zeros([8, 28, 28, 1]);
+  t.throws(() => train.createLossVariantTrainer({ generator, discriminator, data, loss: 'wgan-gp' }), { message: /critic must not use batch norm/ });
+  t.throws(() => train.createLossVariantTrainer({ generator, discriminator, data, loss: 'kl' as 'lsgan' }), { message: /options.loss must be one of minimax, non-saturating, lsgan, hinge, wgan-gp, got 'kl'/ });
+  tf.dispose(data);
+  generator.dispose();
+  discriminator.dispose();
+});
+
+test.serial('label smoothing reaches the BCE discriminator loss: smoothed targets change L_D at the same weights, not the outputs of D', (t) => {
+  const make = (labelSmoothing: number) => {
+    const generator = models.buildDcganGenerator(tiny);
+    const discriminator = models.buildDcganDiscriminator(tiny);
+    const data = tf.randomUniform([8, 28, 28, 1], -1, 1, 'float32', 2);
+    const trainer = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, labelSmoothing });
+    const record = trainer.trainStep();
+    trainer.dispose();
+    generator.dispose();
+    discriminator.dispose();
+    data.dispose();
+    return record;
+  };
+  const plain = make(0);
+  const smoothed = make(0.1);
+  // Same seeds, same logits a: the real term changes from softplus(-a) to 0.9 softplus(-a) + 0.1 softplus(a),
+  // which is larger when D(x) > 1/2 and smaller otherwise; it must differ, the fake term must not.
+  t.not(plain.dLoss, smoothed.dLoss);
+  t.is(plain.dReal, smoothed.dReal);
+  const generator = models.buildDcganGenerator(tiny);
+  const discriminator = models.buildDcganDiscriminator(tiny);
+  const data = tf.zeros([8, 28, 28, 1]);
+  t.throws(() => train.createLossVariantTrainer({ generator, discriminator, data, loss: 'lsgan', labelSmoothing: 0.1 }), { message: /labelSmoothing applies to the BCE losses/ });
+  tf.dispose(data);
+  generator.dispose();
+  discriminator.dispose();
+});
+
+test.serial('SNGAN recipe: a spectrally normalised D trains with the hinge loss, advancing u, without leaks', async (t) => {
+  const generator = models.buildDcganGenerator(tiny);
+  const discriminator = models.buildDcganDiscriminator({ ...tiny, discriminatorNorm: 'spectral' });
+  const data = tf.randomUniform([8, 28, 28, 1], -1, 1, 'float32', 2);
+  const trainer = train.createLossVariantTrainer({ generator, discriminator, data, loss: 'hinge', batchSize: 4 });
+  const u = () => discriminator.getLayer('d_conv1').getWeights()[2].dataSync().slice();
+  const before = u();
+  trainer.trainStep();
+  t.notDeepEqual(u(), before, 'one power-iteration step per D update');
+  const tensors = tf.memory().numTensors;
+  await trainer.run({ steps: 10, progress: false });
+  t.is(tf.memory().numTensors, tensors);
+  trainer.dispose();
+  generator.dispose();
+  discriminator.dispose();
+  data.dispose();
+});

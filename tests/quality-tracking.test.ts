@@ -1,0 +1,97 @@
+import test from 'ava';
+import { tf, initBackend, metrics, models, train } from '../src/index';
+import { assertNoLeak } from './helpers';
+
+test.before(async () => {
+  await initBackend({ verbose: false });
+});
+
+/**
+ * A stand-in judge: the class of an image is floor(10 * mean pixel), clipped to 0..9, with
+ * confidence 1; its "features" are the mean pixel of each image quadrant.
+ */
+function fakeJudge(): metrics.Judge {
+  const features = (images: tf.Tensor) =>
+    tf.tidy(() => tf.avgPool(images as tf.Tensor4D, 14, 14, 'valid').reshape([images.shape[0], 4]) as tf.Tensor2D);
+  const values = tf.tidy(() => features(tf.randomUniform([200, 28, 28, 1], 0, 1, 'float32', 1)).dataSync());
+  const reference = metrics.gaussianStats(values, 200, 4);
+  return {
+    name: 'mnist',
+    info: {} as metrics.JudgeInfo,
+    classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    model: undefined as unknown as tf.LayersModel,
+    reference,
+    classify: (images: tf.Tensor) => {
+      const means = tf.tidy(() => images.mean([1, 2, 3]).dataSync());
+      const labels = Array.from(means, (m) => Math.min(9, Math.max(0, Math.floor(10 * m))));
+      return { labels, confidences: labels.map(() => 1) };
+    },
+    probabilities: () => {
+      throw new Error('not used');
+    },
+    features,
+    dispose: () => undefined,
+  };
+}
+
+/** A "generator" whose image brightness is sigmoid(sum of z): every class appears. */
+function brightnessGenerator(conditional: boolean): tf.LayersModel {
+  const z = tf.input({ shape: [4] });
+  const label = tf.input({ shape: [10] });
+  const input = conditional ? (tf.layers.concatenate().apply([z, label]) as tf.SymbolicTensor) : z;
+  const dense = tf.layers.dense({ units: 784, activation: 'tanh', kernelInitializer: 'ones', biasInitializer: 'zeros' });
+  const image = tf.layers.reshape({ targetShape: [28, 28, 1] }).apply(dense.apply(input)) as tf.SymbolicTensor;
+  return tf.model({ inputs: conditional ? [z, label] : z, outputs: image });
+}
+
+test.serial('measureGenerator: judged shares, rarest class and conditional accuracy of fixed-z samples', async (t) => {
+  const judge = fakeJudge();
+  const generator = brightnessGenerator(false);
+  let record!: train.QualityRecord;
+  await assertNoLeak(t, () => {
+    record = train.measureGenerator(generator, judge, { count: 500, seed: 3, step: 7, seconds: 1.5 });
+  }, 'measureGenerator');
+  // Recompute the class shares by hand from the same z.
+  const z = models.sampleLatent(500, 4, 3);
+  const brightness = tf.tidy(() => z.sum(1).mul(1).tanh().add(1).div(2).dataSync()); // toUnit(tanh(sum z)) per image
+  const counts = new Array(10).fill(0);
+  brightness.forEach((b) => counts[Math.min(9, Math.max(0, Math.floor(10 * b)))]++);
+  t.is(record.step, 7);
+  t.is(record.seconds, 1.5);
+  t.is(record.recognisability, 1);
+  t.true(Math.abs(record.smallestShare - Math.min(...counts) / 500) < 1e-9);
+  t.is(record.classes, counts.filter((c) => c / 500 >= 0.02).length);
+  t.true(record.frechet > 0);
+  t.is(record.conditionalAccuracy, undefined);
+  z.dispose();
+  generator.dispose();
+
+  // A conditional generator ignoring its label: accuracy = share of samples whose class is i % 10.
+  const conditional = brightnessGenerator(true);
+  tf.tidy(() => {
+    const kernel = conditional.layers[3].getWeights()[0];
+    const mask = tf.concat([tf.ones([4, 784]), tf.zeros([10, 784])]); // the label rows get weight 0
+    conditional.layers[3].setWeights([kernel.mul(mask), conditional.layers[3].getWeights()[1]]);
+  });
+  const c = train.measureGenerator(conditional, judge, { count: 500, seed: 3 });
+  const expected = Array.from(brightness).filter((b, i) => Math.min(9, Math.max(0, Math.floor(10 * b))) === i % 10).length / 500;
+  t.true(Math.abs((c.conditionalAccuracy ?? -1) - expected) < 1e-9, `${c.conditionalAccuracy} vs ${expected}`);
+  conditional.dispose();
+});
+
+test.serial('trackQuality records one measurement every `every` steps', async (t) => {
+  const judge = fakeJudge();
+  const generator = models.buildDcganGenerator({ filters: 4, latentSize: 4 });
+  const discriminator = models.buildDcganDiscriminator({ filters: 4 });
+  const data = tf.randomUniform([8, 28, 28, 1], -1, 1, 'float32', 2);
+  const trainer = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4 });
+  const tracker = train.trackQuality({ judge, generator, every: 2, count: 50 });
+  await trainer.run({ steps: 6, callbacks: [tracker.callback], progress: false });
+  t.deepEqual(tracker.records.map((r) => r.step), [2, 4, 6]);
+  t.true(tracker.records.every((r) => r.seconds > 0 && r.recognisability >= 0 && r.recognisability <= 1));
+  t.throws(() => train.trackQuality({ judge, generator, every: 0 }), { message: /options.every must be a positive integer, got 0/ });
+  trainer.dispose();
+  generator.dispose();
+  discriminator.dispose();
+  data.dispose();
+});
