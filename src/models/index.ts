@@ -1,2 +1,2 @@
 // The models module: each file adds its export line here.
-export {};
+export * from './blocks';
