@@ -1,2 +1,2 @@
 // The losses module: each file adds its export line here.
-export {};
+export * from './translation';

@@ -1,2 +1,4 @@
 // The models module: each file adds its export line here.
 export * from './blocks';
+export * from './pix2pix';
+export * from './cyclegan';

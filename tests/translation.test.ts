@@ -1,0 +1,159 @@
+import test from 'ava';
+import { tf, initBackend, models, losses, train, data } from '../src/index';
+
+test.before(async () => {
+  await initBackend({ verbose: false });
+});
+
+const close = (a: number, b: number, tolerance = 1e-5) => Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(b));
+
+test.serial('pix2pix: U-Net and conditional PatchGAN shapes at 32 and 64 pixels', (t) => {
+  const p = models.createPix2Pix({ imageSize: 32, generatorFilters: 4, discriminatorFilters: 4 });
+  t.deepEqual(p.generator.inputs[0].shape, [null, 32, 32, 1]);
+  t.deepEqual(p.generator.outputs[0].shape, [null, 32, 32, 1]);
+  t.deepEqual(p.discriminator.inputs[0].shape, [null, 32, 32, 2], 'D sees input and output side by side');
+  t.deepEqual(p.discriminator.outputs[0].shape, [null, 16, 16, 1]);
+  t.is(p.receptiveField, 16);
+  // Five encoder steps down to 1 x 1, four decoder steps with skips, one output step.
+  t.deepEqual(p.generator.getLayer('down5_conv').outputShape, [null, 1, 1, 32]);
+  t.deepEqual(p.generator.getLayer('up4_skip').outputShape, [null, 16, 16, 8]);
+  t.is(p.generator.layers.filter((l) => l.getClassName() === 'Dropout').length, 3);
+  const x = tf.randomUniform([2, 32, 32, 1], -1, 1, 'float32', 1);
+  const y = p.generator.predict(x) as tf.Tensor;
+  t.true(y.abs().max().dataSync()[0] <= 1, 'tanh output');
+  const scores = p.discriminator.predict(models.pairForDiscriminator(x as tf.Tensor4D, y as tf.Tensor4D)) as tf.Tensor;
+  t.deepEqual(scores.shape, [2, 16, 16, 1]);
+  const big = models.createPix2Pix({ imageSize: 64, inputChannels: 3, outputChannels: 3, generatorFilters: 4, discriminatorFilters: 4, discriminatorLayers: 2 });
+  t.deepEqual(big.generator.outputs[0].shape, [null, 64, 64, 3]);
+  t.deepEqual(big.discriminator.outputs[0].shape, [null, 16, 16, 1]);
+  t.is(big.receptiveField, 34);
+  t.throws(() => models.unetGenerator({ imageSize: 28 }), { message: /imageSize must be a power of two >= 8, got 28/ });
+  tf.dispose([x, y, scores]);
+  [p.generator, p.discriminator, big.generator, big.discriminator].forEach((m) => m.dispose());
+});
+
+test.serial('cyclegan: four networks, ResNet generator and PatchGAN shapes', (t) => {
+  const c = models.createCycleGan({ imageSize: 28, generatorFilters: 4, residualBlocks: 2, discriminatorFilters: 4 });
+  for (const g of [c.generatorAB, c.generatorBA]) {
+    t.deepEqual(g.inputs[0].shape, [null, 28, 28, 3]);
+    t.deepEqual(g.outputs[0].shape, [null, 28, 28, 3]);
+  }
+  for (const d of [c.discriminatorA, c.discriminatorB]) t.deepEqual(d.outputs[0].shape, [null, 14, 14, 1]);
+  t.is(c.receptiveField, 16);
+  t.is(c.generatorAB.layers.filter((l) => l.getClassName() === 'Add').length, 2, 'two residual blocks');
+  t.is(c.generatorAB.layers.filter((l) => l.getClassName() === 'ReflectionPadding2D').length, 2 + 2 * 2);
+  t.throws(() => models.createCycleGan({ channelsA: 1, channelsB: 3 }), { message: /identity loss needs channelsA = channelsB, got 1 and 3/ });
+  [c.generatorAB, c.generatorBA, c.discriminatorA, c.discriminatorB].forEach((m) => m.dispose());
+});
+
+test.serial('pix2pix losses: weights applied as documented, against hand-computed values', (t) => {
+  // D's logits 0 everywhere: -log sigmoid(0) = ln 2.
+  const logits = tf.zeros([2, 4, 4, 1]);
+  const output = tf.fill([2, 8, 8, 1], 0.5);
+  const target = tf.fill([2, 8, 8, 1], 0.25);
+  const g = losses.pix2pixGeneratorLoss(logits, output, target);
+  t.true(close(g.adversarial.dataSync()[0], Math.LN2));
+  t.true(close(g.l1.dataSync()[0], 0.25));
+  t.true(close(g.total.dataSync()[0], Math.LN2 + 100 * 0.25), 'total = adversarial + 100 * L1');
+  const l1Only = losses.pix2pixGeneratorLoss(logits, output, target, { adversarialWeight: 0 });
+  t.true(close(l1Only.total.dataSync()[0], 25));
+  const ganOnly = losses.pix2pixGeneratorLoss(logits, output, target, { lambdaL1: 0 });
+  t.true(close(ganOnly.total.dataSync()[0], Math.LN2));
+  // D: real logits +2, fake logits -1: ((softplus(-2) + softplus(-1)) / 2.
+  const d = losses.pix2pixDiscriminatorLoss(tf.fill([1, 2, 2, 1], 2), tf.fill([1, 2, 2, 1], -1));
+  const softplus = (v: number) => Math.log1p(Math.exp(v));
+  t.true(close(d.real.dataSync()[0], softplus(-2)));
+  t.true(close(d.fake.dataSync()[0], softplus(-1)));
+  t.true(close(d.total.dataSync()[0], (softplus(-2) + softplus(-1)) / 2));
+  t.throws(() => losses.meanAbsoluteError(output, logits), { message: /same shape, got \[2,8,8,1\] and \[2,4,4,1\]/ });
+  tf.dispose([logits, output, target, g, l1Only, ganOnly, d] as unknown as tf.TensorContainer);
+});
+
+test.serial('cyclegan losses: lambda = 10 on the cycle terms, 0.5 * lambda on the identity terms', (t) => {
+  const ones = (v: number) => tf.fill([2, 4, 4, 3], v);
+  const terms = {
+    realA: ones(0), realB: ones(0),
+    reconstructedA: ones(0.1), // cycleA = 0.1
+    reconstructedB: ones(-0.2), // cycleB = 0.2
+    identityA: ones(0.3), // identityA = 0.3
+    identityB: ones(0.4), // identityB = 0.4
+    scoresFakeB: tf.fill([2, 2, 2, 1], 0.5), // (0.5 - 1)^2 = 0.25
+    scoresFakeA: tf.fill([2, 2, 2, 1], 3), // (3 - 1)^2 = 4
+  };
+  const g = losses.cycleGanGeneratorLoss(terms);
+  const parts = Object.fromEntries(Object.entries(g).map(([k, v]) => [k, v.dataSync()[0]]));
+  t.true(close(parts.adversarialAB, 0.25));
+  t.true(close(parts.adversarialBA, 4));
+  t.true(close(parts.cycleA, 0.1) && close(parts.cycleB, 0.2));
+  t.true(close(parts.identityA, 0.3) && close(parts.identityB, 0.4));
+  t.true(close(parts.total, 0.25 + 4 + 10 * (0.1 + 0.2) + 5 * (0.3 + 0.4)), `total ${parts.total}`);
+  const noCycle = losses.cycleGanGeneratorLoss(terms, { cycleWeight: 0, identityWeight: 0 });
+  t.true(close(noCycle.total.dataSync()[0], 4.25));
+  t.throws(() => losses.cycleGanGeneratorLoss({ ...terms, identityA: undefined }), { message: /identityWeight is 0.5, so terms.identityA and terms.identityB are needed/ });
+  const d = losses.cycleGanDiscriminatorLoss(tf.fill([1, 2, 2, 1], 0.5), tf.fill([1, 2, 2, 1], 0.5));
+  t.true(close(d.total.dataSync()[0], (0.25 + 0.25) / 2));
+  tf.dispose([terms, g, noCycle, d] as unknown as tf.TensorContainer);
+});
+
+test.serial('linear decay: constant, then linearly down, positive to the end', (t) => {
+  const lr = models.linearDecaySchedule(2e-4, 100, 100);
+  t.is(lr(0), 2e-4);
+  t.is(lr(98), 2e-4);
+  t.true(close(lr(149), 2e-4 * (1 - 50 / 101)));
+  t.true(lr(199) > 0 && lr(199) < 2e-4 / 50);
+  t.throws(() => models.linearDecaySchedule(0, 1, 1), { message: /learningRate must be > 0, got 0/ });
+});
+
+/** The buffer's rule written out plainly: a reference to compare the tensor version against. */
+function referenceBuffer(size: number, seed: number) {
+  const random = data.makeRandom(seed);
+  const stored: number[] = [];
+  return (batch: number[]) =>
+    batch.map((v) => {
+      if (stored.length < size) {
+        stored.push(v);
+        return v;
+      }
+      if (random() > 0.5) {
+        const i = Math.floor(random() * size);
+        const old = stored[i];
+        stored[i] = v;
+        return old;
+      }
+      return v;
+    });
+}
+
+test.serial('image history buffer: fills to 50, then swaps about half of the images, seeded', async (t) => {
+  const buffer = new train.ImageHistoryBuffer({ size: 50, seed: 3 });
+  const reference = referenceBuffer(50, 3);
+  // Image k is a 1x1x1 image of value k, so every returned image says where it came from.
+  const batchOf = (start: number, n: number) => tf.tensor4d(Array.from({ length: n }, (_, i) => start + i), [n, 1, 1, 1]);
+  let swapped = 0;
+  const before = tf.memory().numTensors;
+  {
+    for (let step = 0; step < 40; step++) {
+      const start = step * 25;
+      const input = batchOf(start, 25);
+      const out = buffer.query(input);
+      const values = Array.from(out.dataSync());
+      t.deepEqual(values, reference(Array.from({ length: 25 }, (_, i) => start + i)), `step ${step} follows the rule`);
+      if (step < 2) t.deepEqual(values, Array.from({ length: 25 }, (_, i) => start + i), 'while filling, D sees the new images');
+      else swapped += values.filter((v, i) => v !== start + i).length;
+      tf.dispose([input, out]);
+    }
+  }
+  t.is(buffer.count, 50);
+  t.is(tf.memory().numTensors, before + 50, 'after 40 queries only the 50 stored images remain');
+  // 38 steps x 25 images after filling, each swapped with probability 1/2: 475 +- 3 sd (46).
+  t.true(swapped > 475 - 46 && swapped < 475 + 46, `swapped ${swapped} of 950`);
+  buffer.dispose();
+  t.is(buffer.count, 0);
+  t.is(tf.memory().numTensors, before);
+  const off = new train.ImageHistoryBuffer({ size: 0 });
+  const x = batchOf(0, 3);
+  const y = off.query(x);
+  t.deepEqual(Array.from(y.dataSync()), [0, 1, 2]);
+  tf.dispose([x, y]);
+  t.throws(() => new train.ImageHistoryBuffer({ size: -1 }), { message: /size must be a non-negative integer, got -1/ });
+});
