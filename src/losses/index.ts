@@ -1,2 +1,3 @@
 // The losses module: each file adds its export line here.
 export * from './translation';
+export * from './gan';

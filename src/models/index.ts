@@ -2,3 +2,6 @@
 export * from './blocks';
 export * from './pix2pix';
 export * from './cyclegan';
+export * from './gan';
+export * from './cgan';
+export * from './toy-gan';

@@ -1,2 +1,7 @@
 // The train module: each file adds its export line here.
 export * from './image-buffer';
+export * from './adversarial';
+export * from './batches';
+export * from './checkpoint';
+export * from './progress';
+export * from './gan';

@@ -1,0 +1,124 @@
+/**
+ * The MLP GAN of Goodfellow et al. (2014), "Generative Adversarial Nets":
+ *
+ *   min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]      (Eq. 1)
+ *
+ * G maps noise z ~ N(0, I) to an image in [-1, 1] (tanh output, so real images are scaled to
+ * [-1, 1] too); D maps an image to ONE logit, the log-odds that it is real (D(x) = sigmoid(logit)).
+ * The losses live in losses/gan.ts and the training loop in train/.
+ *
+ * Departures from the paper, taken from common practice since then: N(0, I) noise instead of
+ * uniform, LeakyReLU(0.2) and Adam(2e-4, beta1 0.5) from Radford et al. (2015, DCGAN §4),
+ * batch norm in G's hidden layers and no maxout/dropout in D (as in the widely used PyTorch-GAN
+ * `gan.py` reference).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface GanOptions {
+  /** Size of the noise vector z (100 in Goodfellow et al., 2014 and Radford et al., 2015). */
+  latentSize?: number;
+  /** Shape of one image [H, W, C] (default MNIST's [28, 28, 1]). */
+  imageShape?: [number, number, number];
+  /** Units of G's hidden layers (default [256, 512, 1024], PyTorch-GAN's MLP GAN). */
+  generatorUnits?: number[];
+  /** Units of D's hidden layers (default [512, 256], PyTorch-GAN's MLP GAN). */
+  discriminatorUnits?: number[];
+  /** Batch norm after every hidden layer of G but the first (default true; Radford et al., 2015 §3). */
+  batchNorm?: boolean;
+  /** Negative slope of LeakyReLU in both networks (default 0.2, Radford et al., 2015 §4). */
+  leakySlope?: number;
+  /** Seed of the weight initialisation (default 0). */
+  seed?: number;
+}
+
+export const DEFAULT_GAN_OPTIONS: Required<GanOptions> = {
+  latentSize: 100,
+  imageShape: [28, 28, 1],
+  generatorUnits: [256, 512, 1024],
+  discriminatorUnits: [512, 256],
+  batchNorm: true,
+  leakySlope: 0.2,
+  seed: 0,
+};
+
+/** Seeds for the layers of one network: seed, seed + 1, … in layer order. */
+export class LayerSeeds {
+  private next: number;
+  constructor(seed: number) {
+    if (!Number.isInteger(seed)) throw new Error(`options.seed must be an integer, got ${seed}`);
+    this.next = seed * 1000;
+  }
+  /** A Glorot-uniform initialiser (Keras's default) with the next seed. */
+  glorot(): ReturnType<typeof tf.initializers.glorotUniform> {
+    return tf.initializers.glorotUniform({ seed: this.next++ });
+  }
+}
+
+/**
+ * Hidden layers of an MLP: Dense -> [BatchNorm] -> LeakyReLU for each entry of `units`;
+ * batch norm on every layer but the first when `batchNorm` is set.
+ */
+export function mlpHidden(
+  x: tf.SymbolicTensor,
+  units: number[],
+  options: { batchNorm: boolean; leakySlope: number; seeds: LayerSeeds; prefix: string },
+): tf.SymbolicTensor {
+  let h = x;
+  units.forEach((n, i) => {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${options.prefix}: hidden units must be positive integers, got ${JSON.stringify(units)}`);
+    h = tf.layers.dense({ units: n, kernelInitializer: options.seeds.glorot(), name: `${options.prefix}_dense${i + 1}` }).apply(h) as tf.SymbolicTensor;
+    if (options.batchNorm && i > 0) {
+      h = tf.layers.batchNormalization({ momentum: 0.8, name: `${options.prefix}_bn${i + 1}` }).apply(h) as tf.SymbolicTensor;
+    }
+    h = tf.layers.leakyReLU({ alpha: options.leakySlope, name: `${options.prefix}_lrelu${i + 1}` }).apply(h) as tf.SymbolicTensor;
+  });
+  return h;
+}
+
+/** Checks and completes GAN options. */
+export function ganOptions(options: GanOptions, caller: string): Required<GanOptions> {
+  const o = { ...DEFAULT_GAN_OPTIONS, ...options };
+  if (!Number.isInteger(o.latentSize) || o.latentSize < 1) throw new Error(`${caller}: options.latentSize must be a positive integer, got ${o.latentSize}`);
+  if (!Array.isArray(o.imageShape) || o.imageShape.length !== 3 || !o.imageShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`${caller}: options.imageShape must be [H, W, C] of positive integers, got ${JSON.stringify(o.imageShape)}`);
+  }
+  return o;
+}
+
+/** G: z [B, latentSize] -> image [B, H, W, C] in [-1, 1]. */
+export function buildGanGenerator(options: GanOptions = {}): tf.LayersModel {
+  const o = ganOptions(options, 'buildGanGenerator');
+  const seeds = new LayerSeeds(o.seed);
+  const pixels = o.imageShape[0] * o.imageShape[1] * o.imageShape[2];
+  const z = tf.input({ shape: [o.latentSize], name: 'z' }); //                         [B, latent]
+  const h = mlpHidden(z, o.generatorUnits, { batchNorm: o.batchNorm, leakySlope: o.leakySlope, seeds, prefix: 'g' }); // [B, 1024]
+  const flat = tf.layers.dense({ units: pixels, activation: 'tanh', kernelInitializer: seeds.glorot(), name: 'g_out' }).apply(h); // [B, H*W*C]
+  const image = tf.layers.reshape({ targetShape: o.imageShape, name: 'g_image' }).apply(flat) as tf.SymbolicTensor; // [B, H, W, C]
+  return tf.model({ inputs: z, outputs: image, name: 'generator' });
+}
+
+/** D: image [B, H, W, C] -> one logit [B, 1] (no sigmoid: the losses take logits). */
+export function buildGanDiscriminator(options: GanOptions = {}): tf.LayersModel {
+  const o = ganOptions(options, 'buildGanDiscriminator');
+  const seeds = new LayerSeeds(o.seed + 1);
+  const image = tf.input({ shape: o.imageShape, name: 'image' }); //                   [B, H, W, C]
+  const flat = tf.layers.flatten({ name: 'd_flatten' }).apply(image) as tf.SymbolicTensor; // [B, H*W*C]
+  const h = mlpHidden(flat, o.discriminatorUnits, { batchNorm: false, leakySlope: o.leakySlope, seeds, prefix: 'd' }); // [B, 256]
+  const logit = tf.layers.dense({ units: 1, kernelInitializer: seeds.glorot(), name: 'd_logit' }).apply(h) as tf.SymbolicTensor; // [B, 1]
+  return tf.model({ inputs: image, outputs: logit, name: 'discriminator' });
+}
+
+/** Seeded noise z ~ N(0, I): [count, latentSize]. */
+export function sampleLatent(count: number, latentSize: number, seed = 0): tf.Tensor2D {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`sampleLatent: count must be a positive integer, got ${count}`);
+  return tf.randomNormal([count, latentSize], 0, 1, 'float32', seed) as tf.Tensor2D;
+}
+
+/**
+ * `count` images from a generator whose single input is z: [count, H, W, C] in the generator's
+ * range ([-1, 1] for tanh). Inference mode (batch norm uses its running statistics).
+ */
+export function generateImages(generator: tf.LayersModel, count: number, seed = 0): tf.Tensor {
+  const latentSize = generator.inputs[0].shape[1] as number;
+  return tf.tidy(() => generator.predict(sampleLatent(count, latentSize, seed)) as tf.Tensor);
+}

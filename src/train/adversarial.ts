@@ -1,0 +1,395 @@
+/**
+ * One adversarial training loop for every GAN of the course: the MLP GAN and cGAN (lessons
+ * 02-03), DCGAN and WGAN-GP (05), Pix2Pix and CycleGAN (06-07).
+ *
+ * A GAN is a set of named networks and an ordered list of *phases*. A phase is one kind of
+ * optimizer update: its own optimizer, an explicit list of the networks it trains (its
+ * varList), a loss function returning named scalars, and how many times it repeats per step.
+ * One *step* runs every phase in order, each `repeats` times, so
+ *
+ *   GAN (Goodfellow et al., 2014, Algorithm 1):  phases [d (repeats k), g]
+ *   WGAN-GP (Gulrajani et al., 2017, Alg. 1):   phases [critic (repeats 5), g]
+ *   CycleGAN (Zhu et al., 2017, reference code): phases [g (both generators), d (both discriminators)]
+ *
+ * The trainer computes gradients only for the phase's varList (so a D update cannot move G's
+ * weights and vice versa), checks every returned number for NaN/Inf *before* applying the
+ * update, records a history of every named value, and reports progress with an ETA.
+ *
+ * Reproducibility: randomness inside a loss comes from `context.randomNormal` and friends,
+ * whose seeds depend only on (seed, step, phase, repeat, call number), and batch number i comes
+ * from `batch(i)`, a pure function of i. So the same seed gives the same run, and a run resumed
+ * from a checkpoint continues exactly as if it had never stopped.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { makeRandom } from '../data/random';
+import { ProgressLine } from './progress';
+import { saveTrainerCheckpoint, loadTrainerCheckpoint, type CheckpointOptions } from './checkpoint';
+
+/** The networks of a GAN by name, e.g. `{ generator, discriminator }`. */
+export type Networks = Record<string, tf.LayersModel>;
+
+/** Named scalars returned by a phase's loss: `loss` is minimised, the rest are recorded. */
+export type PhaseOutputs = { loss: tf.Scalar } & Record<string, tf.Scalar>;
+
+/** What a phase's loss function receives besides the batch. */
+export interface StepContext {
+  /** The step (0-based): one step runs every phase. */
+  step: number;
+  /** Which repeat of the phase this is, 0 .. repeats - 1. */
+  repeat: number;
+  /** The phase's name. */
+  phase: string;
+  /** Seeded N(0, 1) noise of the given shape (a new seed for every call). */
+  randomNormal(shape: number[]): tf.Tensor;
+  /** Seeded U[min, max) floats of the given shape. */
+  randomUniform(shape: number[], min?: number, max?: number): tf.Tensor;
+  /** Seeded class labels, int32 [count], uniform over 0 .. numClasses - 1. */
+  randomLabels(count: number, numClasses: number): tf.Tensor1D;
+}
+
+/** One kind of optimizer update. */
+export interface Phase<Batch extends tf.TensorContainer> {
+  /** Short name; the history records its loss as `${name}Loss` (e.g. 'd' -> dLoss). */
+  name: string;
+  /** This phase's own optimizer (never shared with another phase). */
+  optimizer: tf.Optimizer;
+  /** Names of the networks whose trainable weights this phase updates: its varList. */
+  trains: string[];
+  /**
+   * The loss, built from the batch and seeded noise; return `{ loss, ...other scalars }`.
+   * Every tensor it creates is freed by the trainer; the other scalars are recorded.
+   */
+  loss(batch: Batch, context: StepContext): PhaseOutputs;
+  /** Updates per step (default 1): e.g. k discriminator steps per generator step. */
+  repeats?: number;
+  /** Learning rate as a function of the step (e.g. CycleGAN's linear decay); default: fixed. */
+  learningRate?: (step: number) => number;
+  /** Runs after each update of this phase: weight clipping, an EMA of G, … */
+  afterUpdate?(context: StepContext): void;
+}
+
+/** Extra state saved in checkpoints (e.g. CycleGAN's image history buffer). */
+export interface ExtraState {
+  save(): tf.NamedTensorMap;
+  /** Receives tensors the trainer frees afterwards: copy what must be kept. */
+  load(tensors: tf.NamedTensorMap): void;
+}
+
+export interface AdversarialTrainerOptions<Batch extends tf.TensorContainer> {
+  /** Every network of the model (all are saved in checkpoints), e.g. `{ generator, discriminator }`. */
+  networks: Networks;
+  /** The updates of one step, in order. */
+  phases: Array<Phase<Batch>>;
+  /**
+   * Batch number `index` (0, 1, 2, …): must depend on `index` only (see `train.batchSampler`).
+   * A step draws max(repeats) batches; repeat r of every phase uses the r-th (wrapping).
+   * The trainer frees each batch after the step.
+   */
+  batch: (index: number) => Batch;
+  /** Seed of all the noise the trainer hands out (default 0). */
+  seed?: number;
+  /** Extra state to save in checkpoints. */
+  extraState?: ExtraState;
+}
+
+export const DEFAULT_ADVERSARIAL_TRAINER_OPTIONS = { seed: 0 };
+
+/** A call made every `every` steps during `run`. Return 'stop' to end the run. */
+export interface TrainingCallback {
+  every: number;
+  call(trainer: AdversarialTrainer<any>, record: HistoryRecord): void | 'stop' | Promise<void | 'stop'>;
+}
+
+export interface RunOptions {
+  /** Steps to run in this call (default: unlimited when `seconds` is given, else required). */
+  steps?: number;
+  /** Stop after this many seconds of wall time (checked after each step). */
+  seconds?: number;
+  /** Calls every N steps: progress figures, sample grids, checkpoints. */
+  callbacks?: TrainingCallback[];
+  /**
+   * The progress line with ETA: 'auto' (default) shows it once a run has taken 2 s, updated
+   * in place (in a notebook through viz.liveDisplay, in a terminal with a carriage return);
+   * false hides it.
+   */
+  progress?: 'auto' | false;
+  /** Name shown at the start of the progress line (default 'training'). */
+  label?: string;
+}
+
+/** One step of the history: the step, the seconds since the trainer was created, and every recorded scalar. */
+export type HistoryRecord = { step: number; seconds: number } & Record<string, number>;
+
+export interface RunResult {
+  /** Steps completed in this call. */
+  steps: number;
+  seconds: number;
+  /** Why the run ended. */
+  stoppedBy: 'steps' | 'time' | 'callback' | 'diverged';
+  /** For 'diverged': which value went non-finite, at which step. */
+  message?: string;
+}
+
+/** Raised (or reported, see `run`) when a loss becomes NaN or infinite. */
+export class TrainingDivergedError extends Error {}
+
+/**
+ * The adversarial trainer: `new AdversarialTrainer({ networks, phases, batch, seed })`, then
+ * `await trainer.run({ steps })` as often as you like; `trainer.history` grows with each step.
+ */
+export class AdversarialTrainer<Batch extends tf.TensorContainer> {
+  readonly networks: Networks;
+  readonly phases: ReadonlyArray<Phase<Batch>>;
+  readonly seed: number;
+  /** Steps completed so far (restored by loadCheckpoint). */
+  step = 0;
+  /** One record per completed step. */
+  history: HistoryRecord[] = [];
+  /** Seconds of training so far (restored by loadCheckpoint). */
+  seconds = 0;
+  private readonly batch: (index: number) => Batch;
+  private readonly extraState?: ExtraState;
+  private readonly varLists: tf.Variable[][];
+
+  constructor(options: AdversarialTrainerOptions<Batch>) {
+    const { networks, phases, batch, seed, extraState } = { ...DEFAULT_ADVERSARIAL_TRAINER_OPTIONS, ...options };
+    if (networks === null || typeof networks !== 'object' || Object.keys(networks).length === 0) {
+      throw new Error('AdversarialTrainer: options.networks must name at least one tf.LayersModel, e.g. { generator, discriminator }');
+    }
+    if (!Array.isArray(phases) || phases.length === 0) {
+      throw new Error('AdversarialTrainer: options.phases must be a non-empty array of phases');
+    }
+    if (typeof batch !== 'function') throw new Error(`AdversarialTrainer: options.batch must be a function of the batch index, got ${typeof batch}`);
+    if (!Number.isInteger(seed)) throw new Error(`AdversarialTrainer: options.seed must be an integer, got ${seed}`);
+    const names = new Set<string>();
+    const optimizers = new Set<tf.Optimizer>();
+    for (const phase of phases) {
+      if (names.has(phase.name)) throw new Error(`AdversarialTrainer: two phases are named '${phase.name}'`);
+      names.add(phase.name);
+      if (optimizers.has(phase.optimizer)) {
+        throw new Error(`AdversarialTrainer: phase '${phase.name}' shares its optimizer with another phase; give each phase its own`);
+      }
+      optimizers.add(phase.optimizer);
+      const repeats = phase.repeats ?? 1;
+      if (!Number.isInteger(repeats) || repeats < 1) {
+        throw new Error(`AdversarialTrainer: phase '${phase.name}' repeats must be a positive integer, got ${phase.repeats}`);
+      }
+      for (const n of phase.trains) {
+        if (!(n in networks)) {
+          throw new Error(`AdversarialTrainer: phase '${phase.name}' trains '${n}', which is not one of the networks (${Object.keys(networks).join(', ')})`);
+        }
+      }
+    }
+    this.networks = networks;
+    this.phases = phases;
+    this.batch = batch;
+    this.seed = seed;
+    this.extraState = extraState;
+    this.varLists = phases.map((phase) => {
+      const vars = phase.trains.flatMap((n) => networks[n].trainableWeights.map((w) => w.read() as tf.Variable));
+      if (vars.length === 0) throw new Error(`AdversarialTrainer: phase '${phase.name}' has no trainable weights in ${phase.trains.join(', ')}`);
+      return vars;
+    });
+  }
+
+  /** Batches drawn per step: the largest `repeats` of any phase. */
+  get batchesPerStep(): number {
+    return Math.max(...this.phases.map((p) => p.repeats ?? 1));
+  }
+
+  /**
+   * Runs one step (every phase, each `repeats` times) and returns its history record.
+   * Throws TrainingDivergedError, before applying the update, when a value is NaN or infinite.
+   */
+  trainStep(): HistoryRecord {
+    const started = now();
+    const step = this.step;
+    const perStep = this.batchesPerStep;
+    const batches: Batch[] = [];
+    const sums: Record<string, number> = {};
+    const counts: Record<string, number> = {};
+    try {
+      for (let r = 0; r < perStep; r++) batches.push(this.batch(step * perStep + r));
+      this.phases.forEach((phase, p) => {
+        if (phase.learningRate) setLearningRate(phase.optimizer, phase.learningRate(step), phase.name);
+        const repeats = phase.repeats ?? 1;
+        for (let repeat = 0; repeat < repeats; repeat++) {
+          const context = this.context(step, phase.name, repeat);
+          const values = this.update(phase, this.varLists[p], batches[repeat % perStep], context);
+          for (const [key, value] of Object.entries(values)) {
+            sums[key] = (sums[key] ?? 0) + value;
+            counts[key] = (counts[key] ?? 0) + 1;
+          }
+          phase.afterUpdate?.(context);
+        }
+      });
+    } finally {
+      tf.dispose(batches as unknown as tf.TensorContainer);
+    }
+    this.seconds += (now() - started) / 1000;
+    const record: HistoryRecord = { step, seconds: this.seconds } as HistoryRecord;
+    for (const key of Object.keys(sums)) record[key] = sums[key] / counts[key]; // mean over repeats
+    this.history.push(record);
+    this.step = step + 1;
+    return record;
+  }
+
+  /**
+   * Trains for a step and/or time budget. When a value becomes NaN or infinite the run stops
+   * (weights as they were before the bad update), prints which value diverged and returns
+   * `stoppedBy: 'diverged'`.
+   */
+  async run(options: RunOptions): Promise<RunResult> {
+    const { steps, seconds, callbacks = [], progress = 'auto', label = 'training' } = options;
+    if (steps === undefined && seconds === undefined) throw new Error('run: give options.steps, options.seconds or both');
+    if (steps !== undefined && !(Number.isInteger(steps) && steps >= 0)) throw new Error(`run: options.steps must be a non-negative integer, got ${steps}`);
+    if (seconds !== undefined && !(seconds > 0)) throw new Error(`run: options.seconds must be positive, got ${seconds}`);
+    for (const c of callbacks) {
+      if (!Number.isInteger(c.every) || c.every < 1) throw new Error(`run: every callback needs a positive integer 'every', got ${c.every}`);
+    }
+    const line = progress === false ? undefined : new ProgressLine(label);
+    const started = now();
+    const elapsed = () => (now() - started) / 1000;
+    let done = 0;
+    let stoppedBy: RunResult['stoppedBy'] = 'steps';
+    let message: string | undefined;
+    while (true) {
+      if (steps !== undefined && done >= steps) break;
+      if (seconds !== undefined && elapsed() >= seconds) {
+        stoppedBy = 'time';
+        break;
+      }
+      let record: HistoryRecord;
+      try {
+        record = this.trainStep();
+      } catch (error) {
+        if (!(error instanceof TrainingDivergedError)) throw error;
+        stoppedBy = 'diverged';
+        message = error.message;
+        break;
+      }
+      done++;
+      line?.update({ done, total: steps, elapsed: elapsed(), budget: seconds, step: this.step, record });
+      let stop = false;
+      for (const c of callbacks) {
+        if (this.step % c.every === 0 && (await c.call(this, record)) === 'stop') stop = true;
+      }
+      if (stop) {
+        stoppedBy = 'callback';
+        break;
+      }
+    }
+    line?.finish({ done, elapsed: elapsed(), step: this.step, stoppedBy });
+    if (message) console.log(message);
+    return { steps: done, seconds: elapsed(), stoppedBy, message };
+  }
+
+  /** The recorded values as columns, for viz.lossCurves: `{ step: [...], dLoss: [...], … }`. */
+  historyColumns(): Record<string, number[]> {
+    const columns: Record<string, number[]> = {};
+    this.history.forEach((record, i) => {
+      for (const [key, value] of Object.entries(record)) (columns[key] ??= new Array(this.history.length).fill(NaN))[i] = value;
+    });
+    return columns;
+  }
+
+  /**
+   * Saves every network's weights, every optimizer's state, the step, the history and the
+   * extra state into `dir`, atomically: a killed save leaves the previous checkpoint loadable.
+   */
+  async saveCheckpoint(dir: string, options: CheckpointOptions = {}): Promise<string> {
+    return saveTrainerCheckpoint(dir, this.checkpointParts(), options);
+  }
+
+  /** Restores what saveCheckpoint wrote; a network or weight whose shape differs is named in the error. */
+  async loadCheckpoint(dir: string): Promise<void> {
+    const state = await loadTrainerCheckpoint(dir, this.checkpointParts());
+    this.step = state.step;
+    this.seconds = state.seconds;
+    this.history = state.history as HistoryRecord[];
+  }
+
+  /** Frees the optimizers' state (the networks belong to the caller). */
+  dispose(): void {
+    for (const phase of this.phases) phase.optimizer.dispose();
+  }
+
+  private checkpointParts() {
+    return {
+      networks: this.networks,
+      optimizers: Object.fromEntries(this.phases.map((p) => [p.name, p.optimizer])),
+      step: this.step,
+      seconds: this.seconds,
+      seed: this.seed,
+      history: this.history,
+      extraState: this.extraState,
+    };
+  }
+
+  private context(step: number, phase: string, repeat: number): StepContext {
+    let call = 0;
+    const nextSeed = () => seedOf(`${this.seed}:${step}:${phase}:${repeat}:${call++}`);
+    return {
+      step,
+      repeat,
+      phase,
+      randomNormal: (shape) => tf.randomNormal(shape, 0, 1, 'float32', nextSeed()),
+      randomUniform: (shape, min = 0, max = 1) => tf.randomUniform(shape, min, max, 'float32', nextSeed()),
+      randomLabels: (count, numClasses) => tf.randomUniform([count], 0, numClasses, 'int32', nextSeed()) as tf.Tensor1D,
+    };
+  }
+
+  /** One optimizer update of one phase: gradients of `loss` w.r.t. the varList only. */
+  private update(phase: Phase<Batch>, varList: tf.Variable[], batch: Batch, context: StepContext): Record<string, number> {
+    let outputs: PhaseOutputs | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      outputs = phase.loss(batch, context);
+      if (!outputs || !(outputs.loss instanceof tf.Tensor)) {
+        throw new Error(`phase '${phase.name}': loss() must return { loss: tf.Scalar, ... }, got ${outputs && Object.keys(outputs)}`);
+      }
+      for (const [key, t] of Object.entries(outputs)) if (key !== 'loss') tf.keep(t);
+      return outputs.loss;
+    }, varList);
+    const values: Record<string, number> = {};
+    try {
+      values[`${phase.name}Loss`] = value.dataSync()[0];
+      for (const [key, t] of Object.entries(outputs!)) {
+        if (key === 'loss') continue;
+        if (t.size !== 1) throw new Error(`phase '${phase.name}': recorded value '${key}' must be a scalar, got shape [${t.shape.join(', ')}]`);
+        values[key] = t.dataSync()[0];
+      }
+      for (const [key, v] of Object.entries(values)) {
+        if (!Number.isFinite(v)) {
+          const last = this.history.length > 0 ? this.history[this.history.length - 1][key] : undefined;
+          throw new TrainingDivergedError(
+            `training diverged at step ${context.step}: ${key} (phase '${phase.name}') is ${v}` +
+              (last !== undefined ? ` (it was ${last.toPrecision(4)} at step ${context.step - 1})` : '') +
+              '; the update was not applied. Try a lower learning rate or check the loss for log(0).',
+          );
+        }
+      }
+      phase.optimizer.applyGradients(grads);
+    } finally {
+      tf.dispose([value, grads as unknown as tf.TensorContainer]);
+      for (const [key, t] of Object.entries(outputs ?? {})) if (key !== 'loss') t.dispose();
+    }
+    return values;
+  }
+}
+
+/** Sets an optimizer's learning rate (tfjs optimizers read `learningRate` on every update). */
+function setLearningRate(optimizer: tf.Optimizer, rate: number, phase: string): void {
+  if (!(rate > 0) || !Number.isFinite(rate)) throw new Error(`phase '${phase}': learningRate(step) must be a positive number, got ${rate}`);
+  const o = optimizer as unknown as { learningRate?: number };
+  if (typeof o.learningRate !== 'number') throw new Error(`phase '${phase}': this optimizer has no numeric learningRate to schedule`);
+  o.learningRate = rate;
+}
+
+/** A 31-bit integer seed from a string, via seedrandom. */
+function seedOf(key: string): number {
+  return Math.floor(makeRandom(key)() * 2147483647);
+}
+
+function now(): number {
+  return performance.now();
+}

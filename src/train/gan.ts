@@ -1,0 +1,128 @@
+/**
+ * The standard GAN training recipe (Goodfellow et al., 2014, Algorithm 1) as phases of the
+ * adversarial trainer: k discriminator updates, then one generator update, each with its own
+ * Adam optimizer. Works for the MLP GAN, the toy 2-D GAN and the conditional GAN (a generator
+ * with two inputs [z, one-hot label] is trained conditionally).
+ *
+ *   D phase: L_D = BCE(D(x), 1 - s) + BCE(D(G(z)), 0)         varList: D's weights only
+ *   G phase: L_G = -log D(G(z))  (or log(1 - D(G(z))))        varList: G's weights only
+ *
+ * History per step: dLoss, gLoss, dReal = mean D(x), dFake = mean D(G(z)) (during the D update).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { discriminatorLossTerms, generatorLoss, meanProbability, type GeneratorLossForm } from '../losses/gan';
+import { AdversarialTrainer, type StepContext } from './adversarial';
+import { batchSampler } from './batches';
+
+/** A batch of real data: samples in G's output range and, for a conditional GAN, their labels. */
+export interface GanBatch extends tf.TensorContainerObject {
+  real: tf.Tensor;
+  labels?: tf.Tensor1D;
+}
+
+export interface GanTrainerOptions {
+  generator: tf.LayersModel;
+  discriminator: tf.LayersModel;
+  /**
+   * Real data: a tensor [N, ...] of samples in G's output range ([-1, 1] images for a tanh G),
+   * or a function of the batch index returning a batch of real samples (e.g. fresh ring points).
+   */
+  data: tf.Tensor | ((index: number) => tf.Tensor);
+  /** int32 [N] labels of `data`: required for a conditional generator (two inputs). */
+  labels?: tf.Tensor1D;
+  /** Samples per batch (default 64, Radford et al., 2015 use 128; 64 suits 2 CPU cores). */
+  batchSize?: number;
+  /** k: discriminator updates per generator update (default 1, Goodfellow et al., 2014 §4). */
+  discriminatorSteps?: number;
+  /** Generator loss form (default 'non-saturating', Goodfellow et al., 2014 §3). */
+  generatorLoss?: GeneratorLossForm;
+  /** One-sided label smoothing of real targets (default 0; 0.1 gives targets 0.9, Salimans et al., 2016). */
+  labelSmoothing?: number;
+  /** Adam learning rate of both networks (default 2e-4, Radford et al., 2015 §4). */
+  learningRate?: number;
+  /** Adam beta1 (default 0.5, Radford et al., 2015 §4: 0.9 oscillated). */
+  beta1?: number;
+  /** Seed of batches and noise (default 0). */
+  seed?: number;
+}
+
+export const DEFAULT_GAN_TRAINER_OPTIONS = {
+  batchSize: 64,
+  discriminatorSteps: 1,
+  generatorLoss: 'non-saturating' as GeneratorLossForm,
+  labelSmoothing: 0,
+  learningRate: 2e-4,
+  beta1: 0.5,
+  seed: 0,
+};
+
+/** Builds the trainer for a GAN: `createGanTrainer({ generator, discriminator, data })`, then `run`. */
+export function createGanTrainer(options: GanTrainerOptions): AdversarialTrainer<GanBatch> {
+  const o = { ...DEFAULT_GAN_TRAINER_OPTIONS, ...options };
+  const { generator, discriminator } = o;
+  const conditional = generator.inputs.length === 2;
+  if (conditional && discriminator.inputs.length !== 2) {
+    throw new Error(`createGanTrainer: a conditional generator needs a conditional discriminator (inputs [image, label]), got ${discriminator.inputs.length} input(s)`);
+  }
+  if (conditional && !(o.labels instanceof tf.Tensor) && o.data instanceof tf.Tensor) {
+    throw new Error('createGanTrainer: options.labels (int32 [N]) are required to train a conditional generator');
+  }
+  const latentSize = generator.inputs[0].shape[1] as number;
+  const numClasses = conditional ? (generator.inputs[1].shape[1] as number) : 0;
+  const { batchSize } = o;
+
+  let batch: (index: number) => GanBatch;
+  if (o.data instanceof tf.Tensor) {
+    const sample = conditional
+      ? batchSampler({ real: o.data, labels: o.labels as tf.Tensor1D }, { batchSize, seed: o.seed })
+      : batchSampler({ real: o.data }, { batchSize, seed: o.seed });
+    batch = sample as (index: number) => GanBatch;
+  } else if (typeof o.data === 'function') {
+    if (conditional) throw new Error('createGanTrainer: a conditional GAN needs data as a tensor with options.labels');
+    const draw = o.data;
+    batch = (index) => ({ real: draw(index) });
+  } else {
+    throw new Error(`createGanTrainer: options.data must be a tensor of real samples or a function of the batch index, got ${typeof o.data}`);
+  }
+
+  /** G(z) for a batch of size n, conditioned on random labels when conditional. */
+  const fakes = (n: number, context: StepContext): { fake: tf.Tensor; fakeLabels?: tf.Tensor } => {
+    const z = context.randomNormal([n, latentSize]); //                                  [B, latent]
+    if (!conditional) return { fake: generator.apply(z, { training: true }) as tf.Tensor };
+    const fakeLabels = tf.oneHot(context.randomLabels(n, numClasses), numClasses).cast('float32'); // [B, classes]
+    return { fake: generator.apply([z, fakeLabels], { training: true }) as tf.Tensor, fakeLabels };
+  };
+  const judge = (images: tf.Tensor, labels?: tf.Tensor): tf.Tensor =>
+    (conditional ? discriminator.apply([images, labels!], { training: true }) : discriminator.apply(images, { training: true })) as tf.Tensor; // [B, 1]
+
+  return new AdversarialTrainer<GanBatch>({
+    networks: { generator, discriminator },
+    seed: o.seed,
+    batch,
+    phases: [
+      {
+        name: 'd',
+        trains: ['discriminator'],
+        optimizer: tf.train.adam(o.learningRate, o.beta1),
+        repeats: o.discriminatorSteps,
+        loss: ({ real, labels }, context) => {
+          const realLabels = conditional ? tf.oneHot(labels!, numClasses).cast('float32') : undefined;
+          const { fake, fakeLabels } = fakes(real.shape[0], context);
+          const realLogits = judge(real, realLabels);
+          const fakeLogits = judge(fake, fakeLabels);
+          const terms = discriminatorLossTerms(realLogits, fakeLogits, { labelSmoothing: o.labelSmoothing });
+          return { loss: terms.total, dReal: meanProbability(realLogits), dFake: meanProbability(fakeLogits) };
+        },
+      },
+      {
+        name: 'g',
+        trains: ['generator'],
+        optimizer: tf.train.adam(o.learningRate, o.beta1),
+        loss: (_batch, context) => {
+          const { fake, fakeLabels } = fakes(batchSize, context);
+          return { loss: generatorLoss(judge(fake, fakeLabels), { form: o.generatorLoss }) };
+        },
+      },
+    ],
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * The progress line of a training run: steps done, rate, the latest recorded values and an ETA.
+ * In a notebook it refreshes in place (viz.liveDisplay); in a terminal it rewrites one line
+ * with a carriage return; in a log (no TTY) it prints a line every 10 seconds.
+ */
+import { liveDisplay, inNotebook, type LiveDisplay } from '../viz/show';
+
+/** Seconds of running before the line appears: short runs stay quiet. */
+const SHOW_AFTER_SECONDS = 2;
+
+export interface ProgressUpdate {
+  /** Steps done in this run. */
+  done: number;
+  /** Steps this run will do, when a step budget is set. */
+  total?: number;
+  /** Seconds since the run started. */
+  elapsed: number;
+  /** Time budget in seconds, when one is set. */
+  budget?: number;
+  /** The trainer's overall step count. */
+  step: number;
+  /** The latest recorded values. */
+  record: Record<string, number>;
+}
+
+export class ProgressLine {
+  private display?: LiveDisplay;
+  private lastShown = -Infinity;
+  private lastText = '';
+  private readonly tty = !inNotebook() && Boolean(process.stdout.isTTY);
+
+  constructor(private readonly label: string) {}
+
+  update(u: ProgressUpdate): void {
+    if (u.elapsed < SHOW_AFTER_SECONDS) return;
+    const interval = inNotebook() ? 1 : this.tty ? 0.25 : 10;
+    if (u.elapsed - this.lastShown < interval) return;
+    this.lastShown = u.elapsed;
+    this.show(formatProgress(this.label, u));
+  }
+
+  finish(u: { done: number; elapsed: number; step: number; stoppedBy: string }): void {
+    if (this.lastText === '') return; // never shown: a short run stays quiet
+    const rate = u.done / Math.max(u.elapsed, 1e-9);
+    this.show(`${this.label}: ${u.done} steps in ${formatSeconds(u.elapsed)} (${rate.toFixed(1)} steps/s), now at step ${u.step}; stopped by ${u.stoppedBy}`);
+    if (this.tty) process.stdout.write('\n');
+  }
+
+  private show(text: string): void {
+    this.lastText = text;
+    if (inNotebook()) {
+      this.display ??= liveDisplay();
+      this.display.text(text);
+    } else if (this.tty) {
+      process.stdout.write(`\r${text.padEnd(100)}`);
+    } else {
+      console.log(text);
+    }
+  }
+}
+
+/** "training: step 1200 | 250/1000 steps | 8.1 steps/s | dLoss 1.21 gLoss 0.83 | ETA 1m 33s". */
+export function formatProgress(label: string, u: ProgressUpdate): string {
+  const rate = u.done / Math.max(u.elapsed, 1e-9);
+  let remaining = Infinity;
+  if (u.total !== undefined) remaining = (u.total - u.done) / rate;
+  if (u.budget !== undefined) remaining = Math.min(remaining, u.budget - u.elapsed);
+  const values = Object.entries(u.record)
+    .filter(([key]) => key !== 'step' && key !== 'seconds')
+    .map(([key, value]) => `${key} ${value.toFixed(3)}`)
+    .join(' ');
+  const count = u.total !== undefined ? `${u.done}/${u.total} steps` : `${u.done} steps`;
+  const eta = Number.isFinite(remaining) ? `ETA ${formatSeconds(Math.max(0, remaining))}` : '';
+  return [`${label}: step ${u.step}`, count, `${rate.toFixed(1)} steps/s`, values, eta].filter((s) => s !== '').join(' | ');
+}
+
+/** 95 -> "1m 35s", 7.2 -> "7s". */
+export function formatSeconds(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
+}
