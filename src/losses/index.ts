@@ -1,3 +1,4 @@
 // The losses module: each file adds its export line here.
 export * from './translation';
 export * from './gan';
+export * from './stabilisers';

@@ -5,3 +5,4 @@ export * from './cyclegan';
 export * from './gan';
 export * from './cgan';
 export * from './toy-gan';
+export * from './spectral-norm';

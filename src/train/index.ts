@@ -5,3 +5,4 @@ export * from './batches';
 export * from './checkpoint';
 export * from './progress';
 export * from './gan';
+export * from './ema';
