@@ -157,3 +157,65 @@ test.serial('image history buffer: fills to 50, then swaps about half of the ima
   tf.dispose([x, y]);
   t.throws(() => new train.ImageHistoryBuffer({ size: -1 }), { message: /size must be a non-negative integer, got -1/ });
 });
+
+test.serial('pix2pix trainer: d then g, each moves only its own network; 20 steps leak nothing', async (t) => {
+  const model = models.createPix2Pix({ imageSize: 8, generatorFilters: 2, discriminatorFilters: 2, seed: 1 });
+  const inputs = tf.randomUniform([12, 8, 8, 1], -1, 1, 'float32', 1) as tf.Tensor4D;
+  const targets = tf.tanh(inputs.mul(3)) as tf.Tensor4D;
+  const trainer = train.createPix2PixTrainer({ model, inputs, targets, batchSize: 4, seed: 2 });
+  t.deepEqual(trainer.phases.map((p) => p.name), ['d', 'g']);
+  const snapshot = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  const g0 = snapshot(model.generator);
+  const d0 = snapshot(model.discriminator);
+  trainer.trainStep(); // the first step creates the optimizers' slots
+  t.notDeepEqual(snapshot(model.generator), g0);
+  t.notDeepEqual(snapshot(model.discriminator), d0);
+  const before = tf.memory().numTensors;
+  await trainer.run({ steps: 20, progress: false });
+  t.is(tf.memory().numTensors, before, 'no tensors leak across 20 steps');
+  const last = trainer.history[trainer.history.length - 1];
+  for (const key of ['dLoss', 'dReal', 'dFake', 'gLoss', 'adversarial', 'l1']) t.true(Number.isFinite(last[key]), key);
+  t.true(Math.abs(last.gLoss - (last.adversarial + 100 * last.l1)) < 1e-3 * last.gLoss, 'gLoss = adversarial + 100 * l1');
+  // L1-only ablation: one phase, the generator only.
+  const l1 = train.createPix2PixTrainer({ model, inputs, targets, batchSize: 4, objective: 'l1' });
+  t.deepEqual(l1.phases.map((p) => p.name), ['g']);
+  const dBefore = snapshot(model.discriminator);
+  l1.trainStep();
+  t.deepEqual(snapshot(model.discriminator), dBefore, 'the L1-only ablation never touches D');
+  t.true(Math.abs(l1.history[0].gLoss - 100 * l1.history[0].l1) < 1e-3 * l1.history[0].gLoss);
+  t.throws(() => train.createPix2PixTrainer({ model, inputs: targets.slice(0, 4) as tf.Tensor4D, targets }), { message: /as many rows, got 4 and 12/ });
+  trainer.dispose();
+  l1.dispose();
+  tf.dispose([inputs, targets]);
+  model.generator.dispose();
+  model.discriminator.dispose();
+});
+
+test.serial('cyclegan trainer: g (both generators) then d (both discriminators) with buffers; 20 steps leak nothing', async (t) => {
+  const model = models.createCycleGan({ imageSize: 8, generatorFilters: 2, residualBlocks: 1, discriminatorFilters: 2, bufferSize: 6, seed: 3 });
+  const domainA = tf.randomUniform([10, 8, 8, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+  const domainB = tf.randomUniform([10, 8, 8, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
+  const start = tf.memory().numTensors;
+  const cycle = train.createCycleGanTrainer({ model, domainA, domainB, batchSize: 4, constantSteps: 10, decaySteps: 12, seed: 6 });
+  t.deepEqual(cycle.trainer.phases.map((p) => [p.name, p.trains]), [
+    ['g', ['generatorAB', 'generatorBA']],
+    ['d', ['discriminatorA', 'discriminatorB']],
+  ]);
+  cycle.trainer.trainStep();
+  t.is(cycle.bufferA.count, 4);
+  const before = tf.memory().numTensors;
+  await cycle.trainer.run({ steps: 20, progress: false });
+  t.is(tf.memory().numTensors, before + 2 * 2, 'only the buffers grew, from 4 to their 6 images each');
+  t.is(cycle.bufferB.count, 6);
+  const last = cycle.trainer.history[cycle.trainer.history.length - 1];
+  const expected = last.adversarialAB + last.adversarialBA + 10 * (last.cycleA + last.cycleB) + 5 * (last.identityA + last.identityB);
+  t.true(Math.abs(last.gLoss - expected) < 1e-3 * last.gLoss, `gLoss ${last.gLoss} = adv + 10 cyc + 5 idt = ${expected}`);
+  t.true(Math.abs(last.dLoss - (last.dALoss + last.dBLoss)) < 1e-5);
+  // The learning rate decays linearly after step 10: at step 20 it is 2e-4 * (1 - 11 / 13).
+  const optimizer = cycle.trainer.phases[0].optimizer as unknown as { learningRate: number };
+  t.true(Math.abs(optimizer.learningRate - 2e-4 * (1 - 11 / 13)) < 1e-12, `lr ${optimizer.learningRate}`);
+  cycle.dispose();
+  t.is(tf.memory().numTensors, start, 'dispose frees the buffers and the optimizers\' state');
+  tf.dispose([domainA, domainB]);
+  [model.generatorAB, model.generatorBA, model.discriminatorA, model.discriminatorB].forEach((m) => m.dispose());
+});

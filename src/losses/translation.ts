@@ -16,6 +16,8 @@
  *   L_D_B = 1/2 [ (D_B(b) - 1)^2 + D_B(G(a))^2 ]   and the same for D_A.
  */
 import * as tf from '@tensorflow/tfjs';
+import { discriminatorLossTerms, generatorLoss } from './gan';
+import { lsganDiscriminatorLoss, lsganGeneratorLoss, type CriticLossParts } from './stabilisers';
 
 /** mean |a - b| over every element (the L1 distance of the papers, averaged per pixel). */
 export function meanAbsoluteError(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
@@ -52,18 +54,17 @@ export function pix2pixGeneratorLoss(
 ): Pix2PixGeneratorLoss {
   const { lambdaL1, adversarialWeight } = { ...DEFAULT_PIX2PIX_LOSS_OPTIONS, ...options };
   return tf.tidy(() => {
-    const adversarial = tf.softplus(fakeLogits.neg()).mean() as tf.Scalar;
+    const adversarial = generatorLoss(fakeLogits); // non-saturating: mean softplus(-logits)
     const l1 = meanAbsoluteError(output, target);
     const total = adversarial.mul(adversarialWeight).add(l1.mul(lambdaL1)) as tf.Scalar;
     return { total, adversarial, l1 };
   });
 }
 
-/** Pix2Pix discriminator loss: total = (real + fake) / 2. */
+/** Pix2Pix discriminator loss: total = (real + fake) / 2, real = mean BCE(D(x, y), 1), fake = mean BCE(D(x, G(x)), 0). */
 export function pix2pixDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): { total: tf.Scalar; real: tf.Scalar; fake: tf.Scalar } {
   return tf.tidy(() => {
-    const real = tf.softplus(realLogits.neg()).mean() as tf.Scalar; // -log D(x, y)
-    const fake = tf.softplus(fakeLogits).mean() as tf.Scalar; // -log(1 - D(x, G(x)))
+    const { real, fake } = discriminatorLossTerms(realLogits, fakeLogits);
     return { total: real.add(fake).mul(0.5) as tf.Scalar, real, fake };
   });
 }
@@ -114,9 +115,12 @@ export interface CycleGanGeneratorLoss {
   identityB: tf.Scalar;
 }
 
-/** mean (scores - target)^2: the least-squares GAN term of the reference code. */
-function leastSquares(scores: tf.Tensor, target: number): tf.Scalar {
-  return scores.sub(target).square().mean() as tf.Scalar;
+/**
+ * mean (D(fake) - 1)^2, the reference code's least-squares generator term (an MSE). The
+ * library's lsganGeneratorLoss is Mao et al.'s 1/2 E[(D(G(z)) - 1)^2], hence the factor 2.
+ */
+function leastSquaresGeneratorTerm(scores: tf.Tensor): tf.Scalar {
+  return lsganGeneratorLoss(scores).mul(2) as tf.Scalar;
 }
 
 /**
@@ -129,8 +133,8 @@ export function cycleGanGeneratorLoss(terms: CycleGanGeneratorTerms, options: Cy
     throw new Error(`cycleGanGeneratorLoss: identityWeight is ${identityWeight}, so terms.identityA and terms.identityB are needed`);
   }
   return tf.tidy(() => {
-    const adversarialAB = leastSquares(terms.scoresFakeB, 1);
-    const adversarialBA = leastSquares(terms.scoresFakeA, 1);
+    const adversarialAB = leastSquaresGeneratorTerm(terms.scoresFakeB);
+    const adversarialBA = leastSquaresGeneratorTerm(terms.scoresFakeA);
     const cycleA = meanAbsoluteError(terms.reconstructedA, terms.realA);
     const cycleB = meanAbsoluteError(terms.reconstructedB, terms.realB);
     const identityA = terms.identityA ? meanAbsoluteError(terms.identityA, terms.realA) : tf.scalar(0);
@@ -143,11 +147,10 @@ export function cycleGanGeneratorLoss(terms: CycleGanGeneratorTerms, options: Cy
   });
 }
 
-/** LSGAN discriminator loss of one CycleGAN discriminator: total = ((D(real) - 1)^2 + D(fake)^2) / 2. */
-export function cycleGanDiscriminatorLoss(realScores: tf.Tensor, fakeScores: tf.Tensor): { total: tf.Scalar; real: tf.Scalar; fake: tf.Scalar } {
-  return tf.tidy(() => {
-    const real = leastSquares(realScores, 1);
-    const fake = leastSquares(fakeScores, 0);
-    return { total: real.add(fake).mul(0.5) as tf.Scalar, real, fake };
-  });
+/**
+ * LSGAN loss of one CycleGAN discriminator: total = ((D(real) - 1)^2 + D(fake)^2) / 2, as in
+ * the reference code (Mao et al.'s Eq. 2 with the 0-1 coding; `real` and `fake` include the 1/2).
+ */
+export function cycleGanDiscriminatorLoss(realScores: tf.Tensor, fakeScores: tf.Tensor): CriticLossParts {
+  return lsganDiscriminatorLoss(realScores, fakeScores);
 }
