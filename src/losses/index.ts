@@ -2,3 +2,4 @@
 export * from './translation';
 export * from './gan';
 export * from './stabilisers';
+export * from './vae';

@@ -6,3 +6,4 @@ export * from './gan';
 export * from './cgan';
 export * from './toy-gan';
 export * from './spectral-norm';
+export * from './vae';
