@@ -1,19 +1,58 @@
 /**
- * genlab's own training kernels for the wasm backend.
+ * genlab's training kernels for the wasm backend.
  *
- * Stock @tensorflow/tfjs-backend-wasm 4.x has no Conv2DBackpropFilter kernel, so the gradient
- * of any convolution with respect to its filter fails there. Each kernel here is registered
- * once, only for a backend that lacks it (or where ours is measured to be faster).
+ * Stock @tensorflow/tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel, so the
+ * gradient of any convolution with respect to its filter fails there, and several kernels
+ * a training step needs run as scalar loops far below XNNPACK's speed. Every kernel here
+ * is built from kernels the wasm backend already runs fast (see each file), and each is
+ * checked against the cpu backend in tests/kernels.test.ts.
+ *
+ * A replaced stock kernel stays reachable (our kernel calls it for the cases it does not
+ * speed up), and its setup function still runs when the backend starts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2dBackpropInput } from './conv2d-backprop-input';
+import { batchMatMul, leakyRelu, tile } from './small-kernels';
+import { type KernelArgs, type KernelImpl, saveStockKernel } from './wasm-ops';
 
-const KERNELS: tf.KernelConfig[] = [conv2dBackpropFilterConfig];
+/** Kernels the stock backend lacks. */
+const MISSING: tf.KernelConfig[] = [conv2dBackpropFilterConfig];
 
-/** Registers genlab's training kernels for `backendName` (idempotent). */
-export function registerTrainingKernels(backendName: string): void {
-  for (const config of KERNELS) {
+/** Kernels that replace a stock one; each receives the stock implementation. */
+const REPLACEMENTS: Record<string, (args: KernelArgs<any>, stock: KernelImpl) => tf.TensorInfo> = {
+  Conv2DBackpropInput: (args) => conv2dBackpropInput(args),
+  BatchMatMul: batchMatMul,
+  Tile: tile,
+  LeakyRelu: leakyRelu,
+};
+
+/** The kernel names genlab registers for the wasm backend. */
+export const TRAINING_KERNELS = [...MISSING.map((c) => c.kernelName), ...Object.keys(REPLACEMENTS)];
+
+const GENLAB = Symbol('genlab kernel');
+
+/** Registers genlab's training kernels for the wasm backend (idempotent). */
+export function registerTrainingKernels(backendName = 'wasm'): void {
+  if (backendName !== 'wasm') throw new Error(`registerTrainingKernels: backendName must be 'wasm', got '${backendName}'`);
+  for (const config of MISSING) {
     if (tf.getKernel(config.kernelName, backendName) !== undefined) continue;
     tf.registerKernel({ ...config, backendName });
+  }
+  for (const [kernelName, replacement] of Object.entries(REPLACEMENTS)) {
+    const stock = tf.getKernel(kernelName, backendName);
+    if (stock === undefined || (stock as unknown as Record<symbol, boolean>)[GENLAB]) continue;
+    const stockImpl = stock.kernelFunc as unknown as KernelImpl;
+    saveStockKernel(kernelName, stockImpl);
+    tf.unregisterKernel(kernelName, backendName);
+    const config: tf.KernelConfig = {
+      kernelName,
+      backendName,
+      setupFunc: stock.setupFunc,
+      disposeFunc: stock.disposeFunc,
+      kernelFunc: ((args: KernelArgs) => replacement(args, stockImpl)) as unknown as tf.KernelFunc,
+    };
+    Object.defineProperty(config, GENLAB, { value: true });
+    tf.registerKernel(config);
   }
 }

@@ -1,0 +1,208 @@
+/**
+ * genlab's wasm training kernels (src/backend/) against the cpu backend, on random inputs.
+ *
+ * The grid is representative rather than a full product (the cpu reference is slow):
+ * batch 1-64, kernels 1/3/4/5/7, strides 1/2/3, 'same'/'valid', odd and non-square sizes,
+ * 1-128 channels, plus the exact conv shapes of the course models.
+ */
+import test from 'ava';
+import { tf, initBackend } from '../src/index';
+import { TRAINING_KERNELS } from '../src/backend/kernels';
+import { relativeError, onBackend } from './helpers';
+
+let onWasm = false;
+
+test.before(async () => {
+  const info = await initBackend({ backend: 'wasm', verbose: false });
+  onWasm = info.name === 'wasm';
+});
+
+/** Live data buffers of the active backend, tracked by the engine or not. */
+function liveBuffers(): number {
+  return tf.engine().backend.numDataIds();
+}
+
+interface ConvCase {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number | [number, number];
+  pad: 'same' | 'valid';
+  what?: string;
+}
+
+const CONV_CASES: ConvCase[] = [
+  { x: [1, 5, 5, 1], filter: [1, 1, 1, 1], strides: 1, pad: 'valid' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'valid' },
+  { x: [3, 9, 7, 2], filter: [5, 5, 2, 6], strides: 2, pad: 'same' },
+  { x: [3, 9, 7, 2], filter: [5, 5, 2, 6], strides: 2, pad: 'valid' },
+  { x: [1, 14, 14, 8], filter: [4, 4, 8, 5], strides: 2, pad: 'same' },
+  { x: [5, 15, 10, 3], filter: [4, 4, 3, 7], strides: 2, pad: 'valid' },
+  { x: [4, 11, 13, 1], filter: [1, 3, 1, 7], strides: [1, 2], pad: 'same' },
+  { x: [2, 10, 10, 4], filter: [3, 3, 4, 2], strides: 3, pad: 'valid' },
+  { x: [2, 13, 11, 5], filter: [5, 3, 5, 3], strides: [3, 2], pad: 'same' },
+  { x: [3, 7, 9, 6], filter: [1, 1, 6, 9], strides: 2, pad: 'same' },
+  { x: [2, 12, 12, 16], filter: [3, 3, 16, 128], strides: 1, pad: 'same' },
+  { x: [2, 8, 8, 128], filter: [3, 3, 128, 3], strides: 2, pad: 'same' },
+  { x: [64, 6, 6, 2], filter: [3, 3, 2, 4], strides: 1, pad: 'valid' },
+  // The course models' shapes (DCGAN D and G; U-Net and ResNet generator layers).
+  { x: [64, 28, 28, 1], filter: [5, 5, 1, 64], strides: 2, pad: 'same', what: 'DCGAN D conv1' },
+  { x: [64, 14, 14, 64], filter: [5, 5, 64, 128], strides: 2, pad: 'same', what: 'DCGAN D conv2 / G deconv1' },
+  { x: [8, 32, 32, 3], filter: [4, 4, 3, 64], strides: 2, pad: 'same', what: 'U-Net down' },
+  { x: [4, 38, 38, 3], filter: [7, 7, 3, 32], strides: 1, pad: 'valid', what: 'ResNet stem (reflect-padded)' },
+  { x: [4, 32, 32, 32], filter: [3, 3, 32, 64], strides: 2, pad: 'same', what: 'ResNet down' },
+];
+
+function caseName(c: ConvCase): string {
+  const base = `x ${c.x.join('x')}, filter ${c.filter.join('x')}, stride ${c.strides}, ${c.pad}`;
+  return c.what ? `${base} (${c.what})` : base;
+}
+
+/** dL/dx and dL/dW of L = sum(conv2d(x, W) * dy): Conv2DBackpropInput and Conv2DBackpropFilter. */
+function convGradients(x: tf.Tensor4D, filter: tf.Tensor4D, dy: tf.Tensor4D, c: ConvCase): tf.Tensor[] {
+  return tf.grads((xs: tf.Tensor4D, w: tf.Tensor4D) => tf.conv2d(xs, w, c.strides, c.pad).mul(dy).sum())([x, filter]);
+}
+
+for (const c of CONV_CASES) {
+  test.serial(`conv2d gradients match the cpu backend: ${caseName(c)}`, async (t) => {
+    t.true(onWasm, 'the wasm backend runs');
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
+    const filter = tf.randomNormal(c.filter, 0, 1, 'float32', 3) as tf.Tensor4D;
+    const outShape = tf.tidy(() => tf.conv2d(x, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape);
+    const dy = tf.randomNormal(outShape, 0, 1, 'float32', 2) as tf.Tensor4D;
+
+    const tensorsBefore = tf.memory().numTensors;
+    const ours = convGradients(x, filter, dy, c);
+    t.is(tf.memory().numTensors, tensorsBefore + 2, 'two output tensors, no leaked tensors');
+    const reference = await onBackend('cpu', () => convGradients(x, filter, dy, c));
+    t.deepEqual(ours[0].shape, c.x);
+    t.deepEqual(ours[1].shape, c.filter);
+    const inputError = relativeError(ours[0], reference[0]);
+    const filterError = relativeError(ours[1], reference[1]);
+    t.true(inputError < 1e-4, `Conv2DBackpropInput relative error ${inputError}`);
+    t.true(filterError < 1e-4, `Conv2DBackpropFilter relative error ${filterError}`);
+
+    // Repeating the gradient leaves no buffer behind in the wasm heap, tracked or not.
+    tf.dispose(convGradients(x, filter, dy, c));
+    const buffersBefore = liveBuffers();
+    const bytesBefore = tf.memory().numBytes;
+    tf.dispose(convGradients(x, filter, dy, c));
+    t.is(liveBuffers(), buffersBefore, 'wasm buffers stable');
+    t.is(tf.memory().numBytes, bytesBefore, 'bytes stable');
+    tf.dispose([x, filter, dy, ...ours, ...reference]);
+  });
+}
+
+const TRANSPOSE_CASES: ConvCase[] = [
+  { x: [64, 7, 7, 128], filter: [5, 5, 64, 128], strides: 2, pad: 'same', what: 'DCGAN G deconv1' },
+  { x: [64, 14, 14, 64], filter: [5, 5, 1, 64], strides: 2, pad: 'same', what: 'DCGAN G deconv2' },
+  { x: [3, 5, 4, 6], filter: [3, 3, 2, 6], strides: 3, pad: 'valid' },
+  { x: [2, 8, 8, 16], filter: [4, 4, 8, 16], strides: 2, pad: 'same', what: 'U-Net up' },
+];
+
+for (const c of TRANSPOSE_CASES) {
+  test.serial(`conv2dTranspose forward matches the cpu backend: ${caseName(c)}`, async (t) => {
+    const [n, h, w] = c.x;
+    const s = typeof c.strides === 'number' ? c.strides : c.strides[0];
+    const [kh, kw, cin] = c.filter;
+    const outputShape: [number, number, number, number] =
+      c.pad === 'same' ? [n, h * s, w * s, cin] : [n, (h - 1) * s + kh, (w - 1) * s + kw, cin];
+    const dy = tf.randomNormal(c.x, 0, 1, 'float32', 4) as tf.Tensor4D;
+    const filter = tf.randomNormal(c.filter, 0, 1, 'float32', 5) as tf.Tensor4D;
+    const run = () => tf.conv2dTranspose(dy, filter, outputShape, c.strides, c.pad);
+    const ours = run();
+    const again = run(); // the second call uses the cached re-arranged kernel
+    const reference = await onBackend('cpu', run);
+    t.deepEqual(ours.shape, outputShape);
+    t.true(relativeError(ours, reference) < 1e-4, `relative error ${relativeError(ours, reference)}`);
+    t.true(relativeError(again, reference) < 1e-4, `cached kernel: relative error ${relativeError(again, reference)}`);
+    tf.dispose([dy, filter, ours, again, reference]);
+  });
+}
+
+test.serial('the re-arranged kernel cache frees an entry once its filter is gone', (t) => {
+  const dy = tf.randomNormal([2, 4, 4, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const warmFilter = tf.randomNormal([3, 3, 2, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const withNewFilter = () => {
+    tf.tidy(() => {
+      tf.conv2dTranspose(dy, tf.zeros([3, 3, 2, 3]) as tf.Tensor4D, [2, 8, 8, 2], 2, 'same');
+    });
+  };
+  tf.dispose([tf.conv2dTranspose(dy, warmFilter, [2, 8, 8, 2], 2, 'same'), warmFilter]);
+  withNewFilter();
+  const before = liveBuffers();
+  for (let i = 0; i < 5; i++) {
+    tf.tidy(() => {
+      const filter = tf.randomNormal([3, 3, 2, 3], 0, 1, 'float32', 8 + i) as tf.Tensor4D;
+      tf.conv2dTranspose(dy, filter, [2, 8, 8, 2], 2, 'same');
+    });
+  }
+  withNewFilter();
+  t.is(liveBuffers(), before, 'one cached kernel at a time, not one per filter ever seen');
+  dy.dispose();
+});
+
+const MATMUL_CASES: Array<{ a: number[]; b: number[]; transposeA: boolean; transposeB: boolean }> = [
+  { a: [64, 100], b: [6272, 100], transposeA: false, transposeB: true },
+  { a: [100, 64], b: [100, 6272], transposeA: true, transposeB: false },
+  { a: [7, 5], b: [3, 7], transposeA: true, transposeB: true },
+  { a: [2, 9, 4], b: [2, 6, 9], transposeA: true, transposeB: true },
+  { a: [1, 3], b: [5, 3], transposeA: false, transposeB: true },
+];
+
+for (const c of MATMUL_CASES) {
+  const name = `a ${c.a.join('x')}${c.transposeA ? 'ᵀ' : ''}, b ${c.b.join('x')}${c.transposeB ? 'ᵀ' : ''}`;
+  test.serial(`BatchMatMul with a transposed operand matches the cpu backend: ${name}`, async (t) => {
+    const a = tf.randomNormal(c.a, 0, 1, 'float32', 9);
+    const b = tf.randomNormal(c.b, 0, 1, 'float32', 10);
+    const run = () => tf.matMul(a, b, c.transposeA, c.transposeB);
+    const buffersBefore = liveBuffers();
+    const ours = run();
+    t.is(liveBuffers(), buffersBefore + 1, 'one output buffer, no leaked intermediates');
+    const reference = await onBackend('cpu', run);
+    t.deepEqual(ours.shape, reference.shape);
+    t.true(relativeError(ours, reference) < 1e-4, `relative error ${relativeError(ours, reference)}`);
+    tf.dispose([a, b, ours, reference]);
+  });
+}
+
+test.serial('Tile matches the cpu backend, as a broadcast and as a general tile', async (t) => {
+  const cases: Array<[number[], number[]]> = [
+    [[1, 1, 1, 5], [4, 3, 2, 1]],
+    [[3, 1], [1, 4]],
+    [[2, 3], [2, 2]],
+    [[1, 2, 1], [3, 1, 2]],
+  ];
+  for (const [shape, reps] of cases) {
+    const x = tf.randomNormal(shape, 0, 1, 'float32', 11);
+    const ours = tf.tile(x, reps);
+    const reference = await onBackend('cpu', () => tf.tile(x, reps));
+    t.deepEqual(ours.shape, reference.shape);
+    t.is(relativeError(ours, reference), 0, `tile ${shape} by ${reps}`);
+    tf.dispose([x, ours, reference]);
+  }
+  const ints = tf.tensor2d([[1, 2]], [1, 2], 'int32');
+  t.deepEqual(tf.tile(ints, [2, 1]).arraySync(), [[1, 2], [1, 2]], 'int32 keeps the stock path');
+  ints.dispose();
+});
+
+test.serial('LeakyRelu matches the cpu backend and its gradient still works', async (t) => {
+  for (const [shape, alpha] of [[[64, 7, 7, 128], 0.2], [[5, 3], 0.01], [[7], 0.3]] as Array<[number[], number]>) {
+    const x = tf.randomNormal(shape, 0, 1, 'float32', 12);
+    const run = () => [tf.leakyRelu(x, alpha), tf.grad((v: tf.Tensor) => tf.leakyRelu(v, alpha).square().sum())(x)];
+    const ours = run();
+    const reference = await onBackend('cpu', run);
+    t.true(relativeError(ours[0], reference[0]) < 1e-6, `leakyRelu ${shape}`);
+    t.true(relativeError(ours[1], reference[1]) < 1e-5, `leakyRelu gradient ${shape}`);
+    tf.dispose([x, ...ours, ...reference]);
+  }
+  const buffersBefore = liveBuffers();
+  tf.tidy(() => {
+    tf.leakyRelu(tf.ones([2, 3]), 0.2);
+  });
+  t.is(liveBuffers(), buffersBefore + 1, 'only the cached alpha vector for the new channel count stays');
+});
+
+test.serial('initBackend registers every training kernel for wasm', (t) => {
+  for (const name of TRAINING_KERNELS) t.truthy(tf.getKernel(name, 'wasm'), name);
+});
