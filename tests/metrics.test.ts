@@ -73,6 +73,7 @@ for (const name of Object.keys(SKIMAGE) as PairName[]) {
       t.true(Math.abs(mse - reference.mse) <= 1e-4 * reference.mse, `mse ${mse} vs ${reference.mse}`);
       t.true(Math.abs(psnr - reference.psnr) < 1e-3, `psnr ${psnr} vs ${reference.psnr}`);
       t.true(Math.abs(ssim - reference.ssim) < 1e-3, `ssim ${ssim} vs ${reference.ssim}`);
+      t.log(`|psnr - skimage| = ${Math.abs(psnr - reference.psnr).toExponential(1)}, |ssim - skimage| = ${Math.abs(ssim - reference.ssim).toExponential(1)}`);
       // Symmetric in a and b.
       t.true(Math.abs(metrics.ssim(b, a, { dataRange }) - ssim) < 1e-6);
     }, `metrics on '${name}'`);

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { edges } from '../rules/filters';
+import { checkColour } from '../rules/image';
 import { texture as makeTexture, TEXTURE_NAMES, type TextureName } from '../rules/textures';
 import { makeRandom } from './random';
 
@@ -79,7 +80,7 @@ export interface TexturedDomainOptions {
    * 'background': the shape keeps a plain colour in front of the textured background.
    */
   mode?: 'fill' | 'background';
-  /** The plain colour: of the background in 'fill' mode, of the shape in 'background' mode (default white). */
+  /** The plain colour: of the background in 'fill' mode, of the shape in 'background' mode (default black, as MNIST's background). */
   plainColour?: readonly [number, number, number];
   /** Options passed to the texture (colours, period, ...). */
   textureOptions?: Record<string, unknown>;
@@ -87,7 +88,7 @@ export interface TexturedDomainOptions {
   seed?: number;
 }
 
-export const DEFAULT_TEXTURED_DOMAIN_OPTIONS = { mode: 'fill' as const, plainColour: [1, 1, 1] as const, seed: 0 };
+export const DEFAULT_TEXTURED_DOMAIN_OPTIONS = { mode: 'fill' as const, plainColour: [0, 0, 0] as const, seed: 0 };
 
 /**
  * The shapes of `images` ([N, H, W, 1] grey in [0, 1], used as the alpha mask) painted with a
@@ -107,6 +108,7 @@ export function texturedDomain(images: tf.Tensor4D, texture: TextureName, option
   if (o.mode !== 'fill' && o.mode !== 'background') {
     throw new Error(`texturedDomain: options.mode must be 'fill' or 'background', got ${JSON.stringify(o.mode)}`);
   }
+  checkColour(o.plainColour, 'texturedDomain', 'options.plainColour');
   const random = makeRandom(`texturedDomain:${o.seed}`);
   const textures: tf.Tensor3D[] = [];
   try {

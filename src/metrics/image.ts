@@ -74,7 +74,7 @@ export function ssim(a: tf.Tensor, b: tf.Tensor, options: SsimOptions = {}): num
     const y = (b.rank === 3 ? b.expandDims(0) : b).toFloat() as tf.Tensor4D;
     const channels = x.shape[3];
     const window = gaussianWindow(size, o.sigma, channels); // [size, size, C, 1]
-    const filter = (t: tf.Tensor4D) => tf.depthwiseConv2d(t, window, 1, 'valid'); // local weighted mean
+    const filter = (t: tf.Tensor) => tf.depthwiseConv2d(t as tf.Tensor4D, window, 1, 'valid'); // local weighted mean
     const muX = filter(x);
     const muY = filter(y);
     // Population (not sample) moments, as use_sample_covariance=False: var = E[x^2] - E[x]^2.

@@ -215,7 +215,8 @@ function centreOf(centre: readonly [number, number], width: number, height: numb
   if (!Array.isArray(centre) || centre.length !== 2 || !centre.every(Number.isFinite)) {
     throw new Error(`${caller}: options.centre must be [x, y] as fractions of the width and height, got ${describe(centre)}`);
   }
-  return [centre[0] * width, centre[1] * height];
+  // Pixel (x, y) covers [x, x + 1): the fraction 0.5 of a 9-pixel side is the middle of pixel 4.
+  return [centre[0] * width - 0.5, centre[1] * height - 0.5];
 }
 
 function frac(v: number): number {

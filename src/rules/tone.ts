@@ -1,6 +1,7 @@
 /**
  * Tone: reducing the number of distinct values.
- *   posterize: each channel rounded to `levels` evenly spaced values, round(x (L - 1)) / (L - 1);
+ *   posterize: each channel rounded to `levels` evenly spaced values, floor(x (L - 1) + 0.5) / (L - 1)
+ *              (halves round up; tf.round would round them to even);
  *   quantize: each pixel replaced by the nearest colour (Euclidean in RGB) of a palette.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -10,7 +11,7 @@ import { asBatch, checkImage, checkNumber, describe, unbatch } from './image';
 export function posterize<T extends tf.Tensor>(image: T, options: { levels?: number } = {}): T {
   const levels = checkNumber(options.levels ?? 4, 'posterize', 'options.levels', { min: 2, max: 256, integer: true });
   checkImage(image, 'posterize');
-  return tf.tidy(() => image.clipByValue(0, 1).mul(levels - 1).round().div(levels - 1)) as T;
+  return tf.tidy(() => image.clipByValue(0, 1).mul(levels - 1).add(0.5).floor().div(levels - 1)) as T;
 }
 
 /**
