@@ -1,5 +1,6 @@
 // The metrics module: each file adds its export line here.
 export * from './image';
+export * from './domain';
 export * from './frechet';
 export * from './judge';
 export * from './quality';
