@@ -28,6 +28,13 @@ test.serial('pix2pix: U-Net and conditional PatchGAN shapes at 32 and 64 pixels'
   t.deepEqual(big.discriminator.outputs[0].shape, [null, 16, 16, 1]);
   t.is(big.receptiveField, 34);
   t.throws(() => models.unetGenerator({ imageSize: 28 }), { message: /imageSize must be a power of two >= 8, got 28/ });
+  // Without skips: the same encoder and decoder, no concatenations, so narrower decoder inputs.
+  const plain = models.unetGenerator({ imageSize: 32, generatorFilters: 4, skipConnections: false });
+  t.is(plain.layers.filter((l) => l.getClassName() === 'Concatenate').length, 0);
+  t.is(p.generator.layers.filter((l) => l.getClassName() === 'Concatenate').length, 4);
+  t.true(plain.countParams() < p.generator.countParams());
+  t.deepEqual(plain.outputs[0].shape, [null, 32, 32, 1]);
+  plain.dispose();
   tf.dispose([x, y, scores]);
   [p.generator, p.discriminator, big.generator, big.discriminator].forEach((m) => m.dispose());
 });

@@ -6,6 +6,7 @@
  *   edgesToClothing      paired   edge map -> Fashion-MNIST item  (as edges2shoes: edges by a detector)
  *   labelsToFacades      paired   label map -> facade photo       (as CMP Facades: see facades.ts)
  *   plainTexturedDigits  unpaired plain MNIST digits <-> *other* MNIST digits painted with textures
+ *   twoClassDomains      unpaired two classes of one set, e.g. sneakers <-> ankle boots
  *
  * Every set is deterministic under its seed and has a held-out test split drawn from data the
  * training split never sees (the datasets' own test halves, or other facade seeds). Images are
@@ -167,8 +168,6 @@ export interface PlainTexturedDigitsOptions {
   backgroundTexture?: TextureName;
   /** Seed of the split into A and B and of the texture windows (default 0). */
   seed?: number;
-  /** Load Fashion-MNIST instead of MNIST, keeping two classes: e.g. [7, 9] for sneakers <-> ankle boots. */
-  fashionClasses?: [number, number];
 }
 
 export const DEFAULT_PLAIN_TEXTURED_DIGITS_OPTIONS = { trainCount: 3000, testCount: 500, fillTexture: 'stripes' as TextureName, backgroundTexture: 'checkerboard' as TextureName, seed: 0 };
@@ -206,11 +205,10 @@ export async function plainTexturedDigits(options: PlainTexturedDigitsOptions = 
   for (const key of ['trainCount', 'testCount'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`plainTexturedDigits: options.${key} must be a positive integer, got ${o[key]}`);
   }
-  const dataset = o.fashionClasses ? await loadFashionMnist() : await loadMnist();
-  const keep = o.fashionClasses ? (label: number) => o.fashionClasses!.includes(label) : undefined;
+  const dataset = await loadMnist();
   const make = (split: LabelledImages, count: number, name: string): UnpairedImages => {
     // 2 x count different images: the first half becomes A, the second half B.
-    const picked = pickRows(split, 2 * count, `plainTexturedDigits:${o.seed}:${name}`, keep);
+    const picked = pickRows(split, 2 * count, `plainTexturedDigits:${o.seed}:${name}`);
     const n = picked.images.shape[0];
     if (n < 2) throw new Error(`plainTexturedDigits: the ${name} split has fewer than 2 images of the chosen classes`);
     const half = Math.floor(n / 2);
@@ -240,4 +238,59 @@ export function toGreyUnit(images: tf.Tensor4D): tf.Tensor4D {
     if (images.shape[3] === 1) return unit.clipByValue(0, 1) as tf.Tensor4D;
     return unit.mul(tf.tensor1d([0.299, 0.587, 0.114])).sum(3, true).clipByValue(0, 1) as tf.Tensor4D;
   });
+}
+
+/** [N, 32, 32, C] in [-1, 1] (edgesToClothing's padded images) -> the central [N, 28, 28, C] in [0, 1], for the judge. */
+export function unpadToUnit(images: tf.Tensor4D): tf.Tensor4D {
+  if (images.rank !== 4 || images.shape[1] !== 32 || images.shape[2] !== 32) {
+    throw new Error(`unpadToUnit: images must be [N, 32, 32, C], got [${images.shape}]`);
+  }
+  return tf.tidy(() => images.slice([0, 2, 2, 0], [-1, 28, 28, -1]).add(1).div(2).clipByValue(0, 1) as tf.Tensor4D);
+}
+
+export interface TwoClassDomainsOptions {
+  /** 'mnist' or 'fashion' (default 'fashion'). */
+  dataset?: 'mnist' | 'fashion';
+  /** The class of domain A (default 7, Sneaker). */
+  classA?: number;
+  /** The class of domain B (default 9, Ankle boot). */
+  classB?: number;
+  /** Images per domain in the training split (default 2000). */
+  trainCount?: number;
+  /** Images per domain in the test split (default 300). */
+  testCount?: number;
+  /** Seed of the choice of images (default 0). */
+  seed?: number;
+}
+
+export const DEFAULT_TWO_CLASS_DOMAINS_OPTIONS = { dataset: 'fashion' as const, classA: 7, classB: 9, trainCount: 2000, testCount: 300, seed: 0 };
+
+/**
+ * Two classes of one data set as two unpaired domains, e.g. Fashion-MNIST sneakers <-> ankle
+ * boots (the horse <-> zebra of this course): [N, 28, 28, 3] grey images in [-1, 1].
+ */
+export async function twoClassDomains(options: TwoClassDomainsOptions = {}): Promise<UnpairedSet> {
+  const o = { ...DEFAULT_TWO_CLASS_DOMAINS_OPTIONS, ...options };
+  for (const key of ['classA', 'classB'] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 0 || o[key] > 9) throw new Error(`twoClassDomains: options.${key} must be a class 0-9, got ${o[key]}`);
+  }
+  if (o.classA === o.classB) throw new Error(`twoClassDomains: options.classA and options.classB must differ, got ${o.classA} twice`);
+  const dataset = o.dataset === 'fashion' ? await loadFashionMnist() : await loadMnist();
+  const make = (split: LabelledImages, count: number, name: string): UnpairedImages => {
+    const a = pickRows(split, count, `twoClassDomains:${o.seed}:${name}:A`, (label) => label === o.classA);
+    const b = pickRows(split, count, `twoClassDomains:${o.seed}:${name}:B`, (label) => label === o.classB);
+    const result = tf.tidy(() => ({
+      a: toSymmetric(a.images.tile([1, 1, 1, 3])) as tf.Tensor4D,
+      b: toSymmetric(b.images.tile([1, 1, 1, 3])) as tf.Tensor4D,
+      labelsA: a.labels,
+      labelsB: b.labels,
+    }));
+    tf.dispose([a.images, b.images]);
+    return result;
+  };
+  try {
+    return { train: make(dataset.train, o.trainCount, 'train'), test: make(dataset.test, o.testCount, 'test'), classes: dataset.classes };
+  } finally {
+    disposeDataset(dataset);
+  }
 }

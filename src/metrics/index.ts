@@ -1,6 +1,7 @@
 // The metrics module: each file adds its export line here.
 export * from './image';
 export * from './domain';
+export * from './translation';
 export * from './frechet';
 export * from './judge';
 export * from './quality';

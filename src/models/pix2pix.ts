@@ -47,6 +47,8 @@ export interface Pix2PixOptions {
   dropoutSteps?: number;
   /** Normalisation in G and D (default 'instance'; see the header). */
   norm?: NormKind;
+  /** U-Net skip connections (default true); false gives the plain encoder-decoder of the paper's Fig. 3 ablation. */
+  skipConnections?: boolean;
   /** Weight of the L1 term (default 100, the paper's lambda). */
   lambdaL1?: number;
   /** Adam learning rate (default 2e-4, the paper's). */
@@ -66,6 +68,7 @@ export const DEFAULT_PIX2PIX_OPTIONS: Required<Pix2PixOptions> = {
   discriminatorLayers: 1,
   dropoutSteps: 3,
   norm: 'instance',
+  skipConnections: true,
   lambdaL1: 100,
   learningRate: 2e-4,
   beta1: 0.5,
@@ -109,7 +112,7 @@ export function unetGenerator(options: Pix2PixOptions = {}): tf.LayersModel {
   }
   for (let j = depth - 2; j >= 0; j--) {
     const step = depth - 2 - j; // 0 for the first decoder step
-    x = unetUp(x, skips[j], {
+    x = unetUp(x, o.skipConnections ? skips[j] : null, {
       filters: filtersAt(j),
       dropout: step < o.dropoutSteps ? 0.5 : 0,
       norm: o.norm,
