@@ -177,8 +177,10 @@ export const DEFAULT_PLAIN_TEXTURED_DIGITS_OPTIONS = { trainCount: 3000, testCou
  * light shape on a dark ground (as MNIST digits are) and the judge can read it.
  */
 export const DEFAULT_DIGIT_TEXTURES = {
-  fill: [[1.0, 0.85, 0.3], [0.95, 0.45, 0.1]] as const,
-  background: [[0.05, 0.12, 0.3], [0.18, 0.06, 0.28]] as const,
+  // Grey (luma) about 0.93 and 0.76 inside, 0.05 behind: the MNIST judge reads 95% of these
+  // textured test digits (96% of the plain ones); with a lighter ground (luma 0.12) only 88%.
+  fill: [[1.0, 0.95, 0.6], [1.0, 0.7, 0.3]] as const,
+  background: [[0.02, 0.05, 0.15], [0.1, 0.02, 0.12]] as const,
   cellSize: 4,
   period: 4,
 };
