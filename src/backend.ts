@@ -113,6 +113,9 @@ async function useWasm(reason: string): Promise<BackendInfo> {
 
 async function useCpu(reason: string): Promise<BackendInfo> {
   await setBackendOrThrow('cpu');
+  // The cpu backend prints a banner recommending tfjs-node on first use; genlab has already
+  // said which backend runs and why, so mark the banner as shown.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   return { name: 'cpu', reason };
 }
 

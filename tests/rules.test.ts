@@ -1,5 +1,5 @@
 import test from 'ava';
-import { tf, initBackend, rules, metrics } from '../src/index';
+import { tf, initBackend, rules, metrics, viz } from '../src/index';
 import { assertNoLeak } from './helpers';
 
 test.before(async () => {
@@ -289,16 +289,32 @@ test.serial('the bilateral filter keeps a step edge that a Gaussian blur smears,
   tf.dispose([step, noisy, bilateral, gaussian]);
 });
 
-test.serial('cartoon: flat regions become a few levels and edges turn dark', (t) => {
+test.serial('cartoon: brightness falls into a few bands, hues are kept, edges of the smoothed image turn dark', (t) => {
   const scene = rules.marble(32, 32, { seed: 1 });
   const out = rules.cartoon(scene, { levels: 4, edgeBrightness: 0 });
   t.deepEqual(out.shape, [32, 32, 3]);
-  const values = new Set(Array.from(out.dataSync()).map((v) => Math.round(v * 1000) / 1000));
-  t.true([...values].every((v) => [0, 0.333, 0.667, 1].includes(v)), [...values].join(' '));
-  const edgeMap = rules.edges(scene, { threshold: 0.25 });
+  const smooth = rules.bilateralFilter(rules.bilateralFilter(scene));
+  const edgeMap = rules.edges(smooth, { threshold: 0.15 });
   const onEdges = tf.tidy(() => out.mul(edgeMap).max().dataSync()[0]);
   t.is(onEdges, 0, 'black where the edge detector fires');
-  tf.dispose([scene, out, edgeMap]);
+  // Off the edges, the channel mean is one of 0, 1/3, 2/3, 1 (unless clipped at 1) ...
+  const bands = new Set<number>();
+  const brightness = tf.tidy(() => out.mean(-1).dataSync());
+  const isEdge = edgeMap.dataSync();
+  const [o, sm] = [out.dataSync(), smooth.dataSync()];
+  for (let p = 0; p < brightness.length; p++) {
+    if (isEdge[p] === 1 || [0, 1, 2].some((c) => o[p * 3 + c] >= 1 - 1e-6)) continue;
+    bands.add(Math.round(brightness[p] * 3 * 1000) / 1000);
+    // ... and the colour is the smoothed colour scaled: the ratios between channels are kept.
+    close(t, o[p * 3] * sm[p * 3 + 2], o[p * 3 + 2] * sm[p * 3], 1e-4, `hue of pixel ${p}`);
+  }
+  t.true([...bands].every((b) => [0, 1, 2, 3].includes(b)), [...bands].join(' '));
+  t.true(bands.size >= 2);
+  // On a grey image the banding is posterize itself.
+  const digit = rules.gradientNoise(16, 16, { seed: 1 });
+  const greyCartoon = rules.cartoon(digit, { passes: 0, levels: 3, edgeBrightness: 1 });
+  t.true(maxAbsDiff(greyCartoon, rules.posterize(digit, { levels: 3 })) < 1e-5);
+  tf.dispose([scene, out, smooth, edgeMap, digit, greyCartoon]);
 });
 
 test.serial('property: every filter keeps the shape and [0, 1] range on random images, is deterministic and leaks nothing', async (t) => {
@@ -456,7 +472,8 @@ test.serial('textures: any size, colours between the two given, deterministic un
 
 // ---------------------------------------------------------------- exercise checks
 
-test.serial('the exercise checks accept the right answer and say what is wrong with a wrong one', (t) => {
+test.serial('the exercise checks accept the right answer and say what is wrong with a wrong one', async (t) => {
+  await assertNoLeak(t, () => rules.checks.shiftKernel([[0, 0, 0], [0, 0, 1], [0, 0, 0]]), 'checks.shiftKernel');
   const right = rules.checks.shiftKernel([[0, 0, 0], [1, 0, 0], [0, 0, 0]]);
   t.true(right.ok);
   const flipped = rules.checks.shiftKernel([[0, 0, 0], [0, 0, 1], [0, 0, 0]]);
@@ -480,6 +497,12 @@ test.serial('the exercise checks accept the right answer and say what is wrong w
     return total.div((1 - gain ** octaves) / (1 - gain));
   });
   t.true(rules.checks.fbm(sum).ok);
+  await assertNoLeak(t, () => {
+    rules.checks.fbm(sum);
+    rules.checks.posterize(image, mine, 4);
+    rules.checks.psnr(image, mine, 1);
+    rules.checks.composite(image, image, 0.5, mine);
+  }, 'the checks');
 
   const blurred = rules.gaussianBlur(image);
   const reference = metrics.psnr(image, blurred);
@@ -488,10 +511,29 @@ test.serial('the exercise checks accept the right answer and say what is wrong w
   const natural = rules.checks.psnr(image, blurred, 10 * Math.log(1 / mse));
   t.false(natural.ok);
   t.regex(natural.messages.join('\n'), /natural logarithm/);
+  const batch = tf.stack([image, rules.whiteNoise(8, 8, { seed: 2 }).mul(0.5) as tf.Tensor3D]);
+  const batchBlurred = rules.gaussianBlur(batch);
+  const pooled = rules.checks.psnr(batch, batchBlurred, 10 * Math.log10(1 / metrics.mse(batch, batchBlurred)));
+  t.false(pooled.ok);
+  t.regex(pooled.messages.join('\n'), /pooled over the batch/);
+  tf.dispose([batch, batchBlurred]);
 
   const fg = rules.checkerboard(8, 8);
   const bg = rules.stripes(8, 8);
-  t.true(rules.checks.composite(tf.tidy(() => fg.mul(image).add(bg.mul(tf.sub(1, image)))), fg, bg, image).ok);
-  t.false(rules.checks.composite(fg, fg, bg, image).ok);
+  t.true(rules.checks.composite(fg, bg, image, tf.tidy(() => fg.mul(image).add(bg.mul(tf.sub(1, image))))).ok);
+  t.false(rules.checks.composite(fg, bg, image, fg).ok);
   tf.dispose([image, mine, wrong, sum, blurred, fg, bg]);
+});
+
+// ---------------------------------------------------------------- kernel figure
+
+test.serial('viz.kernelGrid writes every kernel entry into its figure, deterministically', (t) => {
+  const figure = viz.kernelGrid([rules.SOBEL_X_KERNEL, rules.boxKernel(3)], { labels: ['Sobel x', 'box'] });
+  t.true(figure.html.includes('Sobel x') && figure.html.includes('box'));
+  const texts = [...figure.html.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  for (const value of ['-1', '0', '1', '-2', '2', '.11']) t.true(texts.includes(value), `the figure shows ${value}`);
+  t.is(texts.filter((v) => v === '.11').length, 9, 'nine entries of 1/9');
+  t.is(viz.kernelGrid([rules.SOBEL_X_KERNEL]).html, viz.kernelGrid([rules.SOBEL_X_KERNEL]).html);
+  t.throws(() => viz.kernelGrid([rules.SOBEL_X_KERNEL], { labels: ['a', 'b'] }), { message: /kernelGrid: options.labels must have one entry per kernel \(1\), got 2/ });
+  t.throws(() => viz.kernelGrid([[[1, 2], [3]]]), { message: /kernelGrid: kernels\[0\] must be a rectangular grid of numbers/ });
 });

@@ -50,9 +50,17 @@ export function alphaComposite(foreground: tf.Tensor, background: tf.Tensor, alp
   });
 }
 
+export interface CrossFadeOptions {
+  /** Frames, the first a and the last b (default 8). */
+  steps?: number;
+}
+
+export const DEFAULT_CROSS_FADE_OPTIONS = { steps: 8 };
+
 /** `steps` frames from a to b: [steps, H, W, C] for single images a, b of shape [H, W, C]. */
-export function crossFade(a: tf.Tensor3D, b: tf.Tensor3D, options: { steps?: number } = {}): tf.Tensor4D {
-  const steps = checkNumber(options.steps ?? 8, 'crossFade', 'options.steps', { min: 2, integer: true });
+export function crossFade(a: tf.Tensor3D, b: tf.Tensor3D, options: CrossFadeOptions = {}): tf.Tensor4D {
+  const o = { ...DEFAULT_CROSS_FADE_OPTIONS, ...options };
+  const steps = checkNumber(o.steps, 'crossFade', 'options.steps', { min: 2, integer: true });
   for (const [name, image] of [['a', a], ['b', b]] as const) {
     checkImage(image, 'crossFade', name);
     if (image.rank !== 3) throw new Error(`crossFade: ${name} must be one image [H, W, C], got [${image.shape.join(', ')}]`);

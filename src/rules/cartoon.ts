@@ -2,8 +2,11 @@
  * The cartoon effect, built from the other rules:
  *   1. edge-preserving smoothing (a bilateral filter, Tomasi & Manduchi 1998) flattens textures
  *      inside regions but not across their borders;
- *   2. posterize flattens the smoothed colours into a few bands;
- *   3. dark lines are drawn where the edge detector fires.
+ *   2. the brightness of the smoothed image is posterized into a few bands, keeping each pixel's
+ *      hue: out = smooth * posterize(b) / b with b = the channel mean (posterizing each channel
+ *      separately would shift hues and invent colours that were not there);
+ *   3. dark lines are drawn where the edge detector fires on the smoothed image (on the original,
+ *      noise would draw lines too).
  * The bilateral filter is not a fixed kernel: each neighbour's weight also depends on how much
  * its value differs from the centre,
  *   w(p, q) = exp(-|p - q|^2 / (2 sigmaSpace^2)) * exp(-|I(p) - I(q)|^2 / (2 sigmaRange^2)),
@@ -63,17 +66,20 @@ export interface CartoonOptions {
   passes?: number;
   /** Options of each bilateral pass. */
   bilateral?: BilateralOptions;
-  /** Posterize levels per channel (default 5). */
+  /** Brightness levels (default 5). */
   levels?: number;
-  /** Edge threshold on the gradient magnitude of the original (default 0.25). */
+  /** Edge threshold on the gradient magnitude of the smoothed image (default 0.15). */
   edgeThreshold?: number;
   /** Brightness left on an edge line: 0 = black lines (default 0.1). */
   edgeBrightness?: number;
 }
 
-export const DEFAULT_CARTOON_OPTIONS = { passes: 2, levels: 5, edgeThreshold: 0.25, edgeBrightness: 0.1 };
+export const DEFAULT_CARTOON_OPTIONS = { passes: 2, levels: 5, edgeThreshold: 0.15, edgeBrightness: 0.1 };
 
-/** Cartoon: posterize(bilateral^passes(image)), darkened to `edgeBrightness` on edges. Same shape as `image`. */
+/**
+ * Cartoon: bilateral^passes(image) with its brightness posterized, darkened to `edgeBrightness`
+ * on edges. Same shape as `image`; on a grey image the banding is plain posterize.
+ */
 export function cartoon<T extends tf.Tensor>(image: T, options: CartoonOptions = {}): T {
   const o = { ...DEFAULT_CARTOON_OPTIONS, ...options };
   checkImage(image, 'cartoon');
@@ -82,8 +88,11 @@ export function cartoon<T extends tf.Tensor>(image: T, options: CartoonOptions =
   return tf.tidy(() => {
     let smooth: tf.Tensor = image;
     for (let i = 0; i < o.passes; i++) smooth = bilateralFilter(smooth, o.bilateral);
-    const flat = posterize(smooth, { levels: o.levels });
-    const lines = edges(image, { threshold: o.edgeThreshold }); // [.., 1]: 1 on edges
+    const brightness = smooth.mean(-1, true); // [.., 1]
+    const banded = posterize(brightness, { levels: o.levels });
+    // Scale each pixel to its band's brightness; a black pixel (brightness 0) stays black.
+    const flat = smooth.mul(banded.div(brightness.maximum(1e-6))).clipByValue(0, 1);
+    const lines = edges(smooth, { threshold: o.edgeThreshold }); // [.., 1]: 1 on edges
     // On an edge: flat * edgeBrightness; elsewhere flat.
     return flat.mul(tf.sub(1, lines.mul(1 - o.edgeBrightness)));
   }) as T;

@@ -4,6 +4,7 @@
  * many values are off) and returns the verdict, so a notebook cell can both show and assert it.
  *
  *   rules.checks.posterize(image, myPosterized, 4)   // prints "posterize: ✓ matches ..." or what differs
+ * The inputs come first, the student's result after them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mse, psnr as referencePsnr } from '../metrics/image';
@@ -91,7 +92,8 @@ export function shiftKernel(kernel: Kernel): CheckResult {
   }
   const image = whiteNoise(12, 12, { seed: 11 });
   const yours = convolve(image, kernel, { padding: 'zero' });
-  const result = compareImages(yours, tf.tidy(() => shift(image, { dx: 1 })), { name, print: false });
+  const reference = shift(image, { dx: 1 });
+  const result = compareImages(yours, reference, { name, print: false });
   if (!result.ok) {
     // Name the move the kernel does make, if it is a plain shift: the usual slip is a left shift.
     for (const [dx, dy] of [[-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1], [-1, 1], [0, 0]]) {
@@ -99,20 +101,21 @@ export function shiftKernel(kernel: Kernel): CheckResult {
       const same = tf.tidy(() => yours.sub(moved).abs().max().dataSync()[0]) < 1e-5;
       moved.dispose();
       if (same) {
+        const move = dx === 0 && dy === 0 ? 'leaves the image where it is' : `moves the image by dx = ${dx}, dy = ${dy}`;
         result.messages.push(
-          `  your kernel moves the image by dx = ${dx}, dy = ${dy}. Remember tf.conv2d does not flip the kernel: ` +
+          `  your kernel ${move}. Remember tf.conv2d does not flip the kernel: ` +
             `out[y][x] = sum kernel[i][j] * in[y + i - 1][x + j - 1].`,
         );
         break;
       }
     }
   }
-  tf.dispose([image, yours]);
+  tf.dispose([image, yours, reference]);
   return report(name, result.ok, result.messages);
 }
 
 /** Exercise: `result` should be alpha * foreground + (1 - alpha) * background. */
-export function composite(result: tf.Tensor, foreground: tf.Tensor, background: tf.Tensor, alpha: tf.Tensor | number): CheckResult {
+export function composite(foreground: tf.Tensor, background: tf.Tensor, alpha: tf.Tensor | number, result: tf.Tensor): CheckResult {
   const reference = alphaComposite(foreground, background, alpha);
   const verdict = compareImages(result, reference, { name: 'composite' });
   reference.dispose();
@@ -161,6 +164,10 @@ export function psnr(a: tf.Tensor, b: tf.Tensor, value: number): CheckResult {
   const fromLog = 10 * Math.log(1 / error); // natural log instead of log10: off by a factor ln(10)
   if (Math.abs(value - fromLog) < 1e-3 * Math.abs(fromLog)) messages.push('  you used the natural logarithm; PSNR uses log10');
   if (Math.abs(value - 20 * Math.log10(1 / error)) < 1e-3 * Math.abs(reference)) messages.push('  20 log10 is for the root of the MSE: 10 log10(1 / MSE) = 20 log10(1 / RMSE)');
+  const pooled = 10 * Math.log10(1 / error);
+  if (a.rank === 4 && a.shape[0] > 1 && Math.abs(value - pooled) < 1e-3 * Math.abs(pooled)) {
+    messages.push('  that is the PSNR of the MSE pooled over the batch; metrics.psnr averages the PSNR of each image');
+  }
   return report(name, false, messages);
 }
 

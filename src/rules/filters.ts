@@ -17,14 +17,32 @@ import {
   type Kernel,
 } from './kernels';
 
-/** Mean over size x size neighbourhoods. */
-export function boxBlur<T extends tf.Tensor>(image: T, options: { size?: number } & ConvolveOptions = {}): T {
-  return convolve(image, boxKernel(options.size ?? 3), options);
+export interface BoxBlurOptions extends ConvolveOptions {
+  /** Side of the square neighbourhood, odd (default 3). */
+  size?: number;
 }
 
-/** Gaussian blur with standard deviation `sigma` pixels (default 1) and a 2 * ceil(3 sigma) + 1 kernel. */
-export function gaussianBlur<T extends tf.Tensor>(image: T, options: { sigma?: number; size?: number } & ConvolveOptions = {}): T {
-  return convolve(image, gaussianKernel(options.sigma ?? 1, options.size), options);
+export const DEFAULT_BOX_BLUR_OPTIONS = { size: 3 };
+
+/** Mean over size x size neighbourhoods. */
+export function boxBlur<T extends tf.Tensor>(image: T, options: BoxBlurOptions = {}): T {
+  const o = { ...DEFAULT_BOX_BLUR_OPTIONS, ...options };
+  return convolve(image, boxKernel(o.size), o);
+}
+
+export interface GaussianBlurOptions extends ConvolveOptions {
+  /** Standard deviation in pixels (default 1). */
+  sigma?: number;
+  /** Kernel side, odd (default 2 * ceil(3 sigma) + 1). */
+  size?: number;
+}
+
+export const DEFAULT_GAUSSIAN_BLUR_OPTIONS = { sigma: 1 };
+
+/** Gaussian blur: convolution with gaussianKernel(sigma, size). */
+export function gaussianBlur<T extends tf.Tensor>(image: T, options: GaussianBlurOptions = {}): T {
+  const o = { ...DEFAULT_GAUSSIAN_BLUR_OPTIONS, ...options };
+  return convolve(image, gaussianKernel(o.sigma, o.size), o);
 }
 
 /**
@@ -40,16 +58,32 @@ export function sharpenKernel(amount = 1): Kernel {
   ];
 }
 
-/** Sharpened image, clipped to [0, 1]. */
-export function sharpen<T extends tf.Tensor>(image: T, options: { amount?: number } & ConvolveOptions = {}): T {
-  const kernel = sharpenKernel(options.amount ?? 1);
-  return tf.tidy(() => convolve(image, kernel, options).clipByValue(0, 1)) as T;
+export interface SharpenOptions extends ConvolveOptions {
+  /** Strength: 0 leaves the image alone, 1 is SHARPEN_KERNEL (default 1). */
+  amount?: number;
 }
 
-/** Emboss: 0.5 + EMBOSS_KERNEL response, clipped to [0, 1]. A flat image becomes uniform grey 0.5. */
-export function emboss<T extends tf.Tensor>(image: T, options: { strength?: number } & ConvolveOptions = {}): T {
-  const strength = checkNumber(options.strength ?? 1, 'emboss', 'options.strength', { min: 0 });
-  return tf.tidy(() => convolve(image, EMBOSS_KERNEL, options).mul(strength).add(0.5).clipByValue(0, 1)) as T;
+export const DEFAULT_SHARPEN_OPTIONS = { amount: 1 };
+
+/** Sharpened image, clipped to [0, 1]. */
+export function sharpen<T extends tf.Tensor>(image: T, options: SharpenOptions = {}): T {
+  const o = { ...DEFAULT_SHARPEN_OPTIONS, ...options };
+  const kernel = sharpenKernel(o.amount);
+  return tf.tidy(() => convolve(image, kernel, o).clipByValue(0, 1)) as T;
+}
+
+export interface EmbossOptions extends ConvolveOptions {
+  /** Factor on the kernel's response before the 0.5 offset (default 1). */
+  strength?: number;
+}
+
+export const DEFAULT_EMBOSS_OPTIONS = { strength: 1 };
+
+/** Emboss: 0.5 + strength * EMBOSS_KERNEL response, clipped to [0, 1]. A flat image becomes uniform grey 0.5. */
+export function emboss<T extends tf.Tensor>(image: T, options: EmbossOptions = {}): T {
+  const o = { ...DEFAULT_EMBOSS_OPTIONS, ...options };
+  const strength = checkNumber(o.strength, 'emboss', 'options.strength', { min: 0 });
+  return tf.tidy(() => convolve(image, EMBOSS_KERNEL, o).mul(strength).add(0.5).clipByValue(0, 1)) as T;
 }
 
 /** Mean over channels: [.., C] -> [.., 1] (a plain average, so a grey RGB pixel keeps its value). */

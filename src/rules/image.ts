@@ -18,8 +18,7 @@ export interface Batched {
 
 /**
  * Checks that `image` is a [H, W, C] or [N, H, W, C] tensor and returns it as a batch.
- * The returned batch is a new tensor only when `single` is true (then it is an expandDims view
- * the caller disposes, or creates inside tf.tidy).
+ * For a single image the batch is a new tensor (an expandDims), so call this inside tf.tidy.
  */
 export function asBatch(image: tf.Tensor, caller: string, argument = 'image'): Batched {
   checkImage(image, caller, argument);

@@ -79,19 +79,17 @@ export const DEFAULT_SALT_AND_PEPPER_OPTIONS = { amount: 0.05, seed: 0 };
 /** Salt-and-pepper noise: a random `amount` of pixels (all channels at once) set to black or white. */
 export function saltAndPepper<T extends tf.Tensor>(image: T, options: SaltAndPepperOptions = {}): T {
   const o = { ...DEFAULT_SALT_AND_PEPPER_OPTIONS, ...options };
-  const { batch, single } = asBatch(image, 'saltAndPepper');
   checkNumber(o.amount, 'saltAndPepper', 'options.amount', { min: 0, max: 1 });
-  checkUnitRange(batch, 'saltAndPepper');
-  const result = tf.tidy(() => {
+  return tf.tidy(() => {
+    const { batch, single } = asBatch(image, 'saltAndPepper');
+    checkUnitRange(batch, 'saltAndPepper');
     const [n, h, w] = batch.shape;
-    const u = tf.randomUniform([n, h, w, 1], 0, 1, 'float32', o.seed); // one draw per pixel
+    const u = tf.randomUniform([n, h, w, 1], 0, 1, 'float32', o.seed); // one draw per pixel, shared by its channels
     const pepper = u.less(o.amount / 2);
     const salt = u.greaterEqual(1 - o.amount / 2);
     const noisy = tf.where(pepper, tf.zerosLike(batch), tf.where(salt, tf.onesLike(batch), batch));
     return unbatch(noisy as tf.Tensor4D, single);
-  });
-  if (single) tf.dispose(batch);
-  return result as T;
+  }) as T;
 }
 
 export interface SmoothNoiseOptions {

@@ -101,32 +101,44 @@ export const TEXTURE_COLOURS = {
 export type TextureName = keyof typeof TEXTURE_COLOURS;
 export const TEXTURE_NAMES = Object.keys(TEXTURE_COLOURS) as TextureName[];
 
+/** Defaults of each texture's own options (colours: TEXTURE_COLOURS; offset: [0, 0]). */
+export const DEFAULT_CHECKERBOARD_OPTIONS = { cellSize: 8 };
+export const DEFAULT_STRIPES_OPTIONS = { period: 8, angle: 0, duty: 0.5 };
+export const DEFAULT_RINGS_OPTIONS = { period: 8, centre: [0.5, 0.5] as const, duty: 0.5 };
+export const DEFAULT_BRICKS_OPTIONS = { brickWidth: 16, brickHeight: 8, mortar: 1, variation: 0.15, seed: 0 };
+export const DEFAULT_MARBLE_OPTIONS = { period: 24, angle: 30, turbulence: 1.5, noise: { scale: 32, octaves: 5 } as FbmOptions, seed: 0 };
+export const DEFAULT_WOOD_OPTIONS = { period: 6, centre: [0.3, -0.4] as const, turbulence: 1.2, noise: { scale: 24, octaves: 3 } as FbmOptions, seed: 0 };
+
 export function checkerboard(height: number, width: number, options: CheckerboardOptions = {}): tf.Tensor3D {
-  const s = checkNumber(options.cellSize ?? 8, 'checkerboard', 'options.cellSize', { min: 1e-6 });
+  const o = { ...DEFAULT_CHECKERBOARD_OPTIONS, ...options };
+  const s = checkNumber(o.cellSize, 'checkerboard', 'options.cellSize', { min: 1e-6 });
   return paint('checkerboard', height, width, options, (x, y) => mod(Math.floor(x / s) + Math.floor(y / s), 2));
 }
 
 export function stripes(height: number, width: number, options: StripesOptions = {}): tf.Tensor3D {
-  const period = checkNumber(options.period ?? 8, 'stripes', 'options.period', { min: 1e-6 });
-  const duty = checkNumber(options.duty ?? 0.5, 'stripes', 'options.duty', { min: 0, max: 1 });
-  const angle = (checkNumber(options.angle ?? 0, 'stripes', 'options.angle') * Math.PI) / 180;
+  const o = { ...DEFAULT_STRIPES_OPTIONS, ...options };
+  const period = checkNumber(o.period, 'stripes', 'options.period', { min: 1e-6 });
+  const duty = checkNumber(o.duty, 'stripes', 'options.duty', { min: 0, max: 1 });
+  const angle = (checkNumber(o.angle, 'stripes', 'options.angle') * Math.PI) / 180;
   const [c, s] = [Math.cos(angle), Math.sin(angle)];
   return paint('stripes', height, width, options, (x, y) => (frac((x * c + y * s) / period) < duty ? 1 : 0));
 }
 
 export function rings(height: number, width: number, options: RingsOptions = {}): tf.Tensor3D {
-  const period = checkNumber(options.period ?? 8, 'rings', 'options.period', { min: 1e-6 });
-  const duty = checkNumber(options.duty ?? 0.5, 'rings', 'options.duty', { min: 0, max: 1 });
-  const [cx, cy] = centreOf(options.centre ?? [0.5, 0.5], width, height, 'rings');
+  const o = { ...DEFAULT_RINGS_OPTIONS, ...options };
+  const period = checkNumber(o.period, 'rings', 'options.period', { min: 1e-6 });
+  const duty = checkNumber(o.duty, 'rings', 'options.duty', { min: 0, max: 1 });
+  const [cx, cy] = centreOf(o.centre, width, height, 'rings');
   return paint('rings', height, width, options, (x, y) => (frac(Math.hypot(x - cx, y - cy) / period) < duty ? 1 : 0));
 }
 
 export function bricks(height: number, width: number, options: BricksOptions = {}): tf.Tensor3D {
-  const bw = checkNumber(options.brickWidth ?? 16, 'bricks', 'options.brickWidth', { min: 2 });
-  const bh = checkNumber(options.brickHeight ?? 8, 'bricks', 'options.brickHeight', { min: 2 });
-  const mortar = checkNumber(options.mortar ?? 1, 'bricks', 'options.mortar', { min: 0, max: Math.min(bw, bh) / 2 });
-  const variation = checkNumber(options.variation ?? 0.15, 'bricks', 'options.variation', { min: 0, max: 1 });
-  const seed = checkNumber(options.seed ?? 0, 'bricks', 'options.seed');
+  const o = { ...DEFAULT_BRICKS_OPTIONS, ...options };
+  const bw = checkNumber(o.brickWidth, 'bricks', 'options.brickWidth', { min: 2 });
+  const bh = checkNumber(o.brickHeight, 'bricks', 'options.brickHeight', { min: 2 });
+  const mortar = checkNumber(o.mortar, 'bricks', 'options.mortar', { min: 0, max: Math.min(bw, bh) / 2 });
+  const variation = checkNumber(o.variation, 'bricks', 'options.variation', { min: 0, max: 1 });
+  const seed = checkNumber(o.seed, 'bricks', 'options.seed');
   // t in [0, 1] is the brick colour's weight; each brick gets its own brightness 1 - variation .. 1.
   // The shade of a brick depends only on (seed, row, column), so offsets and sizes agree.
   const shade = new Map<string, number>();
@@ -142,10 +154,11 @@ export function bricks(height: number, width: number, options: BricksOptions = {
 }
 
 export function marble(height: number, width: number, options: MarbleOptions = {}): tf.Tensor3D {
-  const period = checkNumber(options.period ?? 24, 'marble', 'options.period', { min: 1e-6 });
-  const turbulence = checkNumber(options.turbulence ?? 1.5, 'marble', 'options.turbulence', { min: 0 });
-  const angle = (checkNumber(options.angle ?? 30, 'marble', 'options.angle') * Math.PI) / 180;
-  const noise = fbmSampler({ scale: 32, octaves: 5, ...options.noise, seed: options.seed ?? options.noise?.seed ?? 0 }, 'marble');
+  const o = { ...DEFAULT_MARBLE_OPTIONS, ...options };
+  const period = checkNumber(o.period, 'marble', 'options.period', { min: 1e-6 });
+  const turbulence = checkNumber(o.turbulence, 'marble', 'options.turbulence', { min: 0 });
+  const angle = (checkNumber(o.angle, 'marble', 'options.angle') * Math.PI) / 180;
+  const noise = fbmSampler({ ...DEFAULT_MARBLE_OPTIONS.noise, ...options.noise, seed: options.seed ?? options.noise?.seed ?? 0 }, 'marble');
   const [c, s] = [Math.cos(angle), Math.sin(angle)];
   return paint('marble', height, width, options, (x, y) => {
     const phase = (2 * Math.PI * (x * c + y * s)) / period + turbulence * 2 * Math.PI * (noise(x, y) - 0.5);
@@ -155,10 +168,11 @@ export function marble(height: number, width: number, options: MarbleOptions = {
 }
 
 export function wood(height: number, width: number, options: WoodOptions = {}): tf.Tensor3D {
-  const period = checkNumber(options.period ?? 6, 'wood', 'options.period', { min: 1e-6 });
-  const turbulence = checkNumber(options.turbulence ?? 1.2, 'wood', 'options.turbulence', { min: 0 });
-  const [cx, cy] = centreOf(options.centre ?? [0.3, -0.4], width, height, 'wood');
-  const noise = fbmSampler({ scale: 24, octaves: 3, ...options.noise, seed: options.seed ?? options.noise?.seed ?? 0 }, 'wood');
+  const o = { ...DEFAULT_WOOD_OPTIONS, ...options };
+  const period = checkNumber(o.period, 'wood', 'options.period', { min: 1e-6 });
+  const turbulence = checkNumber(o.turbulence, 'wood', 'options.turbulence', { min: 0 });
+  const [cx, cy] = centreOf(o.centre, width, height, 'wood');
+  const noise = fbmSampler({ ...DEFAULT_WOOD_OPTIONS.noise, ...options.noise, seed: options.seed ?? options.noise?.seed ?? 0 }, 'wood');
   return paint('wood', height, width, options, (x, y) => frac(Math.hypot(x - cx, y - cy) / period + turbulence * (noise(x, y) - 0.5)) ** 3);
 }
 

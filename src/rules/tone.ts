@@ -7,9 +7,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { asBatch, checkImage, checkNumber, describe, unbatch } from './image';
 
+export interface PosterizeOptions {
+  /** Values per channel, L >= 2 (default 4). */
+  levels?: number;
+}
+
+export const DEFAULT_POSTERIZE_OPTIONS = { levels: 4 };
+
 /** Posterized image: values in {0, 1/(L-1), ..., 1}. Same shape as `image`. */
-export function posterize<T extends tf.Tensor>(image: T, options: { levels?: number } = {}): T {
-  const levels = checkNumber(options.levels ?? 4, 'posterize', 'options.levels', { min: 2, max: 256, integer: true });
+export function posterize<T extends tf.Tensor>(image: T, options: PosterizeOptions = {}): T {
+  const o = { ...DEFAULT_POSTERIZE_OPTIONS, ...options };
+  const levels = checkNumber(o.levels, 'posterize', 'options.levels', { min: 2, max: 256, integer: true });
   checkImage(image, 'posterize');
   return tf.tidy(() => image.clipByValue(0, 1).mul(levels - 1).add(0.5).floor().div(levels - 1)) as T;
 }
@@ -18,7 +26,12 @@ export function posterize<T extends tf.Tensor>(image: T, options: { levels?: num
  * Each pixel replaced by its nearest palette colour. `palette` holds K colours with as many
  * channels as the image (e.g. [[0, 0, 0], [1, 0.8, 0.2]] for RGB, [[0], [0.5], [1]] for grey).
  */
-export function quantize<T extends tf.Tensor>(image: T, options: { palette: ReadonlyArray<ReadonlyArray<number>> }): T {
+export interface QuantizeOptions {
+  /** The K colours allowed, each with as many channels as the image (required: no default palette). */
+  palette: ReadonlyArray<ReadonlyArray<number>>;
+}
+
+export function quantize<T extends tf.Tensor>(image: T, options: QuantizeOptions): T {
   const palette = options?.palette;
   checkImage(image, 'quantize');
   const channels = image.shape[image.rank - 1];

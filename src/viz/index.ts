@@ -3,4 +3,5 @@ export * from './image-grid';
 export * from './loss-curves';
 export * from './scatter';
 export * from './show';
+export * from './kernel-grid';
 export * from './comparison-grid';
