@@ -3,3 +3,6 @@ export * from './batches';
 export * from './random';
 export * from './synthetic';
 export * from './ring';
+export * from './facades';
+export * from './translation-sets';
+export * from './image-folder';

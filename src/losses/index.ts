@@ -1,4 +1,5 @@
 // The losses module: each file adds its export line here.
+export * from './translation';
 export * from './gan';
-export * from './vae';
 export * from './stabilisers';
+export * from './vae';

@@ -4,3 +4,5 @@ export * from './frechet';
 export * from './judge';
 export * from './quality';
 export * from './latent';
+export * from './domain';
+export * from './translation';

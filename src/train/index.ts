@@ -1,4 +1,6 @@
 // The train module: each file adds its export line here.
+export * from './image-buffer';
+export * from './translation';
 export * from './adversarial';
 export * from './batches';
 export * from './checkpoint';

@@ -4,3 +4,4 @@ export * from './loss-curves';
 export * from './scatter';
 export * from './show';
 export * from './kernel-grid';
+export * from './comparison-grid';

@@ -1,0 +1,156 @@
+/**
+ * Losses of image-to-image translation: Pix2Pix (Isola et al. 2017) and CycleGAN (Zhu et al.
+ * 2017). Every function is pure, runs inside tf.tidy and returns its named parts, so the parts
+ * can be plotted separately; `total` is what the optimizer minimises.
+ *
+ * Pix2Pix (D outputs logits, one per patch; BCE from logits: -log sigmoid(a) = softplus(-a)):
+ *   L_G = w_GAN * mean softplus(-D(x, G(x))) + lambda * mean |y - G(x)|          (Eq. 4, lambda = 100)
+ *   L_D = 1/2 [ mean softplus(-D(x, y)) + mean softplus(D(x, G(x))) ]            (the paper halves D's loss, §3.3)
+ *   The generator uses the non-saturating form -log D(x, G(x)) (Goodfellow et al. 2014), as the
+ *   paper does. w_GAN = 0 gives the "L1 only" ablation, lambda = 0 the "cGAN only" one.
+ *
+ * CycleGAN (least-squares adversarial terms, as in the paper's §4 and reference code):
+ *   L_G = (D_B(G(a)) - 1)^2 + (D_A(F(b)) - 1)^2                                  (LSGAN, means over patches)
+ *       + lambda * ( |F(G(a)) - a| + |G(F(b)) - b| )                              (Eq. 2, lambda = 10)
+ *       + identityWeight * lambda * ( |G(b) - b| + |F(a) - a| )                   (§5.2, 0.5 * lambda)
+ *   L_D_B = 1/2 [ (D_B(b) - 1)^2 + D_B(G(a))^2 ]   and the same for D_A.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { discriminatorLossTerms, generatorLoss } from './gan';
+import { lsganDiscriminatorLoss, lsganGeneratorLoss, type CriticLossParts } from './stabilisers';
+
+/** mean |a - b| over every element (the L1 distance of the papers, averaged per pixel). */
+export function meanAbsoluteError(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
+  if (!tf.util.arraysEqual(a.shape, b.shape)) {
+    throw new Error(`meanAbsoluteError: the two tensors must have the same shape, got [${a.shape}] and [${b.shape}]`);
+  }
+  return tf.tidy(() => a.sub(b).abs().mean() as tf.Scalar);
+}
+
+export interface Pix2PixLossOptions {
+  /** Weight lambda of the L1 term (default 100, the paper's; 0 = "cGAN only"). */
+  lambdaL1?: number;
+  /** Weight of the adversarial term (default 1; 0 = "L1 only"). */
+  adversarialWeight?: number;
+}
+
+export const DEFAULT_PIX2PIX_LOSS_OPTIONS: Required<Pix2PixLossOptions> = { lambdaL1: 100, adversarialWeight: 1 };
+
+/** Pix2Pix generator loss and its parts (the parts are unweighted; `total` is weighted). */
+export interface Pix2PixGeneratorLoss {
+  total: tf.Scalar;
+  /** mean softplus(-D(x, G(x))) = -mean log D(x, G(x)). */
+  adversarial: tf.Scalar;
+  /** mean |y - G(x)|. */
+  l1: tf.Scalar;
+}
+
+/** L_G = adversarialWeight * adversarial + lambdaL1 * l1. */
+export function pix2pixGeneratorLoss(
+  fakeLogits: tf.Tensor,
+  output: tf.Tensor,
+  target: tf.Tensor,
+  options: Pix2PixLossOptions = {},
+): Pix2PixGeneratorLoss {
+  const { lambdaL1, adversarialWeight } = { ...DEFAULT_PIX2PIX_LOSS_OPTIONS, ...options };
+  return tf.tidy(() => {
+    const adversarial = generatorLoss(fakeLogits); // non-saturating: mean softplus(-logits)
+    const l1 = meanAbsoluteError(output, target);
+    const total = adversarial.mul(adversarialWeight).add(l1.mul(lambdaL1)) as tf.Scalar;
+    return { total, adversarial, l1 };
+  });
+}
+
+/** Pix2Pix discriminator loss: total = (real + fake) / 2, real = mean BCE(D(x, y), 1), fake = mean BCE(D(x, G(x)), 0). */
+export function pix2pixDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): { total: tf.Scalar; real: tf.Scalar; fake: tf.Scalar } {
+  return tf.tidy(() => {
+    const { real, fake } = discriminatorLossTerms(realLogits, fakeLogits);
+    return { total: real.add(fake).mul(0.5) as tf.Scalar, real, fake };
+  });
+}
+
+export interface CycleGanLossOptions {
+  /** lambda of the cycle-consistency term (default 10, the paper's). */
+  lambdaCycle?: number;
+  /** Identity weight as a fraction of lambda (default 0.5, the paper's; 0 disables). */
+  identityWeight?: number;
+  /** Weight of the cycle term relative to lambda, 0 for the "no cycle" ablation (default 1). */
+  cycleWeight?: number;
+}
+
+export const DEFAULT_CYCLE_GAN_LOSS_OPTIONS: Required<CycleGanLossOptions> = { lambdaCycle: 10, identityWeight: 0.5, cycleWeight: 1 };
+
+/** What the CycleGAN generator loss needs: real images, translations and the discriminators' scores. */
+export interface CycleGanGeneratorTerms {
+  realA: tf.Tensor;
+  realB: tf.Tensor;
+  /** F(G(a)) */
+  reconstructedA: tf.Tensor;
+  /** G(F(b)) */
+  reconstructedB: tf.Tensor;
+  /** D_B(G(a)): raw outputs, one per patch. */
+  scoresFakeB: tf.Tensor;
+  /** D_A(F(b)) */
+  scoresFakeA: tf.Tensor;
+  /** G(b), needed when identityWeight > 0. */
+  identityB?: tf.Tensor;
+  /** F(a), needed when identityWeight > 0. */
+  identityA?: tf.Tensor;
+}
+
+/** The CycleGAN generator loss; the parts are unweighted means, `total` carries the weights. */
+export interface CycleGanGeneratorLoss {
+  total: tf.Scalar;
+  /** mean (D_B(G(a)) - 1)^2 */
+  adversarialAB: tf.Scalar;
+  /** mean (D_A(F(b)) - 1)^2 */
+  adversarialBA: tf.Scalar;
+  /** mean |F(G(a)) - a| */
+  cycleA: tf.Scalar;
+  /** mean |G(F(b)) - b| */
+  cycleB: tf.Scalar;
+  /** mean |F(a) - a| (0 when the identity loss is off) */
+  identityA: tf.Scalar;
+  /** mean |G(b) - b| */
+  identityB: tf.Scalar;
+}
+
+/**
+ * mean (D(fake) - 1)^2, the reference code's least-squares generator term (an MSE). The
+ * library's lsganGeneratorLoss is Mao et al.'s 1/2 E[(D(G(z)) - 1)^2], hence the factor 2.
+ */
+function leastSquaresGeneratorTerm(scores: tf.Tensor): tf.Scalar {
+  return lsganGeneratorLoss(scores).mul(2) as tf.Scalar;
+}
+
+/**
+ * L_G = adversarialAB + adversarialBA + cycleWeight * lambda * (cycleA + cycleB)
+ *       + identityWeight * lambda * (identityA + identityB).
+ */
+export function cycleGanGeneratorLoss(terms: CycleGanGeneratorTerms, options: CycleGanLossOptions = {}): CycleGanGeneratorLoss {
+  const { lambdaCycle, identityWeight, cycleWeight } = { ...DEFAULT_CYCLE_GAN_LOSS_OPTIONS, ...options };
+  if (identityWeight > 0 && (!terms.identityA || !terms.identityB)) {
+    throw new Error(`cycleGanGeneratorLoss: identityWeight is ${identityWeight}, so terms.identityA and terms.identityB are needed`);
+  }
+  return tf.tidy(() => {
+    const adversarialAB = leastSquaresGeneratorTerm(terms.scoresFakeB);
+    const adversarialBA = leastSquaresGeneratorTerm(terms.scoresFakeA);
+    const cycleA = meanAbsoluteError(terms.reconstructedA, terms.realA);
+    const cycleB = meanAbsoluteError(terms.reconstructedB, terms.realB);
+    const identityA = terms.identityA ? meanAbsoluteError(terms.identityA, terms.realA) : tf.scalar(0);
+    const identityB = terms.identityB ? meanAbsoluteError(terms.identityB, terms.realB) : tf.scalar(0);
+    const total = adversarialAB
+      .add(adversarialBA)
+      .add(cycleA.add(cycleB).mul(cycleWeight * lambdaCycle))
+      .add(identityA.add(identityB).mul(identityWeight * lambdaCycle)) as tf.Scalar;
+    return { total, adversarialAB, adversarialBA, cycleA, cycleB, identityA, identityB };
+  });
+}
+
+/**
+ * LSGAN loss of one CycleGAN discriminator: total = ((D(real) - 1)^2 + D(fake)^2) / 2, as in
+ * the reference code (Mao et al.'s Eq. 2 with the 0-1 coding; `real` and `fake` include the 1/2).
+ */
+export function cycleGanDiscriminatorLoss(realScores: tf.Tensor, fakeScores: tf.Tensor): CriticLossParts {
+  return lsganDiscriminatorLoss(realScores, fakeScores);
+}

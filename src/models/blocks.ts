@@ -1,0 +1,384 @@
+/**
+ * Building blocks of the image-to-image networks (Pix2Pix, CycleGAN).
+ *
+ *   InstanceNormalization   y = (x - mean_hw(x)) / sqrt(var_hw(x) + eps)   per image, per channel
+ *                           (Ulyanov et al. 2016); optional learned gamma, beta.
+ *   ReflectionPadding2D     pads H and W by mirroring the rows/columns next to the border,
+ *                           without repeating the border itself (numpy.pad mode='reflect').
+ *   convNormAct             conv (or transposed conv) -> norm -> activation
+ *   residualBlock           x + [reflect-pad, conv3x3, norm, relu, reflect-pad, conv3x3, norm](x)
+ *   unetDown / unetUp       the encoder and decoder steps of a U-Net; unetUp concatenates the skip
+ *   patchGanDiscriminator   a fully convolutional critic whose every output scores one N x N
+ *                           patch of the input; N (the receptive field) follows from nLayers.
+ *
+ * tfjs has neither instance normalisation nor reflection padding built in, so both are written
+ * here as layers and registered with tf.serialization, so that a saved model loads again with
+ * tf.loadLayersModel. Their class names ('InstanceNormalization', 'ReflectionPadding2D') are part
+ * of the checkpoint format: do not rename them.
+ *
+ * Layer order follows the TensorFlow pix2pix tutorial (conv -> norm -> activation); the PyTorch
+ * reference code (junyanz/pytorch-CycleGAN-and-pix2pix) puts the U-Net's activations before the
+ * convolutions instead, which gives the same network up to where the first/last activation sits.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+// ---------------------------------------------------------------------------------------------
+// Custom layers
+
+export interface InstanceNormalizationArgs {
+  /** Added to the variance before the square root (default 1e-5, PyTorch's InstanceNorm2d). */
+  epsilon?: number;
+  /**
+   * Learn a per-channel scale gamma and shift beta (default false: the reference CycleGAN and
+   * pix2pix code builds InstanceNorm2d with affine=False).
+   */
+  affine?: boolean;
+  name?: string;
+  trainable?: boolean;
+}
+
+export const DEFAULT_INSTANCE_NORMALIZATION_ARGS = { epsilon: 1e-5, affine: false };
+
+/** Instance normalisation over H and W of an NHWC tensor, separately for each image and channel. */
+export class InstanceNormalization extends tf.layers.Layer {
+  /** The name under which checkpoints store this layer: keep it stable. */
+  static className = 'InstanceNormalization';
+  readonly epsilon: number;
+  readonly affine: boolean;
+  private gamma?: tf.LayerVariable;
+  private beta?: tf.LayerVariable;
+
+  constructor(args: InstanceNormalizationArgs = {}) {
+    super(args);
+    this.epsilon = args.epsilon ?? DEFAULT_INSTANCE_NORMALIZATION_ARGS.epsilon;
+    this.affine = args.affine ?? DEFAULT_INSTANCE_NORMALIZATION_ARGS.affine;
+    if (!(this.epsilon > 0)) throw new Error(`InstanceNormalization: epsilon must be > 0, got ${this.epsilon}`);
+  }
+
+  build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    if (shape.length !== 4) {
+      throw new Error(`InstanceNormalization: input must be [N, H, W, C], got ${JSON.stringify(shape)}`);
+    }
+    const channels = shape[3];
+    if (this.affine) {
+      if (channels === null) throw new Error('InstanceNormalization: the channel dimension must be known when affine is true');
+      this.gamma = this.addWeight('gamma', [channels], 'float32', tf.initializers.ones());
+      this.beta = this.addWeight('beta', [channels], 'float32', tf.initializers.zeros());
+    }
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D; // [N, H, W, C]
+      const { mean, variance } = tf.moments(x, [1, 2], true); // [N, 1, 1, C] each
+      let y = x.sub(mean).mul(tf.rsqrt(variance.add(this.epsilon))); // [N, H, W, C]
+      if (this.gamma && this.beta) y = y.mul(this.gamma.read()).add(this.beta.read());
+      return y;
+    });
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon, affine: this.affine };
+  }
+}
+tf.serialization.registerClass(InstanceNormalization);
+
+export interface ReflectionPadding2DArgs {
+  /** Rows added at top and bottom, columns added left and right: one number or [rows, columns]. */
+  padding?: number | [number, number];
+  name?: string;
+}
+
+/** Mirror padding of H and W (the border row/column is not repeated): [N, H, W, C] -> [N, H + 2p, W + 2q, C]. */
+export class ReflectionPadding2D extends tf.layers.Layer {
+  static className = 'ReflectionPadding2D';
+  readonly padding: [number, number];
+
+  constructor(args: ReflectionPadding2DArgs = {}) {
+    super(args);
+    const p = args.padding ?? 1;
+    this.padding = typeof p === 'number' ? [p, p] : [p[0], p[1]];
+    if (!this.padding.every((v) => Number.isInteger(v) && v >= 0)) {
+      throw new Error(`ReflectionPadding2D: padding must be a non-negative integer or [rows, columns], got ${JSON.stringify(p)}`);
+    }
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const [p, q] = this.padding;
+    return [s[0], s[1] === null ? null : s[1] + 2 * p, s[2] === null ? null : s[2] + 2 * q, s[3]];
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D; // [N, H, W, C]
+    const [p, q] = this.padding;
+    // Reflection needs p < H and q < W: there must be p rows to mirror besides the border row.
+    if (p >= x.shape[1] || q >= x.shape[2]) {
+      throw new Error(`ReflectionPadding2D: padding [${p}, ${q}] must be smaller than the image [${x.shape[1]}, ${x.shape[2]}]`);
+    }
+    return tf.tidy(() => reflectAxis(reflectAxis(x, 1, p), 2, q));
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), padding: this.padding };
+  }
+}
+tf.serialization.registerClass(ReflectionPadding2D);
+
+/**
+ * Reflection padding of one axis, built from slices, reverse and concat rather than
+ * tf.mirrorPad: the gradient tfjs 4.22 registers for MirrorPad only slices the centre out of dy
+ * and drops the contributions of the mirrored copies, so a mirror-padded network would train on
+ * wrong gradients. The ops used here all have exact gradients (tests/blocks.test.ts checks it).
+ */
+function reflectAxis(x: tf.Tensor4D, axis: 1 | 2, pad: number): tf.Tensor4D {
+  if (pad === 0) return x;
+  const size = x.shape[axis];
+  // Fresh begin/size arrays per slice: tfjs keeps them by reference for the backward pass.
+  const at = (start: number) => {
+    const begin = [0, 0, 0, 0];
+    const extent = [-1, -1, -1, -1];
+    begin[axis] = start;
+    extent[axis] = pad;
+    return tf.reverse(tf.slice(x, begin, extent), axis);
+  };
+  const before = at(1); // rows 1..pad, mirrored, go before row 0
+  const after = at(size - 1 - pad); // rows size-1-pad..size-2, mirrored, go after the last row
+  return tf.concat([before, x, after], axis);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocks on symbolic tensors (functional API)
+
+export type NormKind = 'instance' | 'batch' | 'none';
+export type ActivationKind = 'relu' | 'leakyRelu' | 'tanh' | 'none';
+
+export interface ConvBlockOptions {
+  /** Output channels. */
+  filters: number;
+  /** Square kernel size (default 4, the pix2pix/PatchGAN kernel). */
+  kernelSize?: number;
+  /** Stride (default 2). */
+  strides?: number;
+  /** Transposed convolution (upsampling by `strides`) instead of convolution (default false). */
+  transposed?: boolean;
+  /** 'same' zero padding, 'reflect' (reflection-pad by kernelSize/2, then a 'valid' conv) or 'valid' (default 'same'). */
+  padding?: 'same' | 'valid' | 'reflect';
+  /** Normalisation after the convolution (default 'instance'). */
+  norm?: NormKind;
+  /** Activation at the end (default 'relu'). */
+  activation?: ActivationKind;
+  /** Slope of LeakyReLU for x < 0 (default 0.2, pix2pix/DCGAN). */
+  leakySlope?: number;
+  /** Dropout rate after the norm, 0 for none (default 0). */
+  dropout?: number;
+  /** Seed of the weight initialiser and the dropout mask. */
+  seed?: number;
+  /** Prefix of the layer names. */
+  name?: string;
+}
+
+export const DEFAULT_CONV_BLOCK_OPTIONS = {
+  kernelSize: 4,
+  strides: 2,
+  transposed: false,
+  padding: 'same' as const,
+  norm: 'instance' as NormKind,
+  activation: 'relu' as ActivationKind,
+  leakySlope: 0.2,
+  dropout: 0,
+};
+
+/** Weights ~ N(0, 0.02), as in pix2pix and CycleGAN (init_type='normal', init_gain=0.02). */
+export function paperInitializer(seed?: number) {
+  return tf.initializers.randomNormal({ mean: 0, stddev: 0.02, seed });
+}
+
+/** Conv (or transposed conv) -> norm -> [dropout] -> activation. */
+export function convNormAct(input: tf.SymbolicTensor, options: ConvBlockOptions): tf.SymbolicTensor {
+  const o = { ...DEFAULT_CONV_BLOCK_OPTIONS, ...options };
+  if (!Number.isInteger(o.filters) || o.filters < 1) {
+    throw new Error(`convNormAct: options.filters must be a positive integer, got ${o.filters}`);
+  }
+  const n = (suffix: string) => (o.name ? `${o.name}_${suffix}` : undefined);
+  let x = input;
+  if (o.padding === 'reflect') {
+    x = new ReflectionPadding2D({ padding: Math.floor(o.kernelSize / 2), name: n('pad') }).apply(x) as tf.SymbolicTensor;
+  }
+  const convArgs = {
+    filters: o.filters,
+    kernelSize: o.kernelSize,
+    strides: o.strides,
+    padding: o.padding === 'reflect' ? ('valid' as const) : o.padding,
+    // A norm right after the conv removes any bias, so the conv needs none.
+    useBias: o.norm === 'none',
+    kernelInitializer: paperInitializer(o.seed),
+    name: n(o.transposed ? 'deconv' : 'conv'),
+  };
+  x = (o.transposed ? tf.layers.conv2dTranspose(convArgs) : tf.layers.conv2d(convArgs)).apply(x) as tf.SymbolicTensor;
+  const norm = normLayer(o.norm, n('norm'));
+  if (norm) x = norm.apply(x) as tf.SymbolicTensor;
+  if (o.dropout > 0) x = tf.layers.dropout({ rate: o.dropout, seed: o.seed, name: n('dropout') }).apply(x) as tf.SymbolicTensor;
+  const act = activationLayer(o.activation, o.leakySlope, n('act'));
+  return act ? (act.apply(x) as tf.SymbolicTensor) : x;
+}
+
+function normLayer(kind: NormKind, name?: string): tf.layers.Layer | undefined {
+  if (kind === 'instance') return new InstanceNormalization({ name });
+  // Pix2pix's batch norm uses batch statistics at test time too (batch size 1 = instance norm);
+  // tfjs's batchNormalization uses moving averages when training is false.
+  if (kind === 'batch') return tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name });
+  if (kind === 'none') return undefined;
+  throw new Error(`norm must be 'instance', 'batch' or 'none', got '${kind}'`);
+}
+
+function activationLayer(kind: ActivationKind, leakySlope: number, name?: string): tf.layers.Layer | undefined {
+  if (kind === 'relu') return tf.layers.reLU({ name });
+  if (kind === 'leakyRelu') return tf.layers.leakyReLU({ alpha: leakySlope, name });
+  if (kind === 'tanh') return tf.layers.activation({ activation: 'tanh', name });
+  if (kind === 'none') return undefined;
+  throw new Error(`activation must be 'relu', 'leakyRelu', 'tanh' or 'none', got '${kind}'`);
+}
+
+/**
+ * The ResNet block of the CycleGAN generator (Johnson et al. 2016 as used by Zhu et al.):
+ * y = x + IN(conv3x3(pad(relu(IN(conv3x3(pad(x))))))). Shape [B, H, W, C] -> [B, H, W, C].
+ */
+export function residualBlock(
+  input: tf.SymbolicTensor,
+  options: { norm?: NormKind; seed?: number; name?: string } = {},
+): tf.SymbolicTensor {
+  const filters = input.shape[3];
+  if (filters === null) throw new Error('residualBlock: the channel dimension of input must be known');
+  const common = { filters, kernelSize: 3, strides: 1, padding: 'reflect' as const, norm: options.norm ?? 'instance', seed: options.seed };
+  const name = options.name;
+  let y = convNormAct(input, { ...common, activation: 'relu', name: name && `${name}_a` });
+  y = convNormAct(y, { ...common, activation: 'none', name: name && `${name}_b` });
+  return tf.layers.add({ name: name && `${name}_add` }).apply([input, y]) as tf.SymbolicTensor;
+}
+
+/** U-Net encoder step: conv4x4 stride 2 -> norm -> LeakyReLU(0.2). [B, H, W, C] -> [B, H/2, W/2, filters]. */
+export function unetDown(
+  input: tf.SymbolicTensor,
+  options: { filters: number; norm?: NormKind; seed?: number; name?: string },
+): tf.SymbolicTensor {
+  return convNormAct(input, { ...options, kernelSize: 4, strides: 2, activation: 'leakyRelu', norm: options.norm ?? 'instance' });
+}
+
+/**
+ * U-Net decoder step: transposed conv4x4 stride 2 -> norm -> [dropout] -> ReLU, then concatenate
+ * the encoder feature map of the same size (the skip connection) on the channel axis.
+ * [B, H, W, C] + skip [B, 2H, 2W, S] -> [B, 2H, 2W, filters + S].
+ */
+export function unetUp(
+  input: tf.SymbolicTensor,
+  skip: tf.SymbolicTensor | null,
+  options: { filters: number; dropout?: number; norm?: NormKind; seed?: number; name?: string },
+): tf.SymbolicTensor {
+  const y = convNormAct(input, {
+    ...options,
+    kernelSize: 4,
+    strides: 2,
+    transposed: true,
+    activation: 'relu',
+    norm: options.norm ?? 'instance',
+  });
+  if (skip === null) return y;
+  if (y.shape[1] !== skip.shape[1] || y.shape[2] !== skip.shape[2]) {
+    throw new Error(`unetUp: skip must be [B, ${y.shape[1]}, ${y.shape[2]}, C] to match the upsampled input, got ${JSON.stringify(skip.shape)}`);
+  }
+  return tf.layers.concatenate({ axis: -1, name: options.name && `${options.name}_skip` }).apply([y, skip]) as tf.SymbolicTensor;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PatchGAN
+
+export interface PatchGanOptions {
+  /** Input height and width (default 64). */
+  imageSize?: number;
+  /** Input channels; for a conditional D, input + output channels (default 3). */
+  channels?: number;
+  /** Filters of the first conv; doubled at every stride-2 conv, capped at 8x (default 64, the paper's ndf). */
+  baseFilters?: number;
+  /** Number of stride-2 convs: 1 -> 16x16 patches, 2 -> 34x34, 3 -> 70x70 (default 3, the paper's). */
+  nLayers?: number;
+  /** Norm after every conv but the first and the last (default 'instance'). */
+  norm?: NormKind;
+  /** Seed of the weight initialiser. */
+  seed?: number;
+  /** Model name. */
+  name?: string;
+}
+
+export const DEFAULT_PATCH_GAN_OPTIONS: Required<Omit<PatchGanOptions, 'seed' | 'name'>> = {
+  imageSize: 64,
+  channels: 3,
+  baseFilters: 64,
+  nLayers: 3,
+  norm: 'instance',
+};
+
+/** The (kernel, stride) of every conv of a PatchGAN with `nLayers` stride-2 convs, input to output. */
+export function patchGanLayers(nLayers: number): { kernelSize: number; strides: number }[] {
+  const layers = [];
+  for (let i = 0; i < nLayers; i++) layers.push({ kernelSize: 4, strides: 2 });
+  layers.push({ kernelSize: 4, strides: 1 }); // the last feature conv
+  layers.push({ kernelSize: 4, strides: 1 }); // the 1-channel output conv
+  return layers;
+}
+
+/**
+ * Receptive field of a stack of convs, walking back from one output pixel: r = 1, then for each
+ * layer from the last to the first r = (r - 1) * stride + kernel. For the PatchGAN this is
+ * r(n) = 9 * 2^n - 2: 16, 34, 70 for n = 1, 2, 3.
+ */
+export function receptiveField(layers: { kernelSize: number; strides: number }[]): number {
+  let r = 1;
+  for (let i = layers.length - 1; i >= 0; i--) r = (r - 1) * layers[i].strides + layers[i].kernelSize;
+  return r;
+}
+
+/** A PatchGAN and what it sees. */
+export interface PatchGan {
+  /** [B, H, W, channels] -> [B, H', W', 1] raw scores (logits; no sigmoid: the loss decides). */
+  model: tf.LayersModel;
+  /** Side of the square input patch each output score depends on. */
+  receptiveField: number;
+  /** Output grid [H', W']. */
+  outputSize: [number, number];
+}
+
+/**
+ * The PatchGAN discriminator of pix2pix/CycleGAN: C64 - C128 - C256 - C512 - 1 for nLayers = 3
+ * (Ck = conv4x4 -> norm -> LeakyReLU(0.2); no norm on the first). 'same' padding keeps sizes
+ * simple (H / 2^n at the output); the receptive field does not depend on the padding.
+ */
+export function patchGanDiscriminator(options: PatchGanOptions = {}): PatchGan {
+  const o = { ...DEFAULT_PATCH_GAN_OPTIONS, ...options };
+  if (!Number.isInteger(o.nLayers) || o.nLayers < 1) {
+    throw new Error(`patchGanDiscriminator: options.nLayers must be an integer >= 1, got ${o.nLayers}`);
+  }
+  if (o.imageSize % 2 ** o.nLayers !== 0) {
+    throw new Error(`patchGanDiscriminator: options.imageSize must be divisible by 2^nLayers = ${2 ** o.nLayers}, got ${o.imageSize}`);
+  }
+  const seedAt = (i: number) => (o.seed === undefined ? undefined : o.seed + i);
+  const input = tf.input({ shape: [o.imageSize, o.imageSize, o.channels] }); // [B, S, S, C]
+  let x = input;
+  let filters = o.baseFilters;
+  for (let i = 0; i < o.nLayers; i++) {
+    // [B, S / 2^i, ., .] -> [B, S / 2^(i+1), ., filters]
+    x = convNormAct(x, { filters, strides: 2, norm: i === 0 ? 'none' : o.norm, activation: 'leakyRelu', seed: seedAt(i) });
+    filters = Math.min(filters * 2, o.baseFilters * 8);
+  }
+  x = convNormAct(x, { filters, strides: 1, norm: o.norm, activation: 'leakyRelu', seed: seedAt(o.nLayers) });
+  const scores = convNormAct(x, { filters: 1, strides: 1, norm: 'none', activation: 'none', seed: seedAt(o.nLayers + 1) });
+  const model = tf.model({ inputs: input, outputs: scores, name: o.name }); // [B, S / 2^n, S / 2^n, 1]
+  const side = o.imageSize / 2 ** o.nLayers;
+  return { model, receptiveField: receptiveField(patchGanLayers(o.nLayers)), outputSize: [side, side] };
+}

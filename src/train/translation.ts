@@ -1,0 +1,266 @@
+/**
+ * Pix2Pix and CycleGAN as phases of the shared adversarial trainer (./adversarial.ts).
+ *
+ * Pix2Pix (Isola et al. 2017, reference code's optimize_parameters: forward, D update, G update):
+ *   phase d  trains D:   L_D = 1/2 [BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)]
+ *   phase g  trains G:   L_G = BCE(D(x, G(x)), 1) + lambda |y - G(x)|      (lambda = 100)
+ *   Ablations: 'l1' trains G on lambda |y - G(x)| alone (no D at all); 'gan' sets lambda = 0.
+ *   History: dLoss, dReal, dFake, gLoss, adversarial, l1.
+ *
+ * CycleGAN (Zhu et al. 2017, reference code: forward, G update with D frozen, D update):
+ *   phase g  trains G and F jointly on losses.cycleGanGeneratorLoss (adversarial x 2, cycle x 2,
+ *            identity x 2), and hands its fakes G(a), F(b) to phase d;
+ *   phase d  trains D_A and D_B jointly: each on its real images and on images drawn from its
+ *            history buffer of 50 fakes (train/image-buffer.ts).
+ *   Both phases: Adam(2e-4, beta1 0.5), constant learning rate, then linear decay to zero.
+ *   History: gLoss, adversarialAB, adversarialBA, cycleA, cycleB, identityA, identityB, dLoss, dALoss, dBLoss.
+ *
+ * The fakes pass from phase g to phase d through the trainer object built here (one pair at a
+ * time, freed by phase d): the reference code reuses the forward pass the same way, and it saves
+ * two generator passes per step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { AdversarialTrainer, type Phase } from './adversarial';
+import { batchSampler } from './batches';
+import { ImageHistoryBuffer } from './image-buffer';
+import { pix2pixDiscriminatorLoss, pix2pixGeneratorLoss, cycleGanGeneratorLoss, cycleGanDiscriminatorLoss } from '../losses/translation';
+import { pairForDiscriminator, type Pix2Pix } from '../models/pix2pix';
+import { linearDecaySchedule, type CycleGan } from '../models/cyclegan';
+
+/** A batch of paired images, both in [-1, 1]. */
+export interface PairedBatch extends tf.TensorContainerObject {
+  /** x: [B, S, S, Cin] */
+  inputs: tf.Tensor4D;
+  /** y: [B, S, S, Cout] */
+  targets: tf.Tensor4D;
+}
+
+/** Which Pix2Pix objective to train: the paper's, or one of its two ablations (§4.2, Table 1). */
+export type Pix2PixObjective = 'full' | 'l1' | 'gan';
+
+export interface Pix2PixTrainerOptions {
+  /** The networks, from models.createPix2Pix (its options give lambda, lr and beta1). */
+  model: Pix2Pix;
+  /** x: [N, S, S, Cin] in [-1, 1]. */
+  inputs: tf.Tensor4D;
+  /** y: [N, S, S, Cout] in [-1, 1], row i paired with inputs row i. */
+  targets: tf.Tensor4D;
+  /** 'full' = cGAN + lambda L1 (default), 'l1' = L1 only, 'gan' = cGAN only. */
+  objective?: Pix2PixObjective;
+  /** Pairs per batch (default 16; the paper's is 1, see models/pix2pix.ts). */
+  batchSize?: number;
+  /** Seed of the batch order (default 0). */
+  seed?: number;
+}
+
+export const DEFAULT_PIX2PIX_TRAINER_OPTIONS = { objective: 'full' as Pix2PixObjective, batchSize: 16, seed: 0 };
+
+/** Builds the trainer; `await trainer.run({ steps })` trains. */
+export function createPix2PixTrainer(options: Pix2PixTrainerOptions): AdversarialTrainer<PairedBatch> {
+  const { model, inputs, targets, objective, batchSize, seed } = { ...DEFAULT_PIX2PIX_TRAINER_OPTIONS, ...options };
+  const { generator, discriminator } = model;
+  if (!['full', 'l1', 'gan'].includes(objective)) {
+    throw new Error(`createPix2PixTrainer: options.objective must be 'full', 'l1' or 'gan', got '${objective}'`);
+  }
+  const expect = (name: string, t: tf.Tensor4D, channels: number) => {
+    const s = model.options.imageSize;
+    if (t.rank !== 4 || t.shape[1] !== s || t.shape[2] !== s || t.shape[3] !== channels) {
+      throw new Error(`createPix2PixTrainer: options.${name} must be [N, ${s}, ${s}, ${channels}], got [${t.shape}]`);
+    }
+  };
+  expect('inputs', inputs, model.options.inputChannels);
+  expect('targets', targets, model.options.outputChannels);
+  if (inputs.shape[0] !== targets.shape[0]) {
+    throw new Error(`createPix2PixTrainer: options.inputs and options.targets must have as many rows, got ${inputs.shape[0]} and ${targets.shape[0]}`);
+  }
+  const { lambdaL1, learningRate, beta1 } = model.options;
+  const adam = () => tf.train.adam(learningRate, beta1);
+  const lossWeights = objective === 'l1' ? { lambdaL1, adversarialWeight: 0 } : objective === 'gan' ? { lambdaL1: 0, adversarialWeight: 1 } : { lambdaL1, adversarialWeight: 1 };
+
+  const dPhase: Phase<PairedBatch> = {
+    name: 'd',
+    optimizer: adam(),
+    trains: ['discriminator'],
+    loss: ({ inputs: x, targets: y }) => {
+      const fake = generator.apply(x, { training: true }) as tf.Tensor4D; // G(x), no gradient to G: not in this varList
+      const realLogits = discriminator.apply(pairForDiscriminator(x, y), { training: true }) as tf.Tensor;
+      const fakeLogits = discriminator.apply(pairForDiscriminator(x, fake), { training: true }) as tf.Tensor;
+      const d = pix2pixDiscriminatorLoss(realLogits, fakeLogits);
+      // Mean probabilities D gives real and fake pairs: the usual "who is winning" readout.
+      return { loss: d.total, dReal: tf.sigmoid(realLogits).mean() as tf.Scalar, dFake: tf.sigmoid(fakeLogits).mean() as tf.Scalar };
+    },
+  };
+  const gPhase: Phase<PairedBatch> = {
+    name: 'g',
+    optimizer: adam(),
+    trains: ['generator'],
+    loss: ({ inputs: x, targets: y }) => {
+      const fake = generator.apply(x, { training: true }) as tf.Tensor4D;
+      const fakeLogits = objective === 'l1'
+        ? tf.zeros([1]) // unused: the adversarial weight is 0 and D is not trained
+        : (discriminator.apply(pairForDiscriminator(x, fake), { training: true }) as tf.Tensor);
+      const g = pix2pixGeneratorLoss(fakeLogits, fake, y, lossWeights);
+      return { loss: g.total, adversarial: g.adversarial, l1: g.l1 };
+    },
+  };
+  const networks: Record<string, tf.LayersModel> = objective === 'l1' ? { generator } : { generator, discriminator };
+  return new AdversarialTrainer<PairedBatch>({
+    networks,
+    phases: objective === 'l1' ? [gPhase] : [dPhase, gPhase],
+    batch: batchSampler({ inputs, targets }, { batchSize, seed }) as (i: number) => PairedBatch,
+    seed,
+  });
+}
+
+/** A batch of unpaired images: a from domain A, b from domain B, both in [-1, 1]. */
+export interface UnpairedBatch extends tf.TensorContainerObject {
+  a: tf.Tensor4D;
+  b: tf.Tensor4D;
+}
+
+export interface CycleGanTrainerOptions {
+  /** The four networks, from models.createCycleGan (its options give the weights, lr, beta1, buffer size). */
+  model: CycleGan;
+  /** Domain A images [N_A, S, S, C_A] in [-1, 1]. */
+  domainA: tf.Tensor4D;
+  /** Domain B images [N_B, S, S, C_B] in [-1, 1]; no pairing with A. */
+  domainB: tf.Tensor4D;
+  /** Steps at the full learning rate (the paper: 100 epochs). */
+  constantSteps: number;
+  /** Steps of linear decay to zero after that (the paper: another 100 epochs). */
+  decaySteps: number;
+  /** Images of each domain per batch (default 8; the paper's is 1). */
+  batchSize?: number;
+  /** Keep the cycle-consistency (and identity) terms (default true; false is the "GAN alone" ablation of §5.1.3). */
+  cycle?: boolean;
+  /** Seed of the batch orders and the buffers (default 0). */
+  seed?: number;
+}
+
+export const DEFAULT_CYCLE_GAN_TRAINER_OPTIONS = { batchSize: 8, cycle: true, seed: 0 };
+
+/** The trainer and its two history buffers. */
+export interface CycleGanTrainer {
+  trainer: AdversarialTrainer<UnpairedBatch>;
+  /** History of F(b) for D_A. */
+  bufferA: ImageHistoryBuffer;
+  /** History of G(a) for D_B. */
+  bufferB: ImageHistoryBuffer;
+  /** Frees the optimizers, the buffers and any fakes still waiting for phase d. */
+  dispose(): void;
+}
+
+/** Builds the CycleGAN trainer; `await cycle.trainer.run({ steps })` trains. */
+export function createCycleGanTrainer(options: CycleGanTrainerOptions): CycleGanTrainer {
+  const o = { ...DEFAULT_CYCLE_GAN_TRAINER_OPTIONS, ...options };
+  const { model, domainA, domainB, batchSize, seed } = o;
+  const { generatorAB, generatorBA, discriminatorA, discriminatorB } = model;
+  const m = model.options;
+  for (const [name, t, channels] of [['domainA', domainA, m.channelsA], ['domainB', domainB, m.channelsB]] as const) {
+    if (t.rank !== 4 || t.shape[1] !== m.imageSize || t.shape[2] !== m.imageSize || t.shape[3] !== channels) {
+      throw new Error(`createCycleGanTrainer: options.${name} must be [N, ${m.imageSize}, ${m.imageSize}, ${channels}], got [${t.shape}]`);
+    }
+  }
+  const lossOptions = o.cycle
+    ? { lambdaCycle: m.lambdaCycle, identityWeight: m.identityWeight, cycleWeight: 1 }
+    : { lambdaCycle: m.lambdaCycle, identityWeight: 0, cycleWeight: 0 };
+  const bufferA = new ImageHistoryBuffer({ size: m.bufferSize, seed: `${seed}:A` });
+  const bufferB = new ImageHistoryBuffer({ size: m.bufferSize, seed: `${seed}:B` });
+  let pending: { fakeA: tf.Tensor4D; fakeB: tf.Tensor4D } | undefined;
+  const schedule = linearDecaySchedule(m.learningRate, o.constantSteps, o.decaySteps);
+  const adam = () => tf.train.adam(m.learningRate, m.beta1);
+  const apply = (net: tf.LayersModel, x: tf.Tensor) => net.apply(x, { training: true }) as tf.Tensor4D;
+
+  const gPhase: Phase<UnpairedBatch> = {
+    name: 'g',
+    optimizer: adam(),
+    trains: ['generatorAB', 'generatorBA'],
+    learningRate: schedule,
+    loss: ({ a, b }) => {
+      const fakeB = apply(generatorAB, a); // G(a)      [B, S, S, C_B]
+      const fakeA = apply(generatorBA, b); // F(b)      [B, S, S, C_A]
+      const useIdentity = lossOptions.identityWeight > 0;
+      const g = cycleGanGeneratorLoss(
+        {
+          realA: a,
+          realB: b,
+          reconstructedA: apply(generatorBA, fakeB), // F(G(a))
+          reconstructedB: apply(generatorAB, fakeA), // G(F(b))
+          scoresFakeB: apply(discriminatorB, fakeB), // D_B(G(a)); D's weights are not in this varList
+          scoresFakeA: apply(discriminatorA, fakeA), // D_A(F(b))
+          identityB: useIdentity ? apply(generatorAB, b) : undefined, // G(b)
+          identityA: useIdentity ? apply(generatorBA, a) : undefined, // F(a)
+        },
+        lossOptions,
+      );
+      tf.dispose(pending);
+      pending = { fakeA: tf.keep(fakeA.clone()), fakeB: tf.keep(fakeB.clone()) };
+      const { total, ...parts } = g;
+      return { loss: total, ...parts };
+    },
+  };
+  const dPhase: Phase<UnpairedBatch> = {
+    name: 'd',
+    optimizer: adam(),
+    trains: ['discriminatorA', 'discriminatorB'],
+    learningRate: schedule,
+    loss: ({ a, b }) => {
+      if (!pending) throw new Error("CycleGAN phase 'd' needs the fakes of phase 'g': keep the phases in the order [g, d]");
+      const { fakeA, fakeB } = pending;
+      pending = undefined;
+      const dA = cycleGanDiscriminatorLoss(apply(discriminatorA, a), apply(discriminatorA, bufferA.query(fakeA)));
+      const dB = cycleGanDiscriminatorLoss(apply(discriminatorB, b), apply(discriminatorB, bufferB.query(fakeB)));
+      tf.dispose([fakeA, fakeB]);
+      return { loss: dA.total.add(dB.total) as tf.Scalar, dALoss: dA.total, dBLoss: dB.total };
+    },
+  };
+  const sampleA = batchSampler({ a: domainA }, { batchSize, seed });
+  const sampleB = batchSampler({ b: domainB }, { batchSize, seed: seed + 1 }); // another order: no pairing
+  const trainer = new AdversarialTrainer<UnpairedBatch>({
+    networks: { generatorAB, generatorBA, discriminatorA, discriminatorB },
+    phases: [gPhase, dPhase],
+    batch: (i) => ({ ...sampleA(i), ...sampleB(i) }) as UnpairedBatch,
+    seed,
+    extraState: {
+      save: () => {
+        const state: tf.NamedTensorMap = {};
+        const savedA = bufferA.save();
+        const savedB = bufferB.save();
+        if (savedA) state.bufferA = savedA;
+        if (savedB) state.bufferB = savedB;
+        return state;
+      },
+      load: (tensors) => {
+        if (tensors.bufferA) bufferA.load(tensors.bufferA as tf.Tensor4D);
+        if (tensors.bufferB) bufferB.load(tensors.bufferB as tf.Tensor4D);
+      },
+    },
+  });
+  return {
+    trainer,
+    bufferA,
+    bufferB,
+    dispose: () => {
+      trainer.dispose();
+      bufferA.dispose();
+      bufferB.dispose();
+      tf.dispose(pending);
+      pending = undefined;
+    },
+  };
+}
+
+/**
+ * Runs a generator on `images` [N, ...] in batches with training off (no dropout, and no
+ * gradient tape), returning [N, ...outputs] (the caller frees it).
+ */
+export function translate(generator: tf.LayersModel, images: tf.Tensor4D, batchSize = 64): tf.Tensor4D {
+  const parts: tf.Tensor4D[] = [];
+  for (let start = 0; start < images.shape[0]; start += batchSize) {
+    const size = Math.min(batchSize, images.shape[0] - start);
+    parts.push(tf.tidy(() => generator.apply(images.slice(start, size), { training: false }) as tf.Tensor4D));
+  }
+  const out = tf.concat(parts) as tf.Tensor4D;
+  tf.dispose(parts);
+  return out;
+}
