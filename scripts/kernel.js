@@ -60,6 +60,8 @@ function start() {
     );
     process.exit(1);
   }
+  // Jupyter refuses to run as root without --allow-root (containers and course VMs often are root).
+  if (process.getuid && process.getuid() === 0) command[1].push('--allow-root');
   console.log(`genlab: starting ${command[0]} ${command[1][0]} on ${notebooks} (kernel: TypeScript (genlab))`);
   const child = spawn(command[0], [...command[1], ...process.argv.slice(3)], { stdio: 'inherit', env: jupyterEnv() });
   child.on('exit', (code) => process.exit(code ?? 0));

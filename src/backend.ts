@@ -140,6 +140,9 @@ async function tryThreadedStart(threads: number): Promise<string | undefined> {
 
 async function useCpu(reason: string): Promise<BackendInfo> {
   await setBackendOrThrow('cpu');
+  // The cpu backend prints a banner recommending tfjs-node on first use; genlab has already
+  // said which backend runs and why, so mark the banner as shown.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   return { name: 'cpu', reason, threads: 1 };
 }
 

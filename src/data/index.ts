@@ -1,3 +1,4 @@
 export * from './datasets';
 export * from './batches';
 export * from './random';
+export * from './synthetic';

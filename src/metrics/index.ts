@@ -1,2 +1,2 @@
 // The metrics module: each file adds its export line here.
-export {};
+export * from './image';
