@@ -13,6 +13,8 @@
  * cpu-friendly, plus a single capped step of the others (a DCGAN step takes minutes there).
  *
  * Writes results/bench/bench-<time>.{json,md} and results/bench/latest.{json,md}.
+ * Where a step spends its time, kernel by kernel (tf.profile):
+ *   npx tsx scripts/bench-worker.ts '{"case":0,"backend":"wasm","threads":1,"steps":1,"warmup":2,"profile":true}'
  * A benchmark, not a test: nothing here asserts a speed.
  */
 import * as fs from 'fs';
