@@ -287,10 +287,12 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
         break;
       }
       done++;
-      line?.update({ done, total: steps, elapsed: elapsed(), budget: seconds, step: this.step, record });
+      if (line?.update({ done, total: steps, elapsed: elapsed(), budget: seconds, step: this.step, record })) await yieldToEventLoop();
       let stop = false;
       for (const c of callbacks) {
-        if (this.step % c.every === 0 && (await c.call(this, record)) === 'stop') stop = true;
+        if (this.step % c.every !== 0) continue;
+        if ((await c.call(this, record)) === 'stop') stop = true;
+        await yieldToEventLoop();
       }
       if (stop) {
         stoppedBy = 'callback';
@@ -298,6 +300,7 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
       }
     }
     line?.finish({ done, elapsed: elapsed(), step: this.step, stoppedBy });
+    await yieldToEventLoop();
     if (message) console.log(message);
     return { steps: done, seconds: elapsed(), stoppedBy, message };
   }
@@ -398,6 +401,17 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
     }
     return values;
   }
+}
+
+/**
+ * Lets the event loop run once. A training loop is synchronous work; a notebook kernel sends
+ * display updates (progress line, refreshed figures) through a ZeroMQ socket whose sends are
+ * completed by the event loop, and tslab 1.0.22's kernel dies (EBUSY, "socket is busy
+ * writing") when a second update comes before the event loop has run. So: one yield after
+ * every update.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /** Sets an optimizer's learning rate (tfjs optimizers read `learningRate` on every update). */

@@ -31,12 +31,14 @@ export class ProgressLine {
 
   constructor(private readonly label: string) {}
 
-  update(u: ProgressUpdate): void {
-    if (u.elapsed < SHOW_AFTER_SECONDS) return;
-    const interval = inNotebook() ? 1 : this.tty ? 0.25 : 10;
-    if (u.elapsed - this.lastShown < interval) return;
+  /** Shows the line when it is due; returns true when it did. */
+  update(u: ProgressUpdate): boolean {
+    if (u.elapsed < SHOW_AFTER_SECONDS) return false;
+    const interval = inNotebook() ? 5 : this.tty ? 0.25 : 10; // seconds between updates
+    if (u.elapsed - this.lastShown < interval) return false;
     this.lastShown = u.elapsed;
     this.show(formatProgress(this.label, u));
+    return true;
   }
 
   finish(u: { done: number; elapsed: number; step: number; stoppedBy: string }): void {
