@@ -53,7 +53,7 @@ for (const c of CASES) {
     const dy = tf.randomNormal(probe.shape, 0, 1, 'float32', 2) as tf.Tensor4D;
     const filter = tf.randomNormal(c.filter, 0, 1, 'float32', 3) as tf.Tensor4D;
     // d/dW of sum(conv2d(x, W) * dy) is exactly Conv2DBackpropFilter(x, dy).
-    const filterGrad = () => tf.grad((w: tf.Tensor4D) => tf.conv2d(x as tf.Tensor4D, w, c.strides, c.pad).mul(dy).sum())(filter);
+    const filterGrad = () => tf.grad((w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad).mul(dy).sum())(filter);
     const before = tf.memory().numTensors;
     const ours = filterGrad();
     t.is(tf.memory().numTensors, before + 1, 'one output tensor, no leaked intermediates');
@@ -67,8 +67,8 @@ for (const c of CASES) {
 test.serial('a conv net trains on the chosen backend: the filter gradient matches finite differences', (t) => {
   const x = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', 3) as tf.Tensor4D;
   const filter = tf.randomNormal([3, 3, 2, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
-  const f = (w: tf.Tensor4D) => tf.conv2d(x, w, 2, 'same').square().sum() as tf.Scalar;
-  const grad = tf.grad(f)(filter);
+  const f = (w: tf.Tensor) => tf.conv2d(x, w as tf.Tensor4D, 2, 'same').square().sum() as tf.Scalar;
+  const grad = tf.grad(f)(filter) as tf.Tensor4D;
   const values = filter.arraySync();
   const eps = 1e-2;
   for (const [i, j, c] of [[0, 0, 0], [1, 2, 1], [2, 1, 0]] as const) {

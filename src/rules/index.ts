@@ -1,2 +1,11 @@
-// The rules module: each file adds its export line here.
-export {};
+// The rules module: images made by rules, with no learning. One family per file.
+export type { Colour } from './image';
+export * from './noise';
+export * from './blocks';
+export * from './kernels';
+export * from './filters';
+export * from './tone';
+export * from './cartoon';
+export * from './blend';
+export * from './textures';
+export * as checks from './checks';

@@ -3,3 +3,4 @@ export * from './image-grid';
 export * from './loss-curves';
 export * from './scatter';
 export * from './show';
+export * from './kernel-grid';

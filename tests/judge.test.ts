@@ -1,0 +1,242 @@
+import test from 'ava';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { tf, initBackend, data, metrics } from '../src/index';
+import { assertNoLeak } from './helpers';
+
+let judge: metrics.Judge;
+let mnist: data.ImageDataset;
+
+test.before(async () => {
+  await initBackend({ verbose: false });
+  judge = await metrics.judge('mnist'); // trains once (a few minutes) when not cached
+  mnist = await data.loadMnist();
+});
+
+test.after.always(() => {
+  judge?.dispose();
+  if (mnist) data.disposeDataset(mnist);
+});
+
+// ---- linear algebra of the Fréchet distance, against hand-computed values ----
+
+test('symmetricEigen: [[2, 1], [1, 2]] has eigenvalues 1 and 3 with eigenvectors (1, -1) and (1, 1)', (t) => {
+  const { values, vectors } = metrics.symmetricEigen([2, 1, 1, 2], 2);
+  const order = [...values.keys()].sort((a, b) => values[a] - values[b]);
+  t.true(Math.abs(values[order[0]] - 1) < 1e-12 && Math.abs(values[order[1]] - 3) < 1e-12, `got ${values}`);
+  const v3 = [vectors[0 * 2 + order[1]], vectors[1 * 2 + order[1]]];
+  t.true(Math.abs(Math.abs(v3[0]) - Math.SQRT1_2) < 1e-12 && Math.abs(v3[0] - v3[1]) < 1e-12, `eigenvector of 3: ${v3}`);
+});
+
+test('symmetricEigen: V diag(lambda) V^T rebuilds a random 40 x 40 symmetric matrix, V orthogonal', (t) => {
+  const n = 40;
+  const rng = data.makeRandom(5);
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = rng() - 0.5;
+  const { values, vectors } = metrics.symmetricEigen(a, n);
+  let worstRebuild = 0;
+  let worstOrtho = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let rebuilt = 0;
+      let dot = 0;
+      for (let k = 0; k < n; k++) {
+        rebuilt += vectors[i * n + k] * values[k] * vectors[j * n + k];
+        dot += vectors[k * n + i] * vectors[k * n + j];
+      }
+      worstRebuild = Math.max(worstRebuild, Math.abs(rebuilt - a[i * n + j]));
+      worstOrtho = Math.max(worstOrtho, Math.abs(dot - (i === j ? 1 : 0)));
+    }
+  }
+  t.true(worstRebuild < 1e-10, `rebuild error ${worstRebuild}`);
+  t.true(worstOrtho < 1e-10, `orthogonality error ${worstOrtho}`);
+});
+
+test('sqrtSymmetric: the root of [[5, 4], [4, 5]] is [[2, 1], [1, 2]]', (t) => {
+  const root = metrics.sqrtSymmetric([5, 4, 4, 5], 2);
+  [2, 1, 1, 2].forEach((x, i) => t.true(Math.abs(root[i] - x) < 1e-12, `entry ${i}: ${root[i]} vs ${x}`));
+  t.throws(() => metrics.symmetricEigen([1, 2, 3, 4], 2), { message: /matrix must be symmetric, got A\[0,1\] = 2 but A\[1,0\] = 3/ });
+});
+
+const stats = (mean: number[], covariance: number[]): metrics.GaussianStats => ({
+  dimension: mean.length,
+  count: 100,
+  mean: Float64Array.from(mean),
+  covariance: Float64Array.from(covariance),
+});
+
+test('frechetDistance against hand-computed cases', (t) => {
+  // Commuting: S1 = diag(1, 4), S2 = diag(4, 1): (S1^1/2 S2 S1^1/2)^1/2 = diag(2, 2).
+  // d^2 = |(1, 2)|^2 + (5 + 5) - 2 * 4 = 5 + 10 - 8 = 7.
+  t.true(Math.abs(metrics.frechetDistance(stats([0, 0], [1, 0, 0, 4]), stats([1, 2], [4, 0, 0, 1])) - 7) < 1e-12);
+  // Not commuting: S1 = diag(1, 4), S2 = [[2, 1], [1, 2]]: M = diag(1, 2) S2 diag(1, 2) = [[2, 2], [2, 8]],
+  // eigenvalues 5 +- sqrt(13); d^2 = 0 + 5 + 4 - 2 (sqrt(5 + sqrt 13) + sqrt(5 - sqrt 13)) = 0.771225...
+  const expected = 9 - 2 * (Math.sqrt(5 + Math.sqrt(13)) + Math.sqrt(5 - Math.sqrt(13)));
+  const a = stats([0, 0], [1, 0, 0, 4]);
+  const b = stats([0, 0], [2, 1, 1, 2]);
+  t.true(Math.abs(metrics.frechetDistance(a, b) - expected) < 1e-12, `${metrics.frechetDistance(a, b)} vs ${expected}`);
+  t.true(Math.abs(metrics.frechetDistance(b, a) - expected) < 1e-12, 'symmetric in its arguments');
+  t.is(metrics.frechetDistance(a, a), 0);
+});
+
+test('gaussianStats: mean and unbiased covariance of three points', (t) => {
+  // Points (0, 0), (2, 0), (1, 3): mean (1, 1); deviations (-1,-1), (1,-1), (0, 2);
+  // covariance = [[2, 0], [0, 6]] / 2 = [[1, 0], [0, 3]].
+  const s = metrics.gaussianStats([0, 0, 2, 0, 1, 3], 3, 2);
+  t.deepEqual(Array.from(s.mean), [1, 1]);
+  t.deepEqual(Array.from(s.covariance), [1, 0, 0, 3]);
+});
+
+// ---- the MNIST judge and the quality measures on real data ----
+
+test('the MNIST judge reaches >= 97% test accuracy', (t) => {
+  t.true(judge.info.testAccuracy >= 0.97, `test accuracy ${judge.info.testAccuracy}`);
+  t.is(judge.info.testCount, 2000);
+  t.is(judge.info.version, metrics.JUDGE_VERSION);
+});
+
+test.serial('real test digits score near the judge accuracy, cover every class, Fréchet ~ 0', async (t) => {
+  await assertNoLeak(t, () => {
+    const q = metrics.sampleQuality(mnist.test.images, { judge, labels: mnist.test.labels });
+    // The same images the judge was evaluated on: conditional accuracy is exactly its accuracy.
+    t.true(Math.abs(q.conditionalAccuracy! - judge.info.testAccuracy) < 1e-12);
+    t.true(q.recognisability >= judge.info.testAccuracy - 0.06 && q.recognisability <= 1, `recognisability ${q.recognisability}`);
+    t.is(q.coverage.classes, 10);
+    t.is(q.classesUnder2pct, 0);
+    t.true(q.coverage.entropy > 2.28 && q.coverage.entropy <= Math.log(10) + 1e-12, `entropy ${q.coverage.entropy}`);
+    t.is(q.coverage.counts.reduce((a, b) => a + b, 0), 2000);
+    t.true(q.frechet < 1e-6, `Fréchet of the reference images against themselves: ${q.frechet}`);
+  }, 'sampleQuality');
+});
+
+test.serial('Fréchet distance: small for other real digits, growing with noise', (t) => {
+  const train = mnist.train.images.slice(0, 2000);
+  const noisy = (sigma: number) => tf.tidy(() => train.add(tf.randomNormal(train.shape, 0, sigma, 'float32', 7)).clipByValue(0, 1));
+  const distances = [0, 0.1, 0.3, 0.6].map((sigma) => {
+    const images = sigma === 0 ? train : noisy(sigma);
+    const d = metrics.sampleQuality(images, { judge }).frechet;
+    if (images !== train) images.dispose();
+    return d;
+  });
+  train.dispose();
+  t.true(distances[0] < 0.1 * distances[2], `train vs test ${distances[0]} should be far below noise 0.3's ${distances[2]}`);
+  for (let i = 1; i < distances.length; i++) t.true(distances[i] > distances[i - 1], `distances ${distances}`);
+});
+
+test.serial('a collapsed "generator" that returns one digit covers 1 class', (t) => {
+  const one = mnist.test.images.slice(0, 1);
+  const label = judge.classify(one).labels[0];
+  const collapsed = tf.tile(one, [1000, 1, 1, 1]);
+  const q = metrics.sampleQuality(collapsed, { judge, labels: new Array(1000).fill(label) });
+  t.is(q.coverage.classes, 1);
+  t.is(q.classesUnder2pct, 9);
+  t.is(q.coverage.entropy, 0);
+  t.is(q.conditionalAccuracy, 1);
+  t.is(q.coverage.counts[label], 1000);
+  const realImages = mnist.train.images.slice(0, 1000);
+  const realFrechet = metrics.sampleQuality(realImages, { judge }).frechet;
+  t.true(q.frechet > 10 * realFrechet, `Fréchet of the collapsed set ${q.frechet} vs real digits ${realFrechet}`);
+  tf.dispose([one, collapsed, realImages]);
+});
+
+test.serial('midtoneFraction counts pixels strictly between 0.1 and 0.9', (t) => {
+  const images = tf.tensor4d([0, 0.1, 0.5, 0.9, 1, 0.2, 0.95, 0.05], [2, 2, 2, 1]);
+  t.is(metrics.midtoneFraction(images), 2 / 8);
+  t.is(metrics.midtoneFraction(images, 0.04, 0.96), 6 / 8);
+  t.throws(() => metrics.midtoneFraction(images.reshape([8])), { message: /images must be a tf\.Tensor \[N, H, W, C\] in \[0, 1\], got \[8\]/ });
+  images.dispose();
+});
+
+test.serial('classify returns plain arrays; bad images are refused with the reason', (t) => {
+  const images = mnist.test.images.slice(0, 5);
+  const verdict = judge.classify(images);
+  t.is(verdict.labels.length, 5);
+  t.true(verdict.confidences.every((c) => c > 0.1 && c <= 1));
+  const tanh = data.toSymmetric(images);
+  t.throws(() => judge.classify(tanh), { message: /pixels in \[0, 1\], got values in \[-1\.000, 1\.000\] \(tanh outputs in \[-1, 1\]: pass data\.toUnit\(images\)\)/ });
+  const flat = images.reshape([5, 784]);
+  t.throws(() => judge.classify(flat), { message: /mnist judge\.classify: images must be \[N, 28, 28, 1\] with N >= 1, got \[5, 784\]/ });
+  t.throws(() => metrics.sampleQuality(images, { judge, labels: [1, 2] }), { message: /options\.labels must have one label per image \(5\), got 2/ });
+  tf.dispose([images, tanh, flat]);
+});
+
+// ---- the cache: seeded training, atomic writes, version key ----
+
+test.serial('a judge is trained reproducibly, cached, reused, and retrained when its version changes', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-judge-'));
+  const training = { trainLimit: 256, epochs: 1, verbose: false };
+  try {
+    const first = await metrics.judge('mnist', { dir, training });
+    const files = fs.readdirSync(path.join(dir, 'mnist')).sort();
+    t.deepEqual(files, ['judge.json', 'model.json', 'reference.bin', 'weights.bin']);
+    t.deepEqual(fs.readdirSync(dir), ['mnist'], 'no temporary folder left behind');
+    const again = await metrics.judge('mnist', { dir, training });
+    t.deepEqual(again.info, first.info, 'the second call reads the cache');
+    const probe = mnist.test.images.slice(0, 20);
+    t.deepEqual(again.classify(probe), first.classify(probe));
+    // Same seed, same data: retraining gives the same test accuracy and the same verdicts.
+    const retrained = await metrics.judge('mnist', { dir, training, retrain: true });
+    t.is(retrained.info.testAccuracy, first.info.testAccuracy);
+    t.deepEqual(retrained.classify(probe).labels, first.classify(probe).labels);
+    // A cache written by another architecture version is not trusted.
+    const infoFile = path.join(dir, 'mnist', 'judge.json');
+    const info = JSON.parse(fs.readFileSync(infoFile, 'utf8'));
+    fs.writeFileSync(infoFile, JSON.stringify({ ...info, version: metrics.JUDGE_VERSION - 1, trainSeconds: -1 }));
+    const fresh = await metrics.judge('mnist', { dir, training });
+    t.is(fresh.info.version, metrics.JUDGE_VERSION);
+    t.true(fresh.info.trainSeconds >= 0, 'retrained rather than loaded');
+    // A save killed half-way leaves only a temporary folder beside the judge: it is ignored.
+    fs.mkdirSync(path.join(dir, 'mnist.tmp-99999-1'));
+    fs.writeFileSync(path.join(dir, 'mnist.tmp-99999-1', 'weights.bin'), Buffer.alloc(10));
+    const afterCrash = await metrics.judge('mnist', { dir, training });
+    t.deepEqual(afterCrash.info, fresh.info, 'the complete judge is still the one loaded');
+    // A corrupt cache is retrained rather than trusted.
+    fs.writeFileSync(path.join(dir, 'mnist', 'weights.bin'), Buffer.alloc(10));
+    const repaired = await metrics.judge('mnist', { dir, training });
+    t.notDeepEqual(repaired.info.trainSeconds, fresh.info.trainSeconds);
+    t.deepEqual(repaired.classify(probe).labels, first.classify(probe).labels);
+    [first, again, retrained, fresh, afterCrash, repaired].forEach((j) => j.dispose());
+    probe.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('the Fashion-MNIST judge: same recipe, ten clothing classes, scored on the 10,000 test items', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-judge-'));
+  try {
+    const fashionJudge = await metrics.judge('fashion', { dir, training: { trainLimit: 256, epochs: 1, verbose: false } });
+    t.is(fashionJudge.classes[9], 'Ankle boot');
+    t.is(fashionJudge.info.testCount, 10000);
+    t.is(fashionJudge.info.training.maxShift, 0);
+    t.true(fashionJudge.info.testAccuracy > 0.3, `a judge trained on 256 items is still far above chance: ${fashionJudge.info.testAccuracy}`);
+    t.is(fashionJudge.reference.dimension, 128);
+    fashionJudge.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('judge names the valid datasets', async (t) => {
+  const error = await t.throwsAsync(metrics.judge('cifar' as 'mnist'));
+  t.regex(error!.message, /judge: name must be 'mnist' or 'fashion', got "cifar"/);
+});
+
+// ---- latent-space separation ----
+
+test('knnAccuracy and silhouetteScore on hand-checked point sets', (t) => {
+  // Two tight clusters far apart: perfect k-NN and a silhouette near 1.
+  const points = [[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10]];
+  const labels = [0, 0, 0, 1, 1, 1];
+  t.is(metrics.knnAccuracy(points, labels, [[0.5, 0.5], [10.5, 10.5]], [0, 1], 3), 1);
+  t.is(metrics.knnAccuracy(points, labels, [[0.5, 0.5], [10.5, 10.5]], [1, 0], 3), 0);
+  const s = metrics.silhouetteScore(points, labels);
+  t.true(s > 0.9 && s < 1, `silhouette ${s}`);
+  // Points 0, 1, 3 with labels 0, 0, 1: s(0) = (3 - 1) / 3, s(1) = (2 - 1) / 2, s(3) = 0 (alone in its class).
+  const line = metrics.silhouetteScore([[0], [1], [3]], [0, 0, 1]);
+  t.true(Math.abs(line - (2 / 3 + 1 / 2 + 0) / 3) < 1e-12, `silhouette ${line}`);
+  // Swapped labels put points in the wrong clusters: negative.
+  t.true(metrics.silhouetteScore([[0], [1], [3], [4]], [0, 1, 0, 1]) < 0);
+  t.throws(() => metrics.silhouetteScore([[0], [1]], [0, 0]), { message: /at least 2 classes, got 1/ });
+});
