@@ -60,7 +60,7 @@ function caseName(c: ConvCase): string {
 
 /** dL/dx and dL/dW of L = sum(conv2d(x, W) * dy): Conv2DBackpropInput and Conv2DBackpropFilter. */
 function convGradients(x: tf.Tensor4D, filter: tf.Tensor4D, dy: tf.Tensor4D, c: ConvCase): tf.Tensor[] {
-  return tf.grads((xs: tf.Tensor4D, w: tf.Tensor4D) => tf.conv2d(xs, w, c.strides, c.pad).mul(dy).sum())([x, filter]);
+  return tf.grads((...[xs, w]: tf.Tensor[]) => tf.conv2d(xs as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad).mul(dy).sum())([x, filter]);
 }
 
 for (const c of CONV_CASES) {
