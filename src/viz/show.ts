@@ -28,8 +28,43 @@ function notebook(): Tslab | null {
     } catch {
       tslab = null;
     }
+    if (tslab) serializeKernelSends();
   }
   return tslab;
+}
+
+/**
+ * tslab 1.0.22 sends every output (stdout, displays) on a zeromq 6 Publisher without waiting
+ * for the previous send to finish. zeromq 6 allows one send in progress per socket and rejects
+ * the next with EBUSY ("Socket is busy writing"); tslab reports that rejection by writing to
+ * stderr, which is itself a send, and the cell dies. A long training cell that prints and
+ * refreshes its display hits this within seconds on a busy machine. Queuing each socket's sends
+ * behind the previous one keeps every message, in order. Patched once, in the kernel process only.
+ */
+function serializeKernelSends(): void {
+  let zmq: { Publisher?: { prototype: { send: (message: unknown) => Promise<void>; __genlabQueued?: boolean } } };
+  try {
+    zmq = require(require.resolve('zeromq', { paths: [path.dirname(require.resolve('tslab'))] }));
+  } catch {
+    return; // not the zeromq tslab uses: nothing to patch
+  }
+  const proto = zmq.Publisher?.prototype;
+  if (!proto || proto.__genlabQueued) return;
+  const send = proto.send;
+  const queues = new WeakMap<object, Promise<void>>();
+  const queued = function (this: object, message: unknown): Promise<void> {
+    const previous = queues.get(this) ?? Promise.resolve();
+    const next = previous.then(() => send.call(this, message));
+    queues.set(this, next.catch(() => undefined));
+    return next;
+  };
+  try {
+    // `send` is a read-only method of the native base class: define an own property instead.
+    Object.defineProperty(proto, 'send', { value: queued, writable: true, configurable: true });
+    Object.defineProperty(proto, '__genlabQueued', { value: true });
+  } catch {
+    // Leave tslab as it is rather than break the notebook.
+  }
 }
 
 /**
