@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './backend/kernels';
+import { installUnfusedTraining } from './backend/unfused-training';
 import { checkThreads, forgetSelfTest, requestedThreads, resetToSingleThread, startThreadedWasm } from './backend/threads';
 
 /** The tfjs backend names, as `tf.getBackend()` reports them. */
@@ -81,6 +82,7 @@ function parseChoice(value: string | undefined): BackendChoice | undefined {
 }
 
 async function choose(requested: BackendChoice | undefined, threads: number): Promise<BackendInfo> {
+  installUnfusedTraining(); // every backend: gradients only for what is trained (see backend/unfused-training.ts)
   if (requested === 'cpu') return useCpu('forced by GENLAB_BACKEND=cpu');
   if (requested === 'wasm') return useWasm('forced by GENLAB_BACKEND=wasm', threads);
   const node = tryNode();

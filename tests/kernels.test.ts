@@ -200,6 +200,27 @@ test.serial('LeakyRelu matches the cpu backend and its gradient still works', as
     t.true(relativeError(ours[1], reference[1]) < 1e-5, `leakyRelu gradient ${shape}`);
     tf.dispose([x, ...ours, ...reference]);
   }
+  // The gradient's own gradient (what WGAN-GP's penalty needs): d/dw of sum((d/dx sum(c * leakyRelu(w * x)))^2).
+  const x = tf.randomNormal([4, 6, 6, 8], 0, 1, 'float32', 14);
+  const c = tf.randomNormal([4, 6, 6, 8], 0, 1, 'float32', 15);
+  const w = tf.scalar(0.7);
+  const secondOrder = () => [
+    tf.grad((weight: tf.Scalar) => {
+      const inputGradient = tf.grad((v: tf.Tensor) => tf.leakyRelu(v.mul(weight), 0.2).mul(c).sum())(x);
+      return inputGradient.square().sum() as tf.Scalar;
+    })(w),
+  ];
+  const ours2 = secondOrder();
+  const reference2 = await onBackend('cpu', secondOrder);
+  t.true(Math.abs(ours2[0].dataSync()[0]) > 1, 'the second derivative is not trivially zero');
+  t.true(relativeError(ours2[0], reference2[0]) < 1e-5, 'second derivative through LeakyRelu');
+  tf.dispose([x, c, w, ...ours2, ...reference2]);
+  t.is(tf.engine().backendName, 'wasm');
+  const ones = tf.ones([2]);
+  const profile = await tf.profile(() => tf.grad((v: tf.Tensor) => tf.leakyRelu(v, 0.2).sum())(ones));
+  tf.dispose([ones, profile.result as tf.Tensor]);
+  t.deepEqual(profile.kernelNames.filter((n) => n.includes('LeakyRelu')), ['LeakyRelu', 'GenlabLeakyReluGrad'], 'the gradient runs the one-pass kernel');
+
   const buffersBefore = liveBuffers();
   tf.tidy(() => {
     tf.leakyRelu(tf.ones([2, 3]), 0.2);

@@ -11,7 +11,9 @@
  *
  *   dx[q*sh + r - padTop] = sum over t in [0, J_r) of dy[q + t - (J_r - 1)] * W[r + sh*(J_r - 1 - t)]
  *
- * i.e. one stride-1 forward conv2d per phase (fast in wasm: XNNPACK), with the phase's taps
+ * i.e. one stride-1 forward conv2d per phase (fast in wasm: XNNPACK), over exactly the q whose
+ * row q*sh + r - padTop lies inside dx (a window common to all phases would compute (8/7)^2 more
+ * for a 14 x 14 'same' layer), with the phase's taps
  * re-arranged into a kernel K_r[t_h, t_w, co, ci] (cached per filter: a filter's data never
  * changes in tfjs, assigning a variable gives it new data, so a GAN step's two generator
  * passes re-arrange it once). One pass in JS then interleaves the phases into dx and crops
@@ -35,43 +37,58 @@ interface Conv2DBackpropInputAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** One phase r of one spatial axis. */
-interface PhasePlan {
-  phase: number; // r
-  taps: number; // J_r = ceil((K - r) / s); 0 when the kernel is narrower than the stride
-  cropBefore: number; // rows of dy dropped at the start (negative padding)
+/**
+ * The rows of dy one conv reads for output rows q in [qMin, qMax] with `taps` taps: dy rows
+ * q - (taps - 1) .. q, cropped to dy's [0, outSize) and zero-padded beyond it.
+ */
+interface Window {
+  qMin: number;
+  rows: number; // qMax - qMin + 1: output rows of the conv
+  cropBefore: number; // rows of dy dropped at the start
   keep: number; // rows of dy kept
   padBefore: number;
   padAfter: number;
 }
 
-/** One spatial axis: every phase reads dy rows q - j for q in [qMin, qMax]. */
+function window(taps: number, qMin: number, qMax: number, outSize: number): Window {
+  const first = qMin - (taps - 1); // first dy row read (< 0: zero padding)
+  const cropBefore = Math.max(first, 0);
+  return {
+    qMin,
+    rows: qMax - qMin + 1,
+    cropBefore,
+    keep: Math.max(Math.min(qMax, outSize - 1) - cropBefore + 1, 0),
+    padBefore: Math.max(-first, 0),
+    padAfter: Math.max(qMax - (outSize - 1), 0),
+  };
+}
+
+/** One phase r of one spatial axis, with the rows q that land inside dx (its own window). */
+interface PhasePlan {
+  phase: number; // r
+  taps: number; // J_r = ceil((K - r) / s); 0 when the kernel is narrower than the stride
+  own: Window; // q with 0 <= q*s + r - padTop < inSize
+}
+
+/** One spatial axis. `common` spans every phase's q: the window a folded conv uses. */
 interface AxisPlan {
   stride: number;
-  qMin: number;
-  rows: number; // Q = qMax - qMin + 1: output rows of every phase's conv
   padTop: number;
   phases: PhasePlan[];
+  common: Window;
 }
 
 function planAxis(kernel: number, stride: number, padBefore: number, inSize: number, outSize: number): AxisPlan {
-  const qMin = Math.floor(padBefore / stride);
-  const qMax = Math.floor((inSize - 1 + padBefore) / stride);
   const phases: PhasePlan[] = [];
   for (let r = 0; r < stride; r++) {
     const taps = Math.max(Math.ceil((kernel - r) / stride), 0);
-    const first = qMin - (taps - 1); // first dy row read (< 0: zero padding)
-    const cropBefore = Math.max(first, 0);
-    phases.push({
-      phase: r,
-      taps,
-      cropBefore,
-      keep: Math.max(Math.min(qMax, outSize - 1) - cropBefore + 1, 0),
-      padBefore: Math.max(-first, 0),
-      padAfter: Math.max(qMax - (outSize - 1), 0),
-    });
+    const qMin = Math.ceil((padBefore - r) / stride);
+    const qMax = Math.floor((inSize - 1 + padBefore - r) / stride);
+    phases.push({ phase: r, taps, own: window(taps, qMin, qMax, outSize) });
   }
-  return { stride, qMin, rows: qMax - qMin + 1, padTop: padBefore, phases };
+  const qMin = Math.floor(padBefore / stride);
+  const qMax = Math.floor((inSize - 1 + padBefore) / stride);
+  return { stride, padTop: padBefore, phases, common: window(phases[0].taps, qMin, qMax, outSize) };
 }
 
 /** Below this many input channels, all phases fold into one conv (see the header). */
@@ -83,20 +100,32 @@ interface PhaseGroup {
   tapsH: number;
   tapsW: number;
   phases: Array<{ ph: PhasePlan; pw: PhasePlan; index: number }>;
-  /** dy window and padding (the phases of a group share them). */
-  ph: PhasePlan;
-  pw: PhasePlan;
+  /** The dy windows of the conv: the phase's own, or the common one of a folded group. */
+  windowH: Window;
+  windowW: Window;
 }
 
 function phaseGroups(h: AxisPlan, w: AxisPlan, inChannels: number): PhaseGroup[] {
   const live = h.phases.flatMap((ph) => w.phases.filter((pw) => ph.taps > 0 && pw.taps > 0).map((pw) => ({ ph, pw })));
   if (inChannels >= FOLD_BELOW_CHANNELS || live.length <= 1) {
-    return live.map(({ ph, pw }) => ({ key: `${ph.phase},${pw.phase}`, tapsH: ph.taps, tapsW: pw.taps, phases: [{ ph, pw, index: 0 }], ph, pw }));
+    return live.map(({ ph, pw }) => ({
+      key: `${ph.phase},${pw.phase}`,
+      tapsH: ph.taps,
+      tapsW: pw.taps,
+      phases: [{ ph, pw, index: 0 }],
+      windowH: ph.own,
+      windowW: pw.own,
+    }));
   }
   // The phase with the most taps (r = 0) needs the widest dy window: all phases use it.
-  const ph = h.phases[0];
-  const pw = w.phases[0];
-  return [{ key: 'folded', tapsH: ph.taps, tapsW: pw.taps, phases: live.map((p, index) => ({ ...p, index })), ph, pw }];
+  return [{
+    key: 'folded',
+    tapsH: h.phases[0].taps,
+    tapsW: w.phases[0].taps,
+    phases: live.map((p, index) => ({ ...p, index })),
+    windowH: h.common,
+    windowW: w.common,
+  }];
 }
 
 /** Cache of re-arranged kernels, keyed by the filter's data; entries die with their filter. */
@@ -164,19 +193,21 @@ export function conv2dBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>):
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
   const h = planAxis(info.filterHeight, info.strideHeight, info.padInfo.top, inHeight, outHeight);
   const w = planAxis(info.filterWidth, info.strideWidth, info.padInfo.left, inWidth, outWidth);
-  const groups = phaseGroups(h, w, inChannels).filter((g) => g.ph.keep > 0 && g.pw.keep > 0);
+  const groups = phaseGroups(h, w, inChannels).filter(
+    (g) => g.windowH.rows > 0 && g.windowW.rows > 0 && g.windowH.keep > 0 && g.windowW.keep > 0,
+  );
   const kernels = groupKernels(backend, filter, h, w, groups);
 
-  // One stride-1 conv per group: [N, Qh, Qw, phases*Cin] each.
+  // One stride-1 conv per group: [N, rowsH, rowsW, phases*Cin] each.
   const outputs: Array<{ group: PhaseGroup; out: tf.TensorInfo }> = [];
   for (const group of groups) {
-    const { ph, pw } = group;
+    const { windowH: wh, windowW: ww } = group;
     let dyUsed = dy;
-    if (ph.keep < outHeight || pw.keep < outWidth) {
-      dyUsed = slice(backend, dy, [0, ph.cropBefore, pw.cropBefore, 0], [batchSize, ph.keep, pw.keep, dy.shape[3]]);
+    if (wh.keep < outHeight || ww.keep < outWidth) {
+      dyUsed = slice(backend, dy, [0, wh.cropBefore, ww.cropBefore, 0], [batchSize, wh.keep, ww.keep, dy.shape[3]]);
     }
     const out = conv2d(backend, dyUsed, kernels.get(group.key)!, {
-      pad: [ph.padBefore, ph.padAfter, pw.padBefore, pw.padAfter],
+      pad: [wh.padBefore, wh.padAfter, ww.padBefore, ww.padAfter],
     });
     if (dyUsed !== dy) release(backend, dyUsed);
     outputs.push({ group, out });
@@ -190,16 +221,17 @@ export function conv2dBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>):
   const rowStride = inWidth * inChannels;
   for (const { group, out } of outputs) {
     const source = heapView(backend, out);
+    const { windowH: wh, windowW: ww } = group;
     const pixelStride = group.phases.length * inChannels;
     for (const { ph, pw, index } of group.phases) {
       for (let n = 0; n < batchSize; n++) {
-        for (let u = 0; u < h.rows; u++) {
-          const ih = (h.qMin + u) * h.stride + ph.phase - h.padTop;
-          if (ih < 0 || ih >= inHeight) continue;
+        for (let u = 0; u < wh.rows; u++) {
+          const ih = (wh.qMin + u) * h.stride + ph.phase - h.padTop;
+          if (ih < 0 || ih >= inHeight) continue; // only in a folded group's common window
           const rowBase = (n * inHeight + ih) * rowStride;
-          let from = ((n * h.rows + u) * w.rows) * pixelStride + index * inChannels;
-          for (let v = 0; v < w.rows; v++, from += pixelStride) {
-            const iw = (w.qMin + v) * w.stride + pw.phase - w.padTop;
+          let from = ((n * wh.rows + u) * ww.rows) * pixelStride + index * inChannels;
+          for (let v = 0; v < ww.rows; v++, from += pixelStride) {
+            const iw = (ww.qMin + v) * w.stride + pw.phase - w.padTop;
             if (iw < 0 || iw >= inWidth) continue;
             const to = rowBase + iw * inChannels;
             for (let c = 0; c < inChannels; c++) target[to + c] = source[from + c];

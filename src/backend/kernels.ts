@@ -13,11 +13,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
-import { batchMatMul, identity, leakyRelu, reduceLeading, tile } from './small-kernels';
+import { LEAKY_RELU_GRAD, batchMatMul, identity, leakyRelu, leakyReluGrad, reduceLeading, tile } from './small-kernels';
 import { type KernelArgs, type KernelImpl, saveStockKernel } from './wasm-ops';
 
 /** Kernels the stock backend lacks. */
-const MISSING: tf.KernelConfig[] = [conv2dBackpropFilterConfig];
+const MISSING: tf.KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  { kernelName: LEAKY_RELU_GRAD, backendName: 'wasm', kernelFunc: leakyReluGrad as unknown as tf.KernelFunc },
+];
 
 /** Kernels that replace a stock one; each receives the stock implementation. */
 const REPLACEMENTS: Record<string, (args: KernelArgs<any>, stock: KernelImpl) => tf.TensorInfo> = {
@@ -58,4 +61,43 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
     Object.defineProperty(config, GENLAB, { value: true });
     tf.registerKernel(config);
   }
+  registerLeakyReluGradient();
+}
+
+/**
+ * LeakyRelu's gradient through genlab's one-pass kernel when the wasm backend runs it (see
+ * leakyReluGrad in small-kernels.ts); on any other backend, or for other dtypes, the stock
+ * gradient. Gradients are registered per kernel for all backends, hence the check at run time.
+ * The kernel has a gradient of its own (it is linear in dy), so second derivatives, such as
+ * WGAN-GP's penalty on the critic's input gradient, still work.
+ */
+function registerLeakyReluGradient(): void {
+  const stock = tf.getGradient('LeakyRelu');
+  if (stock === undefined || (stock as unknown as Record<symbol, boolean>)[GENLAB]) return;
+  const onWasm = (x: tf.Tensor) => tf.getBackend() === 'wasm' && x.dtype === 'float32';
+  const leakyReluGradOp = (dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor =>
+    tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x }, { alpha }) as tf.Tensor;
+  const gradient: tf.GradConfig = {
+    kernelName: 'LeakyRelu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      if (!onWasm(x)) return stock.gradFunc(dy, saved, attrs);
+      return { x: () => leakyReluGradOp(dy as tf.Tensor, x, (attrs as unknown as { alpha: number }).alpha) };
+    },
+  };
+  Object.defineProperty(gradient, GENLAB, { value: true });
+  tf.registerGradient(gradient);
+  // d(dx)/d(dy) is the same mask; dx does not depend on x (almost everywhere).
+  tf.registerGradient({
+    kernelName: LEAKY_RELU_GRAD,
+    inputsToSave: ['x'],
+    gradFunc: (ddx, saved, attrs) => {
+      const [x] = saved;
+      return {
+        dy: () => leakyReluGradOp(ddx as tf.Tensor, x, (attrs as unknown as { alpha: number }).alpha),
+        x: () => tf.zerosLike(x),
+      };
+    },
+  });
 }
