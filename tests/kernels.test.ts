@@ -9,6 +9,7 @@
 import test from 'ava';
 import { tf, initBackend } from '../src/index';
 import { TRAINING_KERNELS } from '../src/backend/kernels';
+import { useColumns } from '../src/backend/conv2d-backprop-input';
 import { relativeError, onBackend } from './helpers';
 
 let onWasm = false;
@@ -49,9 +50,13 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 12, 12, 16], filter: [3, 3, 16, 128], strides: 1, pad: 'same' },
   { x: [2, 8, 8, 128], filter: [3, 3, 128, 3], strides: 2, pad: 'same' },
   { x: [64, 6, 6, 2], filter: [3, 3, 2, 4], strides: 1, pad: 'valid' },
+  // Few dy rows (M = N*OH*OW <= 2*Cout): Conv2DBackpropInput goes through a matrix product + col2im.
+  { x: [4, 2, 2, 64], filter: [4, 4, 64, 64], strides: 2, pad: 'same', what: 'U-Net bottleneck, columns path' },
+  { x: [3, 4, 4, 16], filter: [4, 4, 16, 32], strides: 2, pad: 'same', what: 'columns path' },
+  { x: [2, 7, 5, 3], filter: [3, 2, 3, 16], strides: [3, 2], pad: 'valid', what: 'columns path, cropped' },
   // The course models' shapes (DCGAN D and G; U-Net and ResNet generator layers).
   { x: [8, 28, 28, 1], filter: [5, 5, 1, 64], strides: 2, pad: 'same', what: 'DCGAN D conv1' },
-  { x: [4, 14, 14, 64], filter: [5, 5, 64, 128], strides: 2, pad: 'same', what: 'DCGAN D conv2 / G deconv1' },
+  { x: [8, 14, 14, 64], filter: [5, 5, 64, 128], strides: 2, pad: 'same', what: 'DCGAN D conv2 / G deconv1' },
   { x: [4, 32, 32, 3], filter: [4, 4, 3, 64], strides: 2, pad: 'same', what: 'U-Net down' },
   { x: [2, 34, 34, 3], filter: [7, 7, 3, 32], strides: 1, pad: 'valid', what: 'ResNet stem (reflect-padded)' },
   { x: [2, 32, 32, 32], filter: [3, 3, 32, 64], strides: 2, pad: 'same', what: 'ResNet down' },
@@ -74,6 +79,8 @@ for (const c of CONV_CASES) {
     const filter = tf.randomNormal(c.filter, 0, 1, 'float32', 3) as tf.Tensor4D;
     const outShape = tf.tidy(() => tf.conv2d(x, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape);
     const dy = tf.randomNormal(outShape, 0, 1, 'float32', 2) as tf.Tensor4D;
+    const columnsPath = useColumns(outShape[0] * outShape[1] * outShape[2], outShape[3]);
+    t.is(columnsPath, c.what?.includes('columns path') ?? false, 'the case exercises the path its name says');
 
     const tensorsBefore = tf.memory().numTensors;
     const ours = convGradients(x, filter, dy, c);
@@ -98,7 +105,7 @@ for (const c of CONV_CASES) {
 }
 
 const TRANSPOSE_CASES: ConvCase[] = [
-  { x: [4, 7, 7, 128], filter: [5, 5, 64, 128], strides: 2, pad: 'same', what: 'DCGAN G deconv1' },
+  { x: [8, 7, 7, 128], filter: [5, 5, 64, 128], strides: 2, pad: 'same', what: 'DCGAN G deconv1' },
   { x: [64, 14, 14, 64], filter: [5, 5, 1, 64], strides: 2, pad: 'same', what: 'DCGAN G deconv2, batch 64' },
   { x: [3, 5, 4, 6], filter: [3, 3, 2, 6], strides: 3, pad: 'valid' },
   { x: [2, 8, 8, 16], filter: [4, 4, 8, 16], strides: 2, pad: 'same', what: 'U-Net up' },
@@ -226,6 +233,29 @@ test.serial('LeakyRelu matches the cpu backend and its gradient still works', as
     tf.leakyRelu(tf.ones([2, 3]), 0.2);
   });
   t.is(liveBuffers(), buffersBefore + 1, 'only the cached alpha vector for the new channel count stays');
+});
+
+test.serial('Concat matches the cpu backend: short and long runs, any axis', async (t) => {
+  const cases: Array<{ shapes: number[][]; axis: number }> = [
+    { shapes: [[16, 32, 32, 1], [16, 32, 32, 1]], axis: 3 }, // Pix2Pix's (input, output) pair
+    { shapes: [[2, 4, 4, 3], [2, 4, 4, 100], [2, 4, 4, 1]], axis: 3 }, // short and long runs mixed
+    { shapes: [[3, 5], [3, 2]], axis: 1 },
+    { shapes: [[2, 3, 4], [2, 1, 4]], axis: 1 },
+    { shapes: [[2, 3], [4, 3]], axis: 0 },
+    { shapes: [[2, 0, 3], [2, 2, 3]], axis: 1 }, // an empty input is skipped
+  ];
+  for (const [i, c] of cases.entries()) {
+    const inputs = c.shapes.map((shape, k) => tf.randomNormal(shape, 0, 1, 'float32', 20 + 3 * i + k));
+    const ours = tf.concat(inputs, c.axis);
+    const reference = await onBackend('cpu', () => tf.concat(inputs, c.axis));
+    t.deepEqual(ours.shape, reference.shape);
+    t.is(relativeError(ours, reference), 0, `concat ${JSON.stringify(c.shapes)} on axis ${c.axis}`);
+    tf.concat(inputs, c.axis).dispose(); // brings the inputs' data back from the cpu backend
+    const buffersBefore = liveBuffers();
+    tf.concat(inputs, c.axis).dispose();
+    t.is(liveBuffers(), buffersBefore, `no buffer left behind: case ${i}`);
+    tf.dispose([...inputs, ours, reference]);
+  }
 });
 
 test.serial('Sum and Mean match the cpu backend over leading and other axes', async (t) => {

@@ -27,7 +27,7 @@
  * kernel at stride 2, measured ~1.5x slower than a conv per phase.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type KernelArgs, type WasmBackend, conv2d, fromValues, heapView, pair, release, slice } from './wasm-ops';
+import { type KernelArgs, type WasmBackend, conv2d, fromValues, heapView, pair, release, reshape, run, slice, transpose } from './wasm-ops';
 
 interface Conv2DBackpropInputAttrs {
   inputShape: [number, number, number, number];
@@ -191,6 +191,7 @@ export function conv2dBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>):
     'channelsLast',
   );
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
+  if (useColumns(batchSize * outHeight * outWidth, info.outChannels)) return byColumns(backend, dy, filter, info);
   const h = planAxis(info.filterHeight, info.strideHeight, info.padInfo.top, inHeight, outHeight);
   const w = planAxis(info.filterWidth, info.strideWidth, info.padInfo.left, inWidth, outWidth);
   const groups = phaseGroups(h, w, inChannels).filter(
@@ -241,6 +242,62 @@ export function conv2dBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>):
     }
   }
   release(backend, ...outputs.map((o) => o.out));
+  return dx;
+}
+
+/**
+ * Few dy rows (the small-image end of a U-Net: 1 x 1 to 4 x 4 at batch 16) make the phase
+ * convolutions tiny while their re-arranged kernels are as large as the filter, re-packed by
+ * XNNPACK whenever the filter changes (every training step). There, the product
+ *
+ *   columns[m, (kh, kw, ci)] = sum over co of dy[m, co] * W[kh, kw, ci, co]    // [M, KH*KW*Cin]
+ *
+ * (one XNNPACK matrix product over the M = N*OH*OW rows of dy) followed by a scatter-add of each
+ * row's KH*KW taps into dx ("col2im", in JS) is cheaper: the scatter touches M*KH*KW*Cin values,
+ * the re-arrangement it replaces touches KH*KW*Cin*Cout. Used when M <= 2*Cout.
+ */
+export function useColumns(rows: number, outChannels: number): boolean {
+  return rows <= 2 * outChannels;
+}
+
+function byColumns(backend: tf.KernelBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  const { strideHeight, strideWidth } = info;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+  const rows = batchSize * outHeight * outWidth;
+  const taps = filterHeight * filterWidth * inChannels;
+  const dy3 = reshape(backend, dy, [1, rows, outChannels]);
+  const filter3 = reshape(backend, filter, [1, taps, outChannels]);
+  const filterT = transpose(backend, filter3, [0, 2, 1]); // [1, Cout, KH*KW*Cin]: XNNPACK's fast path wants it plain
+  const columns = run(backend, 'BatchMatMul', { a: dy3, b: filterT }, { transposeA: false, transposeB: false }); // [1, M, KH*KW*Cin]
+  release(backend, dy3, filter3, filterT);
+  const dx = (backend as WasmBackend).makeOutput([batchSize, inHeight, inWidth, inChannels], 'float32');
+  const target = heapView(backend, dx);
+  const source = heapView(backend, columns);
+  target.fill(0);
+  const rowStride = inWidth * inChannels;
+  for (let n = 0, m = 0; n < batchSize; n++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, m++) {
+        let from = m * taps;
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight + kh - padTop;
+          if (ih < 0 || ih >= inHeight) {
+            from += filterWidth * inChannels;
+            continue;
+          }
+          for (let kw = 0; kw < filterWidth; kw++, from += inChannels) {
+            const iw = ow * strideWidth + kw - padLeft;
+            if (iw < 0 || iw >= inWidth) continue;
+            const to = (n * inHeight + ih) * rowStride + iw * inChannels;
+            for (let c = 0; c < inChannels; c++) target[to + c] += source[from + c];
+          }
+        }
+      }
+    }
+  }
+  release(backend, columns);
   return dx;
 }
 

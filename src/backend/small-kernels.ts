@@ -15,6 +15,7 @@
  *   in many gradients): the stock wasm kernel copies the data; tensors are immutable, so the
  *   output can share it with a raised reference count, as the stock Reshape and the cpu
  *   backend's Identity do.
+ * - Concat along a last axis of a few values (see concat below).
  * - Sum and Mean over leading axes (batch norm's statistics and every bias gradient reduce
  *   [B, H, W, C] over B, H, W): the stock kernels first transpose the reduced axes to the
  *   end, a full strided copy. Read as [M, C] rows, the sum is one sequential pass, done
@@ -163,3 +164,39 @@ export function leakyReluGrad(args: KernelArgs<{ alpha: number }>): tf.TensorInf
   for (let i = 0; i < target.length; i++) target[i] = gradient[i] * (alpha + rest * +(input[i] > 0));
   return out;
 }
+
+/**
+ * Concat of float32 tensors. The stock kernel copies one run of `inner` values per input and
+ * outer index with `subarray` + `set`: concatenating two [16, 32, 32, 1] images along the
+ * channels (Pix2Pix's discriminator input) makes 32,768 typed-array views of one value each.
+ * Short runs are copied here with a plain loop; long runs still use `set`.
+ */
+export function concat(args: KernelArgs<{ axis: number | number[] }>, stock: KernelImpl): tf.TensorInfo {
+  const inputs = (args.inputs as unknown as tf.TensorInfo[]).filter((t) => tf.util.sizeFromShape(t.shape) > 0);
+  const { backend } = args;
+  if (inputs.length < 2 || inputs.some((t) => t.dtype !== 'float32')) return stock(args) as tf.TensorInfo;
+  const axis = tf.util.parseAxisParam(args.attrs!.axis, inputs[0].shape)[0];
+  const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+  const outer = tf.util.sizeFromShape(inputs[0].shape.slice(0, axis));
+  const inners = inputs.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
+  if (Math.min(...inners) >= SHORT_RUN) return stock(args) as tf.TensorInfo;
+  const out = (backend as WasmBackend).makeOutput(outShape, 'float32');
+  const target = heapView(backend, out);
+  const total = inners.reduce((a, b) => a + b, 0);
+  let start = 0;
+  inputs.forEach((input, i) => {
+    const source = heapView(backend, input);
+    const inner = inners[i];
+    for (let o = 0; o < outer; o++) {
+      const from = o * inner;
+      const to = o * total + start;
+      if (inner >= SHORT_RUN) target.set(source.subarray(from, from + inner), to);
+      else for (let k = 0; k < inner; k++) target[to + k] = source[from + k];
+    }
+    start += inner;
+  });
+  return out;
+}
+
+/** Runs shorter than this are copied value by value (a view per run costs more). */
+const SHORT_RUN = 64;
