@@ -146,7 +146,8 @@ function reflectAxis(x: tf.Tensor4D, axis: 1 | 2, pad: number): tf.Tensor4D {
     const extent = [-1, -1, -1, -1];
     begin[axis] = start;
     extent[axis] = pad;
-    return tf.reverse(tf.slice(x, begin, extent), axis);
+    const strip = tf.slice(x, begin, extent);
+    return pad === 1 ? strip : tf.reverse(strip, axis); // one row mirrored is itself (the 3x3 convs' case)
   };
   const before = at(1); // rows 1..pad, mirrored, go before row 0
   const after = at(size - 1 - pad); // rows size-1-pad..size-2, mirrored, go after the last row
