@@ -212,7 +212,9 @@ test.serial('a save killed by SIGKILL at either commit point leaves the previous
       out += chunk;
       if (out.includes('frozen') && !proc.killed) proc.kill('SIGKILL'); // the child is inside its second save
     });
+    const deadline = setTimeout(() => proc.kill('SIGKILL'), 120_000); // never outlive the test
     await new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+    clearTimeout(deadline);
     const lines = out.trim().split('\n');
     t.is(lines[lines.length - 1], `frozen ${stage}`, `the kill landed inside a save: ${lines.slice(-3).join(' | ')} ${errors.slice(-2000)}`);
     const saved = lines.filter((l) => l.startsWith('saved')).map((l) => Number(l.split(' ')[1]));
