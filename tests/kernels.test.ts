@@ -212,7 +212,7 @@ test.serial('LeakyRelu matches the cpu backend and its gradient still works', as
   const c = tf.randomNormal([4, 6, 6, 8], 0, 1, 'float32', 15);
   const w = tf.scalar(0.7);
   const secondOrder = () => [
-    tf.grad((weight: tf.Scalar) => {
+    tf.grad((weight: tf.Tensor) => {
       const inputGradient = tf.grad((v: tf.Tensor) => tf.leakyRelu(v.mul(weight), 0.2).mul(c).sum())(x);
       return inputGradient.square().sum() as tf.Scalar;
     })(w),
