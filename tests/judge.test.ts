@@ -7,16 +7,24 @@ import { assertNoLeak } from './helpers';
 
 let judge: metrics.Judge;
 let mnist: data.ImageDataset;
+let fashionJudge: metrics.Judge;
+let fashion: data.ImageDataset;
 
 test.before(async () => {
   await initBackend({ verbose: false });
-  judge = await metrics.judge('mnist'); // trains once (a few minutes) when not cached
+  // Each trains once (MNIST well under a minute, Fashion-MNIST about two) when not cached;
+  // `npm run test:unit` trains both ahead of the tests.
+  judge = await metrics.judge('mnist');
+  fashionJudge = await metrics.judge('fashion');
   mnist = await data.loadMnist();
+  fashion = await data.loadFashionMnist({ trainLimit: 2000 });
 });
 
 test.after.always(() => {
   judge?.dispose();
+  fashionJudge?.dispose();
   if (mnist) data.disposeDataset(mnist);
+  if (fashion) data.disposeDataset(fashion);
 });
 
 // ---- linear algebra of the Fréchet distance, against hand-computed values ----
@@ -93,7 +101,7 @@ test('gaussianStats: mean and unbiased covariance of three points', (t) => {
 test('the MNIST judge reaches >= 97% test accuracy', (t) => {
   t.true(judge.info.testAccuracy >= 0.97, `test accuracy ${judge.info.testAccuracy}`);
   t.is(judge.info.testCount, 2000);
-  t.is(judge.info.version, metrics.JUDGE_VERSION);
+  t.is(judge.info.version, metrics.JUDGE_VERSIONS.mnist);
 });
 
 test.serial('real test digits score near the judge accuracy, cover every class, Fréchet ~ 0', async (t) => {
@@ -140,6 +148,95 @@ test.serial('a collapsed "generator" that returns one digit covers 1 class', (t)
   tf.dispose([one, collapsed, realImages]);
 });
 
+// ---- the Fashion-MNIST judge on real clothes ----
+
+test('the Fashion-MNIST judge reaches >= 91% test accuracy on the 10,000 test items', (t) => {
+  t.true(fashionJudge.info.testAccuracy >= 0.91, `test accuracy ${fashionJudge.info.testAccuracy}`);
+  t.is(fashionJudge.info.testCount, 10000);
+  t.is(fashionJudge.info.trainCount, 60000);
+  t.is(fashionJudge.info.version, metrics.JUDGE_VERSIONS.fashion);
+  t.is(fashionJudge.classes[9], 'Ankle boot');
+  t.is(fashionJudge.reference.dimension, 128);
+});
+
+test.serial('real Fashion-MNIST test items score near the judge accuracy, confident verdicts are right', async (t) => {
+  await assertNoLeak(t, () => {
+    const q = metrics.sampleQuality(fashion.test.images, { judge: fashionJudge, labels: fashion.test.labels });
+    const accuracy = fashionJudge.info.testAccuracy;
+    t.true(Math.abs(q.conditionalAccuracy! - accuracy) < 1e-12, 'the test split is the one the accuracy was measured on');
+    // An accurate judge is also sure of most real items (measured: 81.1% at 92.2% accuracy).
+    t.true(q.recognisability >= accuracy - 0.13 && q.recognisability <= accuracy + 0.03, `recognisability ${q.recognisability} vs accuracy ${accuracy}`);
+    // And honest about it: its mean confidence is close to its accuracy (measured 93.6% vs 92.2%) ...
+    const verdict = fashionJudge.classify(fashion.test.images);
+    const meanConfidence = verdict.confidences.reduce((sum, c) => sum + c, 0) / verdict.confidences.length;
+    t.true(Math.abs(meanConfidence - accuracy) < 0.03, `mean confidence ${meanConfidence} vs accuracy ${accuracy}`);
+    // ... and confidence >= 0.9 means something: of those verdicts at least 97% are right (measured 98.1%).
+    const truth = fashion.test.labels.dataSync();
+    const confident = verdict.labels.map((label, i) => ({ label, i })).filter(({ i }) => verdict.confidences[i] >= 0.9);
+    const rightWhenConfident = confident.filter(({ label, i }) => label === truth[i]).length / confident.length;
+    t.true(rightWhenConfident >= 0.97, `accuracy on confident verdicts ${rightWhenConfident}`);
+    t.is(confident.length, Math.round(q.recognisability * 10000));
+    t.is(q.coverage.classes, 10);
+    t.is(q.classesUnder2pct, 0);
+    t.true(q.coverage.distribution.every((p) => p > 0.07 && p < 0.13), `judged class shares ${q.coverage.distribution}`);
+    t.true(q.frechet < 1e-6, `Fréchet of the reference images against themselves: ${q.frechet}`);
+  }, 'sampleQuality');
+});
+
+test.serial('Fashion-MNIST judge features: training items sit near the test items, digits far away', (t) => {
+  const clothes = fashion.train.images.slice(0, 2000);
+  const digits = mnist.train.images.slice(0, 2000);
+  const clothesDistance = metrics.sampleQuality(clothes, { judge: fashionJudge }).frechet;
+  const digitDistance = metrics.sampleQuality(digits, { judge: fashionJudge }).frechet;
+  t.true(clothesDistance < 0.05 * digitDistance, `training clothes ${clothesDistance} vs digits ${digitDistance}`);
+  tf.dispose([clothes, digits]);
+});
+
+test('judgeLearningRate: constant, and the cosine decay at its start, middle and end', (t) => {
+  const cosine = { learningRate: 2e-3, learningRateSchedule: 'cosine' as const, finalLearningRate: 1e-4 };
+  t.is(metrics.judgeLearningRate(cosine, 0, 100), 2e-3);
+  t.true(Math.abs(metrics.judgeLearningRate(cosine, 50, 100) - (2e-3 + 1e-4) / 2) < 1e-15);
+  // A quarter of the way: 1e-4 + 1.9e-3 * (1 + cos(pi / 4)) / 2 = 1e-4 + 1.9e-3 * 0.853553...
+  t.true(Math.abs(metrics.judgeLearningRate(cosine, 25, 100) - (1e-4 + 1.9e-3 * 0.8535533905932737)) < 1e-15);
+  t.true(Math.abs(metrics.judgeLearningRate(cosine, 100, 100) - 1e-4) < 1e-15);
+  t.is(metrics.judgeLearningRate({ ...cosine, learningRateSchedule: 'constant' }, 70, 100), 2e-3);
+  t.throws(() => metrics.judgeLearningRate({ ...cosine, learningRateSchedule: 'step' as 'cosine' }, 0, 100), {
+    message: /learningRateSchedule must be 'constant' or 'cosine', got "step"/,
+  });
+});
+
+test.serial('randomFlip mirrors whole images, about half of them, the same ones for the same seed', (t) => {
+  const images = fashion.test.images.slice(0, 64);
+  const mirrored = tf.reverse(images, 2);
+  const flipped = metrics.randomFlip(images, data.makeRandom('flip'));
+  const again = metrics.randomFlip(images, data.makeRandom('flip'));
+  const flags = tf.tidy(() => {
+    const sameAsImage = flipped.sub(images).abs().max([1, 2, 3]).equal(0).dataSync();
+    const sameAsMirror = flipped.sub(mirrored).abs().max([1, 2, 3]).equal(0).dataSync();
+    return Array.from(sameAsImage, (same, i) => [same, sameAsMirror[i]]);
+  });
+  t.true(flags.every(([same, mirror]) => same === 1 || mirror === 1), 'each output is the image or its mirror');
+  const mirroredCount = flags.filter(([same]) => same === 0).length;
+  t.true(mirroredCount > 16 && mirroredCount < 48, `${mirroredCount} of 64 mirrored`);
+  t.is(tf.tidy(() => flipped.sub(again).abs().max().dataSync()[0]), 0);
+  tf.dispose([images, mirrored, flipped, again]);
+});
+
+test('buildJudgeModel: the layer shapes and parameter counts of both judges', (t) => {
+  const shapes = (model: ReturnType<typeof metrics.buildJudgeModel>) => model.layers.map((layer) => (layer.outputShape as number[]).slice(1));
+  const mnistModel = metrics.buildJudgeModel(metrics.DEFAULT_JUDGE_MODEL_OPTIONS.mnist);
+  t.deepEqual(shapes(mnistModel), [[14, 14, 16], [7, 7, 32], [1568], [128], [10]]);
+  t.is(mnistModel.countParams(), 16 * 25 + 16 + 32 * 16 * 25 + 32 + 1568 * 128 + 128 + 128 * 10 + 10);
+  const fashionModel = metrics.buildJudgeModel(metrics.DEFAULT_JUDGE_MODEL_OPTIONS.fashion);
+  t.deepEqual(shapes(fashionModel), [[14, 14, 32], [7, 7, 64], [3136], [128], [10]]);
+  t.is(fashionModel.countParams(), 32 * 9 + 32 + 64 * 32 * 9 + 64 + 3136 * 128 + 128 + 128 * 10 + 10);
+  t.throws(() => metrics.buildJudgeModel({ ...metrics.DEFAULT_JUDGE_MODEL_OPTIONS.fashion, convolutions: [] }), {
+    message: /options\.convolutions must list at least one convolution, got \[\]/,
+  });
+  mnistModel.dispose();
+  fashionModel.dispose();
+});
+
 test.serial('midtoneFraction counts pixels strictly between 0.1 and 0.9', (t) => {
   const images = tf.tensor4d([0, 0.1, 0.5, 0.9, 1, 0.2, 0.95, 0.05], [2, 2, 2, 1]);
   t.is(metrics.midtoneFraction(images), 2 / 8);
@@ -182,9 +279,9 @@ test.serial('a judge is trained reproducibly, cached, reused, and retrained when
     // A cache written by another architecture version is not trusted.
     const infoFile = path.join(dir, 'mnist', 'judge.json');
     const info = JSON.parse(fs.readFileSync(infoFile, 'utf8'));
-    fs.writeFileSync(infoFile, JSON.stringify({ ...info, version: metrics.JUDGE_VERSION - 1, trainSeconds: -1 }));
+    fs.writeFileSync(infoFile, JSON.stringify({ ...info, version: metrics.JUDGE_VERSIONS.mnist - 1, trainSeconds: -1 }));
     const fresh = await metrics.judge('mnist', { dir, training });
-    t.is(fresh.info.version, metrics.JUDGE_VERSION);
+    t.is(fresh.info.version, metrics.JUDGE_VERSIONS.mnist);
     t.true(fresh.info.trainSeconds >= 0, 'retrained rather than loaded');
     // A save killed half-way leaves only a temporary folder beside the judge: it is ignored.
     fs.mkdirSync(path.join(dir, 'mnist.tmp-99999-1'));
@@ -203,16 +300,33 @@ test.serial('a judge is trained reproducibly, cached, reused, and retrained when
   }
 });
 
-test.serial('the Fashion-MNIST judge: same recipe, ten clothing classes, scored on the 10,000 test items', async (t) => {
+test.serial('each judge has its own version: a stale Fashion-MNIST cache retrains, the MNIST cache beside it stays', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-judge-'));
+  const training = { trainLimit: 512, epochs: 1, verbose: false };
   try {
-    const fashionJudge = await metrics.judge('fashion', { dir, training: { trainLimit: 256, epochs: 1, verbose: false } });
-    t.is(fashionJudge.classes[9], 'Ankle boot');
-    t.is(fashionJudge.info.testCount, 10000);
-    t.is(fashionJudge.info.training.maxShift, 0);
-    t.true(fashionJudge.info.testAccuracy > 0.3, `a judge trained on 256 items is still far above chance: ${fashionJudge.info.testAccuracy}`);
-    t.is(fashionJudge.reference.dimension, 128);
-    fashionJudge.dispose();
+    const small = await metrics.judge('fashion', { dir, training });
+    t.is(small.info.testCount, 10000);
+    t.is(small.info.training.flip, true);
+    t.is(small.info.training.learningRateSchedule, 'cosine');
+    t.true(small.info.testAccuracy > 0.4, `a judge trained on 512 items is still far above chance: ${small.info.testAccuracy}`);
+    const mnistSmall = await metrics.judge('mnist', { dir, training });
+    // A Fashion-MNIST cache from an older version (the one shared version all judges had before) retrains ...
+    const fashionInfoFile = path.join(dir, 'fashion', 'judge.json');
+    const fashionInfo = JSON.parse(fs.readFileSync(fashionInfoFile, 'utf8'));
+    fs.writeFileSync(fashionInfoFile, JSON.stringify({ ...fashionInfo, version: metrics.JUDGE_VERSIONS.fashion - 1, trainSeconds: -1 }));
+    const retrained = await metrics.judge('fashion', { dir, training });
+    t.is(retrained.info.version, metrics.JUDGE_VERSIONS.fashion);
+    t.true(retrained.info.trainSeconds >= 0, 'retrained rather than loaded');
+    // ... while an MNIST cache written before the recipe had flips and a schedule still loads, as trained.
+    const mnistInfoFile = path.join(dir, 'mnist', 'judge.json');
+    const mnistInfo = JSON.parse(fs.readFileSync(mnistInfoFile, 'utf8'));
+    const { flip: _flip, learningRateSchedule: _schedule, finalLearningRate: _final, ...olderRecipe } = mnistInfo.training;
+    fs.writeFileSync(mnistInfoFile, JSON.stringify({ ...mnistInfo, training: olderRecipe }));
+    const mnistAgain = await metrics.judge('mnist', { dir, training });
+    t.is(mnistAgain.info.trainSeconds, mnistSmall.info.trainSeconds, 'loaded from the cache');
+    t.deepEqual(mnistAgain.info.training, mnistSmall.info.training);
+    t.is(mnistAgain.info.training.flip, false);
+    [small, mnistSmall, retrained, mnistAgain].forEach((j) => j.dispose());
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
