@@ -79,7 +79,7 @@ async function main() {
     const msPerStep = (1000 * trainer.seconds) / trainer.step;
     const load = os.loadavg()[0];
     const measured = [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, record: train.measureGenerator(a.model, judge, { step: trainer.step }) }));
-    for (const m of measured) rows.push({ step: trainer.step, ema: m.decay, msPerStep, load, ...m.record });
+    for (const m of measured) rows.push({ ema: m.decay, msPerStep, load, ...m.record });
     console.log(`${name} step ${trainer.step} (${msPerStep.toFixed(0)} ms/step, load ${load.toFixed(1)}): ` + measured.map((m) => `[${m.decay || 'G'}] ${format(m.record)}`).join('  '));
   }
   const dir = path.join(__dirname, '..', 'results', 'dcgan');
