@@ -9,7 +9,10 @@
  *   npm run compare:gan-losses [-- --minutes 3]        the same DCGAN with five losses, same budget and seed
  *
  * Options: --filters F (default 32), --batch B (64), --seed S (0), --every N (steps between checks),
- * --steps N (also stop after N steps; the time budget still applies).
+ * --steps N (also stop after N steps; the time budget still applies), --lr-d and --lr-g (Adam
+ * learning rates of D and G, default 2e-4 each), --conditioning planes|projection|both (how the
+ * conditional D sees the label, default planes).
+ * `scripts/dcgan-steps.ts` measures quality against steps for one setting (how these were chosen).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -25,6 +28,16 @@ function option(args: string[], name: string, fallback: number): number {
   return value;
 }
 
+function conditioning(args: string[]): RunSettings['labelConditioning'] {
+  const i = args.indexOf('--conditioning');
+  if (i < 0) return 'planes';
+  const value = args[i + 1];
+  if (value !== 'planes' && value !== 'projection' && value !== 'both') {
+    throw new Error(`dcgan-runs: --conditioning must be planes, projection or both, got '${value}'`);
+  }
+  return value;
+}
+
 interface RunSettings {
   dataset: 'mnist' | 'fashion';
   loss: train.AdversarialLossName;
@@ -36,6 +49,9 @@ interface RunSettings {
   batchSize: number;
   seed: number;
   every: number;
+  discriminatorLearningRate: number;
+  generatorLearningRate: number;
+  labelConditioning: 'planes' | 'projection' | 'both';
 }
 
 interface RunOutcome {
@@ -52,7 +68,7 @@ interface RunOutcome {
 
 async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.Judge, label: string): Promise<RunOutcome> {
   const norm = s.loss === 'wgan-gp' ? 'none' : 'batch';
-  const options = { filters: s.filters, seed: s.seed, discriminatorNorm: norm } as const;
+  const options = { filters: s.filters, seed: s.seed, discriminatorNorm: norm, labelConditioning: s.labelConditioning } as const;
   const generator = s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options);
   const discriminator = s.conditional ? models.buildConditionalDcganDiscriminator(options) : models.buildDcganDiscriminator(options);
   const trainer = train.createLossVariantTrainer({
@@ -62,6 +78,8 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     labels: s.conditional ? set.train.labels : undefined,
     loss: s.loss,
     batchSize: s.batchSize,
+    // WGAN-GP keeps its own recipe (Adam 1e-4, 0, 0.9), set by the trainer.
+    ...(s.loss === 'wgan-gp' ? {} : { discriminatorLearningRate: s.discriminatorLearningRate, generatorLearningRate: s.generatorLearningRate }),
     seed: s.seed,
   });
   const records: train.QualityRecord[] = [train.measureGenerator(generator, judge)];
@@ -118,7 +136,8 @@ const summary = (o: RunOutcome) => ({
 
 async function main() {
   const args = process.argv.slice(2);
-  const run = (args.find((a) => !a.startsWith('--') && !/^[0-9.]+$/.test(a)) ?? 'mnist') as RunName;
+  // The run is the first word that is neither an option nor an option's value.
+  const run = (args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))) ?? 'mnist') as RunName;
   if (!['mnist', 'fashion', 'conditional', 'compare'].includes(run)) {
     throw new Error(`dcgan-runs: the run must be mnist, fashion, conditional or compare, got '${run}'`);
   }
@@ -136,6 +155,9 @@ async function main() {
     batchSize: option(args, 'batch', 64),
     seed: option(args, 'seed', 0),
     every: option(args, 'every', run === 'compare' ? 50 : 200),
+    discriminatorLearningRate: option(args, 'lr-d', 2e-4),
+    generatorLearningRate: option(args, 'lr-g', 2e-4),
+    labelConditioning: conditioning(args),
   };
 
   if (run !== 'compare') {

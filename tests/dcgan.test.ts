@@ -144,3 +144,32 @@ test.serial('forward passes: images in [-1, 1], one logit per image, the label c
   }, 'forward passes');
   for (const model of [generator, discriminator, cg, cd]) model.dispose();
 });
+
+test.serial('projection discriminator: logit(x, y) = psi(phi(x)) + embed(y) . phi(x), computed by hand', (t) => {
+  const cd = models.buildConditionalDcganDiscriminator({ filters: 4, labelConditioning: 'projection', seed: 5 });
+  t.deepEqual(shapesOf(cd).d_conv1, [null, 14, 14, 4]); // the image alone: no label planes
+  t.false(cd.layers.some((layer) => layer.name === 'd_concat'));
+  t.deepEqual(shapesOf(cd).d_projection, [null, 1]);
+  const both = models.buildConditionalDcganDiscriminator({ filters: 4, labelConditioning: 'both' });
+  t.deepEqual(shapesOf(both).d_concat, [null, 28, 28, 11]);
+  t.deepEqual(shapesOf(both).d_projection, [null, 1]);
+  const features = tf.model({ inputs: cd.inputs[0], outputs: cd.getLayer('d_flatten').output as tf.SymbolicTensor });
+  tf.tidy(() => {
+    const images = tf.randomUniform([3, 28, 28, 1], -1, 1, 'float32', 6);
+    const labels = [2, 7, 9];
+    const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).cast('float32');
+    const out = Array.from((cd.predict([images, onehot]) as tf.Tensor).dataSync());
+    const phi = (features.predict(images) as tf.Tensor).arraySync() as number[][]; //       [3, 196]
+    const [w, b] = cd.getLayer('d_logit').getWeights().map((x) => x.arraySync()) as [number[][], number[]];
+    const v = cd.getLayer('d_label_embedding').getWeights()[0].arraySync() as number[][]; // [10, 196]
+    labels.forEach((y, i) => {
+      const psi = phi[i].reduce((s, f, j) => s + f * w[j][0], b[0]);
+      const projected = phi[i].reduce((s, f, j) => s + f * v[y][j], 0);
+      t.true(Math.abs(out[i] - (psi + projected)) < 1e-5, `sample ${i}: ${out[i]} vs ${psi + projected}`);
+    });
+  });
+  t.throws(() => models.buildConditionalDcganDiscriminator({ labelConditioning: 'concat' as 'planes' }), {
+    message: /buildConditionalDcganDiscriminator: options.labelConditioning must be 'planes', 'projection' or 'both', got 'concat'/,
+  });
+  for (const model of [cd, both]) model.dispose();
+});

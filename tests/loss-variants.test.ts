@@ -147,3 +147,18 @@ test.serial('SNGAN recipe: a spectrally normalised D trains with the hinge loss,
   discriminator.dispose();
   data.dispose();
 });
+
+test.serial('two time-scale learning rates: D and G optimizers get their own rates, both default to learningRate', (t) => {
+  const generator = models.buildDcganGenerator(tiny);
+  const discriminator = models.buildDcganDiscriminator(tiny);
+  const data = tf.zeros([8, 28, 28, 1]);
+  const rate = (trainer: ReturnType<typeof train.createLossVariantTrainer>, i: number) => (trainer.phases[i].optimizer as unknown as { learningRate: number }).learningRate;
+  const ttur = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, discriminatorLearningRate: 4e-4, generatorLearningRate: 1e-4 });
+  t.deepEqual([ttur.phases[0].name, rate(ttur, 0), ttur.phases[1].name, rate(ttur, 1)], ['d', 4e-4, 'g', 1e-4]);
+  const shared = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, learningRate: 3e-4 });
+  t.deepEqual([rate(shared, 0), rate(shared, 1)], [3e-4, 3e-4]);
+  for (const trainer of [ttur, shared]) trainer.dispose();
+  tf.dispose(data);
+  generator.dispose();
+  discriminator.dispose();
+});

@@ -55,6 +55,11 @@ export interface DcganOptions {
   batchNormMomentum?: number;
   /** Number of classes for the conditional builders (10 for MNIST and Fashion-MNIST). */
   numClasses?: number;
+  /**
+   * How the conditional D sees the label: 'planes' (one-hot planes as extra input channels),
+   * 'projection' (Miyato & Koyama 2018: the logit gains embed(y) . phi(x)) or 'both'.
+   */
+  labelConditioning?: 'planes' | 'projection' | 'both';
   /** Seed of every initialiser: the same seed builds the same weights. */
   seed?: number;
 }
@@ -70,6 +75,7 @@ export const DEFAULT_DCGAN_OPTIONS: Required<DcganOptions> = {
   initStddev: 0.02,
   batchNormMomentum: 0.9,
   numClasses: 10,
+  labelConditioning: 'planes',
   seed: 0,
 };
 
@@ -88,6 +94,9 @@ function dcganOptions(options: DcganOptions, caller: string): Required<DcganOpti
   }
   if (!['batch', 'none', 'spectral'].includes(o.discriminatorNorm)) {
     throw new Error(`${caller}: options.discriminatorNorm must be 'batch', 'none' or 'spectral', got '${o.discriminatorNorm}'`);
+  }
+  if (!['planes', 'projection', 'both'].includes(o.labelConditioning)) {
+    throw new Error(`${caller}: options.labelConditioning must be 'planes', 'projection' or 'both', got '${o.labelConditioning}'`);
   }
   if (!Number.isInteger(o.seed)) throw new Error(`${caller}: options.seed must be an integer, got ${o.seed}`);
   return o;
@@ -142,8 +151,8 @@ function generatorBody(input: tf.SymbolicTensor, o: Required<DcganOptions>, seed
   return upsample(x, c, o, seeds, 'g_up2', 'tanh'); //                                               [B, 28, 28, C]
 }
 
-/** D's body from its input feature map [B, H, W, C'] to one logit [B, 1]. */
-function discriminatorBody(input: tf.SymbolicTensor, o: Required<DcganOptions>, seeds: Seeds): tf.SymbolicTensor {
+/** D's body from its input feature map [B, H, W, C'] to its last features [B, 7*7*2F] and one logit [B, 1]. */
+function discriminatorBody(input: tf.SymbolicTensor, o: Required<DcganOptions>, seeds: Seeds): { features: tf.SymbolicTensor; logit: tf.SymbolicTensor } {
   const spectral = o.discriminatorNorm === 'spectral';
   const conv = (x: tf.SymbolicTensor, filters: number, name: string) =>
     (spectral
@@ -161,7 +170,7 @@ function discriminatorBody(input: tf.SymbolicTensor, o: Required<DcganOptions>, 
   const logit = spectral
     ? new SpectralNormDense({ units: 1, stddev: o.initStddev, seed: seeds.seed(), name: 'd_logit' })
     : tf.layers.dense({ units: 1, kernelInitializer: seeds.normal(), name: 'd_logit' });
-  return logit.apply(x) as tf.SymbolicTensor; //                                                    [B, 1]
+  return { features: x, logit: logit.apply(x) as tf.SymbolicTensor }; //                              [B, 1]
 }
 
 /** DCGAN generator: z [B, latentSize] -> image [B, H, W, C] in [-1, 1]. */
@@ -175,7 +184,7 @@ export function buildDcganGenerator(options: DcganOptions = {}): tf.LayersModel 
 export function buildDcganDiscriminator(options: DcganOptions = {}): tf.LayersModel {
   const o = dcganOptions(options, 'buildDcganDiscriminator');
   const image = tf.input({ shape: o.imageShape, name: 'image' });
-  return tf.model({ inputs: image, outputs: discriminatorBody(image, o, new Seeds(o.seed + 1, o.initStddev)), name: 'dcgan_discriminator' });
+  return tf.model({ inputs: image, outputs: discriminatorBody(image, o, new Seeds(o.seed + 1, o.initStddev)).logit, name: 'dcgan_discriminator' });
 }
 
 /** Conditional DCGAN generator: [z [B, latentSize], onehot(y) [B, numClasses]] -> image [B, H, W, C]. */
@@ -191,17 +200,26 @@ export function buildConditionalDcganGenerator(options: DcganOptions = {}): tf.L
 export function buildConditionalDcganDiscriminator(options: DcganOptions = {}): tf.LayersModel {
   const o = dcganOptions(options, 'buildConditionalDcganDiscriminator');
   const [h, w] = o.imageShape;
+  const seeds = new Seeds(o.seed + 1, o.initStddev);
   const image = tf.input({ shape: o.imageShape, name: 'image' }); //                                [B, H, W, C]
   const label = tf.input({ shape: [o.numClasses], name: 'label' }); //                              [B, K]
-  // One-hot planes: repeat the one-hot vector at every pixel.
-  const repeated = tf.layers.repeatVector({ n: h * w, name: 'd_label_repeat' }).apply(label) as tf.SymbolicTensor; // [B, H*W, K]
-  const planes = tf.layers.reshape({ targetShape: [h, w, o.numClasses], name: 'd_label_planes' }).apply(repeated) as tf.SymbolicTensor; // [B, H, W, K]
-  const joined = tf.layers.concatenate({ axis: -1, name: 'd_concat' }).apply([image, planes]) as tf.SymbolicTensor; // [B, H, W, C + K]
-  return tf.model({
-    inputs: [image, label],
-    outputs: discriminatorBody(joined, o, new Seeds(o.seed + 1, o.initStddev)),
-    name: 'conditional_dcgan_discriminator',
-  });
+  let input = image;
+  if (o.labelConditioning !== 'projection') {
+    // One-hot planes: repeat the one-hot vector at every pixel.
+    const repeated = tf.layers.repeatVector({ n: h * w, name: 'd_label_repeat' }).apply(label) as tf.SymbolicTensor; // [B, H*W, K]
+    const planes = tf.layers.reshape({ targetShape: [h, w, o.numClasses], name: 'd_label_planes' }).apply(repeated) as tf.SymbolicTensor; // [B, H, W, K]
+    input = tf.layers.concatenate({ axis: -1, name: 'd_concat' }).apply([image, planes]) as tf.SymbolicTensor; // [B, H, W, C + K]
+  }
+  const { features, logit } = discriminatorBody(input, o, seeds); //                             [B, N], [B, 1]
+  if (o.labelConditioning === 'planes') {
+    return tf.model({ inputs: [image, label], outputs: logit, name: 'conditional_dcgan_discriminator' });
+  }
+  // Projection (Miyato & Koyama 2018, Eq. 3): logit(x, y) = psi(phi(x)) + embed(y) . phi(x), with
+  // phi(x) D's last features and embed(y) = V^T onehot(y) a learned vector per class [B, N].
+  const embedded = tf.layers.dense({ units: features.shape[1] as number, useBias: false, kernelInitializer: seeds.normal(), name: 'd_label_embedding' }).apply(label) as tf.SymbolicTensor; // [B, N]
+  const projection = tf.layers.dot({ axes: 1, name: 'd_projection' }).apply([features, embedded]) as tf.SymbolicTensor; // [B, 1]
+  const total = tf.layers.add({ name: 'd_logit_total' }).apply([logit, projection]) as tf.SymbolicTensor; // [B, 1]
+  return tf.model({ inputs: [image, label], outputs: total, name: 'conditional_dcgan_discriminator' });
 }
 
 /** One row of an architecture table. */

@@ -52,6 +52,10 @@ export interface LossVariantTrainerOptions {
   discriminatorSteps?: number;
   /** Adam learning rate (default 2e-4, Radford et al. 2015; 'wgan-gp' defaults to 1e-4). */
   learningRate?: number;
+  /** D's own learning rate, overriding `learningRate` (two time-scale update rule, TTUR: Heusel et al. 2017 use D faster than G). */
+  discriminatorLearningRate?: number;
+  /** G's own learning rate, overriding `learningRate`. */
+  generatorLearningRate?: number;
   /** Adam beta1 (default 0.5, Radford et al. 2015; 'wgan-gp' defaults to 0). */
   beta1?: number;
   /** Adam beta2 (default 0.999; 'wgan-gp' defaults to 0.9). */
@@ -158,14 +162,14 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
       {
         name: 'd',
         trains: ['discriminator'],
-        optimizer: tf.train.adam(o.learningRate, o.beta1, o.beta2),
+        optimizer: tf.train.adam(o.discriminatorLearningRate ?? o.learningRate, o.beta1, o.beta2),
         repeats: o.discriminatorSteps,
         loss: ({ real, labels }, context) => discriminatorPhase(real, labels, context),
       },
       {
         name: 'g',
         trains: ['generator'],
-        optimizer: tf.train.adam(o.learningRate, o.beta1, o.beta2),
+        optimizer: tf.train.adam(o.generatorLearningRate ?? o.learningRate, o.beta1, o.beta2),
         loss: (_batch, context) => generatorPhase(context),
         afterUpdate: emaGenerator ? () => updateEma(emaGenerator, generator, { decay: o.emaDecay }) : undefined,
       },
