@@ -66,6 +66,63 @@ test.serial('k discriminator steps per generator step: D\'s optimizer runs k tim
   dispose(generator, discriminator);
 });
 
+test.serial('GAN trainer with an EMA generator: it starts as G, then theta_ema = d theta_ema + (1 - d) theta after each G step; moving statistics are copied', async (t) => {
+  // A tiny MLP GAN on 2 x 2 "images": G has batch norm, so it has non-trainable weights too.
+  const options = { latentSize: 4, imageShape: [2, 2, 1] as [number, number, number], generatorUnits: [8, 8], discriminatorUnits: [8] };
+  const generator = models.buildGanGenerator({ ...options, seed: 1 });
+  const discriminator = models.buildGanDiscriminator({ ...options, seed: 1 });
+  const emaGenerator = models.buildGanGenerator({ ...options, seed: 2 });
+  t.notDeepEqual(weightsOf(emaGenerator), weightsOf(generator), 'another seed: different weights before the trainer copies G');
+  const trainer = train.createGanTrainer({
+    generator, discriminator, emaGenerator, emaDecay: 0.75, batchSize: 16, learningRate: 1e-2,
+    data: tf.tidy(() => tf.randomNormal([64, 2, 2, 1], 0, 1, 'float32', 1).tanh()),
+  });
+  t.deepEqual(weightsOf(emaGenerator), weightsOf(generator), 'the average starts at G');
+  trainer.trainStep(); // the first step also creates Adam's moment variables
+  const before = weightsOf(emaGenerator);
+  const generatorBefore = weightsOf(generator);
+  const tensors = tf.memory().numTensors;
+  trainer.trainStep();
+  t.is(tf.memory().numTensors, tensors, 'the EMA update leaks no tensor');
+  const after = weightsOf(generator);
+  const averaged = weightsOf(emaGenerator);
+  const trainable = generator.weights.map((w) => w.trainable);
+  t.deepEqual(trainable.filter((x) => !x).length, 2, 'one batch norm: moving mean and variance');
+  after.forEach((w, i) => t.true(w.some((v, j) => v !== generatorBefore[i][j]), `G's weight ${i} moved in the step`));
+  averaged.forEach((w, i) =>
+    w.forEach((v, j) => {
+      // trainable: 0.75 * old average + 0.25 * new G; moving statistics: G's, copied
+      const expected = trainable[i] ? 0.75 * before[i][j] + 0.25 * after[i][j] : after[i][j];
+      t.true(Math.abs(v - expected) < 1e-6, `EMA weight ${generator.weights[i].name}[${j}]: ${v} vs ${expected}`);
+    }),
+  );
+  t.true(averaged.some((w, i) => trainable[i] && w.some((v, j) => Math.abs(v - after[i][j]) > 1e-4)), 'the average lags behind G');
+  t.is(trainer.networks.emaGenerator, emaGenerator, 'the average is checkpointed with the networks');
+  trainer.dispose();
+  const data = (index: number) => tf.randomNormal([4, 2, 2, 1], 0, 1, 'float32', index);
+  t.throws(() => train.createGanTrainer({ generator, discriminator, emaGenerator, emaDecay: 1.5, data }), {
+    message: 'createGanTrainer: options.emaDecay must be in [0, 1], got 1.5',
+  });
+  t.throws(() => train.createGanTrainer({ generator, discriminator, emaGenerator: generator, data }), {
+    message: /options.emaGenerator must be a second model/,
+  });
+  dispose(generator, discriminator, emaGenerator);
+});
+
+test.serial('GAN trainer: discriminatorLearningRate and generatorLearningRate give the two optimizers their own rates (TTUR)', (t) => {
+  const { trainer: unused, generator, discriminator } = toyTrainer(7);
+  unused.dispose();
+  const data = (index: number) => tf.randomNormal([8, 2], 0, 1, 'float32', index);
+  const rates = (trainer: train.AdversarialTrainer<train.GanBatch>) => trainer.phases.map((p) => (p.optimizer as unknown as { learningRate: number }).learningRate);
+  const ttur = train.createGanTrainer({ generator, discriminator, data, learningRate: 5e-4, discriminatorLearningRate: 4e-4, generatorLearningRate: 1e-4 });
+  t.deepEqual(rates(ttur), [4e-4, 1e-4]);
+  ttur.dispose();
+  const shared = train.createGanTrainer({ generator, discriminator, data, learningRate: 5e-4, generatorLearningRate: 1e-3 });
+  t.deepEqual(rates(shared), [5e-4, 1e-3], 'D falls back to learningRate');
+  shared.dispose();
+  dispose(generator, discriminator);
+});
+
 test.serial('no tensor leaks: numTensors is the same after step 10 and after step 100', async (t) => {
   const { trainer, generator, discriminator } = toyTrainer(6);
   await trainer.run({ steps: 10, progress: false });

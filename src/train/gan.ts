@@ -7,12 +7,15 @@
  *   D phase: L_D = BCE(D(x), 1 - s) + BCE(D(G(z)), 0)         varList: D's weights only
  *   G phase: L_G = -log D(G(z))  (or log(1 - D(G(z))))        varList: G's weights only
  *
+ * An optional EMA copy of G (see ./ema.ts) is updated after every G step, for sampling.
+ *
  * History per step: dLoss, gLoss, dReal = mean D(x), dFake = mean D(G(z)) (during the D update).
  */
 import * as tf from '@tensorflow/tfjs';
 import { discriminatorLossTerms, generatorLoss, meanProbability, type GeneratorLossForm } from '../losses/gan';
 import { AdversarialTrainer, type StepContext } from './adversarial';
 import { batchSampler } from './batches';
+import { copyWeights, updateEma } from './ema';
 
 /** A batch of real data: samples in G's output range and, for a conditional GAN, their labels. */
 export interface GanBatch extends tf.TensorContainerObject {
@@ -40,6 +43,10 @@ export interface GanTrainerOptions {
   labelSmoothing?: number;
   /** Adam learning rate of both networks (default 2e-4, Radford et al., 2015 §4). */
   learningRate?: number;
+  /** D's own learning rate, overriding `learningRate` (two time-scale update rule, TTUR: Heusel et al., 2017 train D faster than G). */
+  discriminatorLearningRate?: number;
+  /** G's own learning rate, overriding `learningRate`. */
+  generatorLearningRate?: number;
   /**
    * Learning rate as a function of the step, for both networks (default: the constant
    * `learningRate`). E.g. a linear decay over the second half of a run sharpens the samples.
@@ -47,6 +54,15 @@ export interface GanTrainerOptions {
   learningRateSchedule?: (step: number) => number;
   /** Adam beta1 (default 0.5, Radford et al., 2015 §4: 0.9 oscillated). */
   beta1?: number;
+  /** Adam beta2 (default 0.999, Kingma & Ba, 2015, kept by Radford et al., 2015). */
+  beta2?: number;
+  /**
+   * A second generator built like `generator`: set to G's weights now, then after every G
+   * update an exponential moving average of G's weights (see ./ema.ts). Sample from it.
+   */
+  emaGenerator?: tf.LayersModel;
+  /** EMA decay per G update (default 0.999, Karras et al., 2018). */
+  emaDecay?: number;
   /** Seed of batches and noise (default 0). */
   seed?: number;
 }
@@ -58,6 +74,8 @@ export const DEFAULT_GAN_TRAINER_OPTIONS = {
   labelSmoothing: 0,
   learningRate: 2e-4,
   beta1: 0.5,
+  beta2: 0.999,
+  emaDecay: 0.999,
   seed: 0,
 };
 
@@ -77,6 +95,10 @@ export function linearDecay(learningRate: number, steps: number, decayShare = 0.
 export function createGanTrainer(options: GanTrainerOptions): AdversarialTrainer<GanBatch> {
   const o = { ...DEFAULT_GAN_TRAINER_OPTIONS, ...options };
   const { generator, discriminator } = o;
+  const { emaGenerator } = o;
+  const emaDecay = options.emaDecay ?? DEFAULT_GAN_TRAINER_OPTIONS.emaDecay;
+  if (!(emaDecay >= 0 && emaDecay <= 1)) throw new Error(`createGanTrainer: options.emaDecay must be in [0, 1], got ${emaDecay}`);
+  if (emaGenerator === generator) throw new Error('createGanTrainer: options.emaGenerator must be a second model built like the generator, not the generator itself');
   const conditional = generator.inputs.length === 2;
   if (conditional && discriminator.inputs.length !== 2) {
     throw new Error(`createGanTrainer: a conditional generator needs a conditional discriminator (inputs [image, label]), got ${discriminator.inputs.length} input(s)`);
@@ -112,15 +134,16 @@ export function createGanTrainer(options: GanTrainerOptions): AdversarialTrainer
   const judge = (images: tf.Tensor, labels?: tf.Tensor): tf.Tensor =>
     (conditional ? discriminator.apply([images, labels!], { training: true }) : discriminator.apply(images, { training: true })) as tf.Tensor; // [B, 1]
 
+  if (emaGenerator) copyWeights(emaGenerator, generator); // the average starts at G's initial weights
   return new AdversarialTrainer<GanBatch>({
-    networks: { generator, discriminator },
+    networks: emaGenerator ? { generator, discriminator, emaGenerator } : { generator, discriminator },
     seed: o.seed,
     batch,
     phases: [
       {
         name: 'd',
         trains: ['discriminator'],
-        optimizer: tf.train.adam(o.learningRate, o.beta1),
+        optimizer: tf.train.adam(o.discriminatorLearningRate ?? o.learningRate, o.beta1, o.beta2),
         repeats: o.discriminatorSteps,
         learningRate: o.learningRateSchedule,
         loss: ({ real, labels }, context) => {
@@ -135,12 +158,13 @@ export function createGanTrainer(options: GanTrainerOptions): AdversarialTrainer
       {
         name: 'g',
         trains: ['generator'],
-        optimizer: tf.train.adam(o.learningRate, o.beta1),
+        optimizer: tf.train.adam(o.generatorLearningRate ?? o.learningRate, o.beta1, o.beta2),
         learningRate: o.learningRateSchedule,
         loss: (_batch, context) => {
           const { fake, fakeLabels } = fakes(batchSize, context);
           return { loss: generatorLoss(judge(fake, fakeLabels), { form: o.generatorLoss }) };
         },
+        afterUpdate: emaGenerator ? () => updateEma(emaGenerator, generator, { decay: emaDecay }) : undefined,
       },
     ],
   });
