@@ -140,6 +140,24 @@ test.serial('builders are seeded: the same seed gives the same weights, another 
   t.throws(() => models.buildGanGenerator({ imageShape: [28, 28] as never }), { message: /imageShape must be \[H, W, C\]/ });
 });
 
+test.serial('discriminatorDropout: D gets one dropout layer per hidden layer, active in training only, same initial weights', (t) => {
+  const plain = models.buildGanDiscriminator({ seed: 5 });
+  const dropped = models.buildGanDiscriminator({ seed: 5, discriminatorDropout: 0.5 });
+  t.deepEqual(dropped.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => l.name), ['d_dropout1', 'd_dropout2']);
+  t.deepEqual(plain.getWeights().map((w) => Array.from(w.dataSync())), dropped.getWeights().map((w) => Array.from(w.dataSync())), 'dropout adds no weights and keeps the seeds');
+  const images = tf.randomUniform([8, 28, 28, 1], -1, 1, 'float32', 1);
+  const [inference, reference, training] = tf.tidy(() => [
+    dropped.predict(images) as tf.Tensor,
+    plain.predict(images) as tf.Tensor,
+    dropped.apply(images, { training: true }) as tf.Tensor,
+  ].map((x) => Array.from(x.dataSync())));
+  inference.forEach((v, i) => t.true(Math.abs(v - reference[i]) < 1e-5, `inference: no dropout (logit ${i})`));
+  t.true(training.some((v, i) => Math.abs(v - reference[i]) > 1e-3), 'training: dropout changes the logits');
+  t.throws(() => models.buildGanDiscriminator({ discriminatorDropout: 1 }), { message: 'buildGanDiscriminator: options.discriminatorDropout must be in [0, 1), got 1' });
+  [plain, dropped].forEach((m) => m.dispose());
+  images.dispose();
+});
+
 test.serial('cGAN: the label enters G next to z and D next to the image, and changes the output', (t) => {
   const generator = models.buildCganGenerator();
   const discriminator = models.buildCganDiscriminator();

@@ -71,7 +71,7 @@ export function buildCganDiscriminator(options: CganOptions = {}): tf.LayersMode
   const label = tf.input({ shape: [o.numClasses], name: 'label' }); //                    [B, numClasses]
   const flat = tf.layers.flatten({ name: 'd_flatten' }).apply(image) as tf.SymbolicTensor; // [B, H*W*C]
   const joined = tf.layers.concatenate({ name: 'd_concat' }).apply([flat, labelFeatures(label, o, seeds, 'd')]) as tf.SymbolicTensor;
-  const h = mlpHidden(joined, o.discriminatorUnits, { batchNorm: false, leakySlope: o.leakySlope, seeds, prefix: 'd' });
+  const h = mlpHidden(joined, o.discriminatorUnits, { batchNorm: false, leakySlope: o.leakySlope, seeds, prefix: 'd', dropout: o.discriminatorDropout });
   const logit = tf.layers.dense({ units: 1, kernelInitializer: seeds.glorot(), name: 'd_logit' }).apply(h) as tf.SymbolicTensor; // [B, 1]
   return tf.model({ inputs: [image, label], outputs: logit, name: 'cgan_discriminator' });
 }

@@ -29,6 +29,11 @@ export interface GanOptions {
   discriminatorUnits?: number[];
   /** Batch norm after every hidden layer of G but the first (default true; Radford et al., 2015 §3). */
   batchNorm?: boolean;
+  /**
+   * Dropout rate after every hidden layer of D (default 0: none; Goodfellow et al., 2014 train
+   * their maxout D with dropout, and PyTorch MNIST GAN tutorials use 0.3).
+   */
+  discriminatorDropout?: number;
   /** Negative slope of LeakyReLU in both networks (default 0.2, Radford et al., 2015 §4). */
   leakySlope?: number;
   /** Seed of the weight initialisation (default 0). */
@@ -41,31 +46,42 @@ export const DEFAULT_GAN_OPTIONS: Required<GanOptions> = {
   generatorUnits: [128, 256, 512],
   discriminatorUnits: [256, 128],
   batchNorm: true,
+  discriminatorDropout: 0,
   leakySlope: 0.2,
   seed: 0,
 };
 
-/** Seeds for the layers of one network: seed, seed + 1, … in layer order. */
+/**
+ * Seeds for the layers of one network: seed * 1000, + 1, … in layer order for the weights, and
+ * a separate sequence for dropout masks (so adding dropout leaves the initial weights unchanged).
+ */
 export class LayerSeeds {
   private next: number;
+  private nextDropout: number;
   constructor(seed: number) {
     if (!Number.isInteger(seed)) throw new Error(`options.seed must be an integer, got ${seed}`);
     this.next = seed * 1000;
+    this.nextDropout = seed * 1000 + 500;
   }
   /** A Glorot-uniform initialiser (Keras's default) with the next seed. */
   glorot(): ReturnType<typeof tf.initializers.glorotUniform> {
     return tf.initializers.glorotUniform({ seed: this.next++ });
   }
+  /** The seed of the next dropout layer's masks. */
+  dropout(): number {
+    return this.nextDropout++;
+  }
 }
 
 /**
- * Hidden layers of an MLP: Dense -> [BatchNorm] -> LeakyReLU for each entry of `units`;
- * batch norm on every layer but the first when `batchNorm` is set.
+ * Hidden layers of an MLP: Dense -> [BatchNorm] -> LeakyReLU -> [Dropout] for each entry of
+ * `units`; batch norm on every layer but the first when `batchNorm` is set, dropout when
+ * `dropout` > 0 (active in training only).
  */
 export function mlpHidden(
   x: tf.SymbolicTensor,
   units: number[],
-  options: { batchNorm: boolean; leakySlope: number; seeds: LayerSeeds; prefix: string },
+  options: { batchNorm: boolean; leakySlope: number; seeds: LayerSeeds; prefix: string; dropout?: number },
 ): tf.SymbolicTensor {
   let h = x;
   units.forEach((n, i) => {
@@ -75,6 +91,9 @@ export function mlpHidden(
       h = tf.layers.batchNormalization({ momentum: 0.8, name: `${options.prefix}_bn${i + 1}` }).apply(h) as tf.SymbolicTensor;
     }
     h = tf.layers.leakyReLU({ alpha: options.leakySlope, name: `${options.prefix}_lrelu${i + 1}` }).apply(h) as tf.SymbolicTensor;
+    if (options.dropout) {
+      h = tf.layers.dropout({ rate: options.dropout, seed: options.seeds.dropout(), name: `${options.prefix}_dropout${i + 1}` }).apply(h) as tf.SymbolicTensor;
+    }
   });
   return h;
 }
@@ -85,6 +104,9 @@ export function ganOptions(options: GanOptions, caller: string): Required<GanOpt
   if (!Number.isInteger(o.latentSize) || o.latentSize < 1) throw new Error(`${caller}: options.latentSize must be a positive integer, got ${o.latentSize}`);
   if (!Array.isArray(o.imageShape) || o.imageShape.length !== 3 || !o.imageShape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new Error(`${caller}: options.imageShape must be [H, W, C] of positive integers, got ${JSON.stringify(o.imageShape)}`);
+  }
+  if (!(o.discriminatorDropout >= 0 && o.discriminatorDropout < 1)) {
+    throw new Error(`${caller}: options.discriminatorDropout must be in [0, 1), got ${o.discriminatorDropout}`);
   }
   return o;
 }
@@ -107,7 +129,7 @@ export function buildGanDiscriminator(options: GanOptions = {}): tf.LayersModel 
   const seeds = new LayerSeeds(o.seed + 1);
   const image = tf.input({ shape: o.imageShape, name: 'image' }); //                   [B, H, W, C]
   const flat = tf.layers.flatten({ name: 'd_flatten' }).apply(image) as tf.SymbolicTensor; // [B, H*W*C]
-  const h = mlpHidden(flat, o.discriminatorUnits, { batchNorm: false, leakySlope: o.leakySlope, seeds, prefix: 'd' }); // [B, 128]
+  const h = mlpHidden(flat, o.discriminatorUnits, { batchNorm: false, leakySlope: o.leakySlope, seeds, prefix: 'd', dropout: o.discriminatorDropout }); // [B, 128]
   const logit = tf.layers.dense({ units: 1, kernelInitializer: seeds.glorot(), name: 'd_logit' }).apply(h) as tf.SymbolicTensor; // [B, 1]
   return tf.model({ inputs: image, outputs: logit, name: 'discriminator' });
 }
