@@ -9,6 +9,7 @@
  *   npx tsx scripts/measure-gan.ts                          lesson 02's full run
  *   npx tsx scripts/measure-gan.ts --steps 300 --every 300  a short timing (read ms/step and the load)
  *   npx tsx scripts/measure-gan.ts --dropout 0.3 --lr-g 2e-4 --name try-dropout
+ *   npx tsx scripts/measure-gan.ts --resume results/gan/NAME-checkpoint   judge a finished run again
  *
  * Options (defaults: lesson 02's settings, LESSON_02_RUN below):
  *   --g 128,256,512   G's hidden units              --d 256,128   D's hidden units
@@ -16,9 +17,13 @@
  *   --lr R            Adam rate of both networks    --lr-d R / --lr-g R   D's / G's own rate (TTUR)
  *   --beta1 B         Adam beta1                    --smooth S    one-sided label smoothing
  *   --ema D           EMA decay of G's weights (0: no EMA copy)
- *   --steps N         step budget (0: none)         --minutes M   training-time budget (0: none)
+ *   --steps N         step budget (0: none)         --minutes M   training-time budget (default 0: none;
+ *                                                   9.5 is the lesson's wall-clock cap)
  *   --every N         steps between judgements      --seed S      seed of weights, batches, noise
- *   --name NAME       results/gan/NAME.json and NAME.png (default: built from the options)
+ *   --name NAME       results/gan/NAME.json and the checkpoint results/gan/NAME-checkpoint
+ *                     (default: a name built from the options)
+ *   --resume DIR      start from a checkpoint this script wrote (same options): train on to
+ *                     --steps, or, when it is already there, only judge it (e.g. with a new judge)
  *
  * Prints per check: recognisability, the rarest class's share and the number of classes under
  * 2%, judge-Fréchet, for G and its EMA copy; ms per training step and the load average (ms/step
@@ -32,6 +37,7 @@ import { tf, initBackend, data, metrics, models, train } from '../src/index';
 
 /** Lesson 02's settings (section 7): the library defaults plus the lesson's explicit options. */
 const LESSON_02_RUN = {
+  resume: '',
   generatorUnits: models.DEFAULT_GAN_OPTIONS.generatorUnits,
   discriminatorUnits: models.DEFAULT_GAN_OPTIONS.discriminatorUnits,
   discriminatorDropout: models.DEFAULT_GAN_OPTIONS.discriminatorDropout,
@@ -43,7 +49,7 @@ const LESSON_02_RUN = {
   labelSmoothing: 0,
   emaDecay: 0.999,
   steps: 12000,
-  minutes: 9.5,
+  minutes: 0,
   every: 1000,
   seed: 0,
 };
@@ -81,6 +87,7 @@ function parseArgs(args: string[]): Settings & { name?: string } {
       case '--every': s.every = number(); break;
       case '--seed': s.seed = number(); break;
       case '--name': s.name = value; break;
+      case '--resume': s.resume = value; break;
       default: throw new Error(`measure-gan: unknown option '${key}' (see the comment at the top of scripts/measure-gan.ts)`);
     }
   }
@@ -99,6 +106,7 @@ async function main() {
   const backend = await initBackend();
   const name =
     s.name ??
+    (s.resume ? `${path.basename(s.resume).replace(/-checkpoint$/, '')}-resumed` : undefined) ??
     `g${s.generatorUnits.join('-')}_d${s.discriminatorUnits.join('-')}_drop${s.discriminatorDropout}_lr${s.discriminatorLearningRate || s.learningRate}-${s.generatorLearningRate || s.learningRate}` +
       `_b${s.batchSize}_s${s.labelSmoothing}_ema${s.emaDecay}_seed${s.seed}`;
   console.log(`measure-gan ${name} (${backend.name}, ${backend.threads} thread(s)): ${JSON.stringify(s)}`);
@@ -127,16 +135,19 @@ async function main() {
     labelSmoothing: s.labelSmoothing,
     seed: s.seed,
   });
+  if (s.resume) {
+    await trainer.loadCheckpoint(s.resume);
+    console.log(`resumed from ${s.resume} at step ${trainer.step}`);
+  }
+  const startStep = trainer.step;
   console.log(`G ${generator.countParams()} parameters, D ${discriminator.countParams()}; load average ${load()}`);
 
   const budget = s.minutes > 0 ? 60 * s.minutes : Infinity;
   const rows: Array<{ step: number; seconds: number; msPerStep: number; load: string; live: train.QualityRecord; ema?: train.QualityRecord }> = [];
   const started = Date.now();
-  let lastStep = 0;
-  let lastSeconds = 0;
-  while (trainer.seconds < budget && (s.steps === 0 || trainer.step < s.steps)) {
-    const chunk = s.steps === 0 ? s.every : Math.min(s.every, s.steps - trainer.step);
-    const result = await trainer.run({ steps: chunk, seconds: Number.isFinite(budget) ? budget - trainer.seconds : undefined, label: name, progress: false });
+  let lastStep = trainer.step;
+  let lastSeconds = trainer.seconds;
+  const judgeNow = () => {
     const at = { step: trainer.step, seconds: trainer.seconds };
     const msPerStep = (1000 * (trainer.seconds - lastSeconds)) / Math.max(1, trainer.step - lastStep);
     const live = train.measureGenerator(generator, judge, at);
@@ -145,6 +156,12 @@ async function main() {
     console.log(`step ${at.step}, ${at.seconds.toFixed(0)} s (${msPerStep.toFixed(1)} ms/step, load ${load()}): G ${describe(live)}` + (ema ? ` | EMA ${describe(ema)}` : ''));
     lastStep = trainer.step;
     lastSeconds = trainer.seconds;
+  };
+  if (s.steps > 0 && trainer.step >= s.steps) judgeNow(); // a finished run: judge it only
+  while (trainer.seconds < budget && (s.steps === 0 || trainer.step < s.steps)) {
+    const chunk = s.steps === 0 ? s.every : Math.min(s.every, s.steps - trainer.step);
+    const result = await trainer.run({ steps: chunk, seconds: Number.isFinite(budget) ? budget - trainer.seconds : undefined, label: name, progress: false });
+    judgeNow();
     if (result.stoppedBy === 'diverged') break;
   }
   const last = rows[rows.length - 1];
@@ -174,7 +191,8 @@ async function main() {
   const file = path.join(dir, `${name}.json`);
   fs.writeFileSync(`${file}.tmp`, JSON.stringify({ settings: s, summary, rows }, null, 2) + '\n');
   fs.renameSync(`${file}.tmp`, file);
-  console.log(`written: ${path.relative(process.cwd(), file)}`);
+  if (trainer.step > startStep) await trainer.saveCheckpoint(path.join(dir, `${name}-checkpoint`));
+  console.log(`written: ${path.relative(process.cwd(), file)}` + (trainer.step > startStep ? ` and ${name}-checkpoint` : ''));
   trainer.dispose();
   [generator, discriminator, emaGenerator].forEach((m) => m?.dispose());
   judge.dispose();
