@@ -100,11 +100,23 @@ export interface JudgeTrainingOptions {
    * MNIST, whose 8,000 training digits overfit without it; 0 for Fashion-MNIST's 60,000 items).
    */
   maxShift?: number;
+  /** Largest random rotation in degrees, drawn per image and step (default 0: none). */
+  maxRotation?: number;
+  /** Largest random change of size as a fraction, scale in [1 - maxScale, 1 + maxScale] (default 0: none). */
+  maxScale?: number;
   /**
    * Mirror each training image left-right with probability 1/2 (default false for MNIST, where a
    * mirrored 2 or 7 is no digit; true for Fashion-MNIST, where a mirrored shoe is still a shoe).
    */
   flip?: boolean;
+  /**
+   * Noise images added to each batch with the uniform distribution over the 10 classes as their
+   * target, so that the judge learns to be unsure of what is no digit or garment at all; half of
+   * them uniform noise, half the batch's own images with their pixels shuffled (CEDA, Hein,
+   * Andriushchenko & Bitterwolf 2019: ReLU networks are otherwise confident far from their
+   * training data). Default 0.
+   */
+  noiseImages?: number;
   /** Train on at most this many training images (default all; for tests). */
   trainLimit?: number;
   /** Print a progress line per epoch (default true). */
@@ -122,7 +134,10 @@ export const DEFAULT_JUDGE_TRAINING_OPTIONS: Readonly<Record<JudgeName, Readonly
     learningRateSchedule: 'constant',
     finalLearningRate: 1e-3,
     maxShift: 2,
+    maxRotation: 0,
+    maxScale: 0,
     flip: false,
+    noiseImages: 0,
     seed: 1,
     verbose: true,
   },
@@ -133,7 +148,10 @@ export const DEFAULT_JUDGE_TRAINING_OPTIONS: Readonly<Record<JudgeName, Readonly
     learningRateSchedule: 'cosine',
     finalLearningRate: 1.5e-4,
     maxShift: 0,
+    maxRotation: 0,
+    maxScale: 0,
     flip: true,
+    noiseImages: 0,
     seed: 1,
     verbose: true,
   },
@@ -279,7 +297,10 @@ export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions 
     learningRateSchedule: o.learningRateSchedule,
     finalLearningRate: o.finalLearningRate,
     maxShift: o.maxShift,
+    maxRotation: o.maxRotation,
+    maxScale: o.maxScale,
     flip: o.flip,
+    noiseImages: o.noiseImages,
     seed: o.seed,
   };
   const dataset = await loadDataset(name, { trainLimit: options.trainLimit });
@@ -299,9 +320,12 @@ export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions 
         const loss = optimizer.minimize(() => {
           let images = batch.images; // [B, 28, 28, 1]
           if (o.flip) images = randomFlip(images, random);
-          if (o.maxShift > 0) images = randomShift(images, o.maxShift, random);
-          const logits = model.apply(images, { training: true }) as tf.Tensor2D; // [B, 10]
-          return tf.losses.softmaxCrossEntropy(tf.oneHot(batch.labels, 10), logits) as tf.Scalar;
+          if (o.maxShift > 0 || o.maxRotation > 0 || o.maxScale > 0) images = randomAffine(images, o, random);
+          if (o.noiseImages === 0) {
+            const logits = model.apply(images, { training: true }) as tf.Tensor2D; // [B, 10]
+            return tf.losses.softmaxCrossEntropy(tf.oneHot(batch.labels, 10), logits) as tf.Scalar;
+          }
+          return noiseAwareLoss(model, images, batch.labels, noiseImages(batch.images, o.noiseImages, random));
         }, true)!;
         lossSum += loss.dataSync()[0];
         tf.dispose([loss, batch.images, batch.labels]);
@@ -364,16 +388,88 @@ export function randomFlip(images: tf.Tensor4D, random: () => number): tf.Tensor
   return tf.tidy(() => tf.where(tf.tensor4d(flip, [n, 1, 1, 1], 'bool'), tf.reverse(images, 2), images));
 }
 
-/** Shifts each image by whole pixels, dx and dy uniform in [-maxShift, maxShift], filling with 0. */
-function randomShift(images: tf.Tensor4D, maxShift: number, random: () => number): tf.Tensor4D {
-  const n = images.shape[0];
+/** The geometric augmentation of a judge's training images (all 0: none). */
+export interface JudgeAugmentation {
+  /** Largest shift in whole pixels, dx and dy uniform in [-maxShift, maxShift]. */
+  maxShift: number;
+  /** Largest rotation in degrees, uniform in [-maxRotation, maxRotation], about the image centre. */
+  maxRotation: number;
+  /** Largest change of size as a fraction, the scale uniform in [1 - maxScale, 1 + maxScale]. */
+  maxScale: number;
+}
+
+/**
+ * Moves each image by its own random rotation, scale and shift (fresh draws per image and
+ * step), filling the uncovered border with 0. With shifts only, whole pixels move exactly.
+ * The draws per image: dx, dy, then the angle and the scale when those are enabled.
+ */
+export function randomAffine(images: tf.Tensor4D, augmentation: JudgeAugmentation, random: () => number): tf.Tensor4D {
+  const { maxShift, maxRotation, maxScale } = augmentation;
+  const [n, height, width] = images.shape;
+  const centreX = (width - 1) / 2;
+  const centreY = (height - 1) / 2;
   const transforms = new Float32Array(n * 8);
-  const draw = () => Math.floor(random() * (2 * maxShift + 1)) - maxShift;
+  const shift = () => Math.floor(random() * (2 * maxShift + 1)) - maxShift;
+  const uniform = (limit: number) => (2 * random() - 1) * limit;
   for (let i = 0; i < n; i++) {
-    // Projective transform [a0 a1 a2 b0 b1 b2 c0 c1] maps output (x, y) to input (x + a2, y + b2).
-    transforms.set([1, 0, draw(), 0, 1, draw(), 0, 0], i * 8);
+    const dx = shift();
+    const dy = shift();
+    const angle = maxRotation > 0 ? (uniform(maxRotation) * Math.PI) / 180 : 0;
+    const scale = maxScale > 0 ? 1 + uniform(maxScale) : 1;
+    // tf.image.transform reads output pixel (x, y) from input (a0 x + a1 y + a2, b0 x + b1 y + b2):
+    // input = centre + scale * rotation(angle) * (output - centre) + (dx, dy). (A scale
+    // above 1 draws the digit smaller, below 1 larger.)
+    const a0 = scale * Math.cos(angle);
+    const a1 = -scale * Math.sin(angle);
+    const b0 = scale * Math.sin(angle);
+    const b1 = scale * Math.cos(angle);
+    const a2 = centreX - a0 * centreX - a1 * centreY + dx;
+    const b2 = centreY - b0 * centreX - b1 * centreY + dy;
+    transforms.set([a0, a1, a2, b0, b1, b2, 0, 0], i * 8);
   }
-  return tf.tidy(() => tf.image.transform(images, tf.tensor2d(transforms, [n, 8]), 'nearest', 'constant', 0));
+  const interpolation = maxRotation > 0 || maxScale > 0 ? 'bilinear' : 'nearest';
+  return tf.tidy(() => tf.image.transform(images, tf.tensor2d(transforms, [n, 8]), interpolation, 'constant', 0));
+}
+
+/**
+ * `count` images that are no digit or garment, [count, 28, 28, 1] in [0, 1]: the first
+ * ceil(count / 2) uniform noise, the rest the first images of `images` with their pixels shuffled
+ * (one permutation per call: the same brightness, no shape). Seeded by `random`.
+ */
+export function noiseImages(images: tf.Tensor4D, count: number, random: () => number): tf.Tensor4D {
+  const [n, height, width] = images.shape;
+  const uniformCount = Math.ceil(count / 2);
+  const shuffledCount = Math.min(count - uniformCount, n);
+  const pixels = height * width;
+  const order = Int32Array.from({ length: pixels }, (_, i) => i);
+  for (let i = pixels - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const seed = Math.floor(random() * 2 ** 31);
+  return tf.tidy(() => {
+    const uniform = tf.randomUniform([uniformCount, height, width, 1], 0, 1, 'float32', seed) as tf.Tensor4D;
+    if (shuffledCount === 0) return uniform;
+    const flat = images.slice(0, shuffledCount).reshape([shuffledCount, pixels]); // [K, 784]
+    const shuffled = tf.gather(flat, tf.tensor1d(order, 'int32'), 1).reshape([shuffledCount, height, width, 1]);
+    return tf.concat([uniform, shuffled], 0) as tf.Tensor4D;
+  });
+}
+
+/**
+ * The training loss with noise images (CEDA, Hein et al. 2019):
+ *   L = CE(onehot(y), f(x)) + CE(uniform, f(noise)),   CE(uniform, l) = logsumexp(l) - mean(l)
+ * each a mean over its images: the second term is smallest when the judge gives every class 1/10.
+ */
+function noiseAwareLoss(model: tf.LayersModel, images: tf.Tensor4D, labels: tf.Tensor1D, noise: tf.Tensor4D): tf.Scalar {
+  const batchSize = images.shape[0];
+  const noiseCount = noise.shape[0];
+  const logits = model.apply(tf.concat([images, noise], 0), { training: true }) as tf.Tensor2D; // [B + K, 10]
+  const imageLogits = logits.slice([0, 0], [batchSize, 10]); // [B, 10]
+  const noiseLogits = logits.slice([batchSize, 0], [noiseCount, 10]); // [K, 10]
+  const imageLoss = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 10), imageLogits);
+  const noiseLoss = tf.losses.softmaxCrossEntropy(tf.fill([noiseCount, 10], 0.1), noiseLogits);
+  return imageLoss.add(noiseLoss) as tf.Scalar;
 }
 
 /** Accuracy and feature statistics of `model` on a labelled set, in batches. */
