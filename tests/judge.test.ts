@@ -148,6 +148,46 @@ test.serial('a collapsed "generator" that returns one digit covers 1 class', (t)
   tf.dispose([one, collapsed, realImages]);
 });
 
+/**
+ * 1,000 images of a kind that is no digit, pixels in [0, 1] (seeded): uniform noise, blank
+ * (all 0), blobs (1 to 3 Gaussian spots, sigma 1.5 to 5 pixels, brightest pixel 1) and real
+ * training digits with their pixels shuffled. The judge trains on noise of the first and last
+ * kinds (metrics.noiseImages) but never sees blanks or blobs.
+ */
+function nonDigits(kind: 'noise' | 'blank' | 'blobs' | 'shuffled'): tf.Tensor4D {
+  const n = 1000;
+  if (kind === 'noise') return tf.randomUniform([n, 28, 28, 1], 0, 1, 'float32', 11) as tf.Tensor4D;
+  if (kind === 'blank') return tf.zeros([n, 28, 28, 1]);
+  if (kind === 'shuffled') {
+    const order = tf.tensor1d(data.permutation(784, 'shuffled'), 'int32');
+    const shuffled = tf.tidy(() => tf.gather(mnist.train.images.slice(0, n).reshape([n, 784]), order, 1).reshape([n, 28, 28, 1])) as tf.Tensor4D;
+    order.dispose();
+    return shuffled;
+  }
+  const random = data.makeRandom('blobs');
+  const pixels = new Float32Array(n * 784);
+  for (let i = 0; i < n; i++) {
+    const spots = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ x: 4 + random() * 20, y: 4 + random() * 20, sigma: 1.5 + random() * 3.5 }));
+    const image = pixels.subarray(i * 784, (i + 1) * 784);
+    for (let p = 0; p < 784; p++) {
+      image[p] = spots.reduce((sum, s) => sum + Math.exp(-(((p % 28) - s.x) ** 2 + (Math.floor(p / 28) - s.y) ** 2) / (2 * s.sigma ** 2)), 0);
+    }
+    const max = Math.max(...image);
+    for (let p = 0; p < 784; p++) image[p] /= max;
+  }
+  return tf.tensor4d(pixels, [n, 28, 28, 1]);
+}
+
+test.serial('the MNIST judge is unsure of images that are no digit: noise, blanks, blobs, shuffled digits', (t) => {
+  for (const kind of ['noise', 'blank', 'blobs', 'shuffled'] as const) {
+    const images = nonDigits(kind);
+    const q = metrics.sampleQuality(images, { judge });
+    // measured with version 3: NOISE_MEASURED
+    t.true(q.recognisability <= 0.05, `${kind}: ${(100 * q.recognisability).toFixed(1)}% judged with confidence >= 0.9`);
+    images.dispose();
+  }
+});
+
 // ---- the Fashion-MNIST judge on real clothes ----
 
 test('the Fashion-MNIST judge reaches >= 91% test accuracy on the 10,000 test items', (t) => {
@@ -220,6 +260,227 @@ test.serial('randomFlip mirrors whole images, about half of them, the same ones 
   t.true(mirroredCount > 16 && mirroredCount < 48, `${mirroredCount} of 64 mirrored`);
   t.is(tf.tidy(() => flipped.sub(again).abs().max().dataSync()[0]), 0);
   tf.dispose([images, mirrored, flipped, again]);
+});
+
+test.serial('randomAffine: whole-pixel shifts move exactly, no rotation or scale changes nothing, seeded', (t) => {
+  // A single bright pixel at (x 10, y 12): where it lands tells the transform.
+  const pixel = tf.tidy(() => tf.oneHot(tf.tensor1d([12 * 28 + 10], 'int32'), 784).reshape([1, 28, 28, 1]).cast('float32')) as tf.Tensor4D;
+  const images = tf.tile(pixel, [40, 1, 1, 1]) as tf.Tensor4D;
+  const moved = metrics.randomAffine(images, { maxShift: 2, maxRotation: 0, maxScale: 0 }, data.makeRandom('affine'));
+  // Replay the draws: dx, dy per image; output (x, y) reads input (x + dx, y + dy), so the pixel lands at (10 - dx, 12 - dy).
+  const random = data.makeRandom('affine');
+  const values = moved.dataSync();
+  const shifts = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const dx = Math.floor(random() * 5) - 2;
+    const dy = Math.floor(random() * 5) - 2;
+    shifts.add(`${dx},${dy}`);
+    const image = values.slice(i * 784, (i + 1) * 784);
+    t.is(image[(12 - dy) * 28 + (10 - dx)], 1, `image ${i}, shift (${dx}, ${dy})`);
+    t.is(image.reduce((a, b) => a + b, 0), 1, 'one pixel, moved whole');
+  }
+  t.true(shifts.size > 10, `${shifts.size} different shifts among 40`);
+  const same = metrics.randomAffine(images, { maxShift: 0, maxRotation: 0, maxScale: 0 }, data.makeRandom(1));
+  t.is(tf.tidy(() => same.sub(images).abs().max().dataSync()[0]), 0);
+  // Rotation and scale keep the centre pixel (13.5, 13.5 lies between four pixels: use the sum of the middle 2 x 2).
+  const centre = tf.tidy(() => tf.oneHot(tf.tensor1d([13 * 28 + 13, 13 * 28 + 14, 14 * 28 + 13, 14 * 28 + 14], 'int32'), 784).sum(0).reshape([1, 28, 28, 1]).cast('float32')) as tf.Tensor4D;
+  const turned = metrics.randomAffine(tf.tile(centre, [10, 1, 1, 1]) as tf.Tensor4D, { maxShift: 0, maxRotation: 15, maxScale: 0.1 }, data.makeRandom(2));
+  const middle = tf.tidy(() => turned.slice([0, 13, 13, 0], [10, 2, 2, 1]).sum([1, 2, 3]).dataSync());
+  t.true(Array.from(middle).every((m) => m > 2.5), `mass kept in the middle 2 x 2: ${Array.from(middle)}`);
+  tf.dispose([pixel, images, moved, same, centre, turned]);
+});
+
+test.serial('noiseImages: uniform noise, smooth noise and pixel-shuffled images, in [0, 1], the same for the same seed', (t) => {
+  const images = mnist.test.images.slice(0, 8);
+  const noise = metrics.noiseImages(images, 9, data.makeRandom('noise'));
+  const again = metrics.noiseImages(images, 9, data.makeRandom('noise'));
+  t.deepEqual(noise.shape, [9, 28, 28, 1]);
+  t.is(tf.tidy(() => noise.sub(again).abs().max().dataSync()[0]), 0);
+  const values = noise.dataSync();
+  t.true(values.every((v) => v >= 0 && v <= 1));
+  const image = (i: number) => Array.from(values.slice(i * 784, (i + 1) * 784));
+  const mean = (pixels: number[]) => pixels.reduce((a, b) => a + b, 0) / pixels.length;
+  // Mean |difference| between horizontal neighbours: about 1/3 for independent uniform pixels, small for smooth noise.
+  const roughness = (pixels: number[]) => mean(pixels.filter((_, p) => p % 28 !== 27).map((v, k) => Math.abs(pixels[k + Math.floor(k / 27) + 1] - v)));
+  for (let i = 0; i < 3; i++) {
+    t.true(Math.abs(mean(image(i)) - 0.5) < 0.05, `uniform noise ${i} mean ${mean(image(i))}`);
+    t.true(Math.abs(roughness(image(i)) - 1 / 3) < 0.03, `uniform noise ${i} roughness ${roughness(image(i))}`);
+  }
+  for (let i = 3; i < 6; i++) {
+    const pixels = image(i);
+    t.true(Math.min(...pixels) < 1e-5 && Math.max(...pixels) > 0.999, `smooth noise ${i} is stretched to [0, 1]`);
+    t.true(roughness(pixels) < 0.12, `smooth noise ${i} roughness ${roughness(pixels)}`);
+  }
+  const digits = images.dataSync();
+  for (let i = 0; i < 3; i++) {
+    const digit = Array.from(digits.slice(i * 784, (i + 1) * 784));
+    t.deepEqual([...image(6 + i)].sort(), [...digit].sort(), `shuffled image ${i} has the pixels of digit ${i}`);
+    t.notDeepEqual(image(6 + i), digit);
+  }
+  tf.dispose([images, noise, again]);
+});
+
+/**
+ * 1,000 images of a kind that is no digit, pixels in [0, 1] (seeded): uniform noise, blank
+ * (all 0), blobs (1 to 3 Gaussian spots, sigma 1.5 to 5 pixels, brightest pixel 1) and real
+ * training digits with their pixels shuffled. The judge trains on noise of the first and last
+ * kinds (metrics.noiseImages) but never sees blanks or blobs.
+ */
+function nonDigits(kind: 'noise' | 'blank' | 'blobs' | 'shuffled'): tf.Tensor4D {
+  const n = 1000;
+  if (kind === 'noise') return tf.randomUniform([n, 28, 28, 1], 0, 1, 'float32', 11) as tf.Tensor4D;
+  if (kind === 'blank') return tf.zeros([n, 28, 28, 1]);
+  if (kind === 'shuffled') {
+    const order = tf.tensor1d(data.permutation(784, 'shuffled'), 'int32');
+    const shuffled = tf.tidy(() => tf.gather(mnist.train.images.slice(0, n).reshape([n, 784]), order, 1).reshape([n, 28, 28, 1])) as tf.Tensor4D;
+    order.dispose();
+    return shuffled;
+  }
+  const random = data.makeRandom('blobs');
+  const pixels = new Float32Array(n * 784);
+  for (let i = 0; i < n; i++) {
+    const spots = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ x: 4 + random() * 20, y: 4 + random() * 20, sigma: 1.5 + random() * 3.5 }));
+    const image = pixels.subarray(i * 784, (i + 1) * 784);
+    for (let p = 0; p < 784; p++) {
+      image[p] = spots.reduce((sum, s) => sum + Math.exp(-(((p % 28) - s.x) ** 2 + (Math.floor(p / 28) - s.y) ** 2) / (2 * s.sigma ** 2)), 0);
+    }
+    const max = Math.max(...image);
+    for (let p = 0; p < 784; p++) image[p] /= max;
+  }
+  return tf.tensor4d(pixels, [n, 28, 28, 1]);
+}
+
+test.serial('the MNIST judge is unsure of images that are no digit: noise, blanks, blobs, shuffled digits', (t) => {
+  for (const kind of ['noise', 'blank', 'blobs', 'shuffled'] as const) {
+    const images = nonDigits(kind);
+    const q = metrics.sampleQuality(images, { judge });
+    // measured with version 3: NOISE_MEASURED
+    t.true(q.recognisability <= 0.05, `${kind}: ${(100 * q.recognisability).toFixed(1)}% judged with confidence >= 0.9`);
+    images.dispose();
+  }
+});
+
+// ---- the Fashion-MNIST judge on real clothes ----
+
+test('the Fashion-MNIST judge reaches >= 91% test accuracy on the 10,000 test items', (t) => {
+  t.true(fashionJudge.info.testAccuracy >= 0.91, `test accuracy ${fashionJudge.info.testAccuracy}`);
+  t.is(fashionJudge.info.testCount, 10000);
+  t.is(fashionJudge.info.trainCount, 60000);
+  t.is(fashionJudge.info.version, metrics.JUDGE_VERSIONS.fashion);
+  t.is(fashionJudge.classes[9], 'Ankle boot');
+  t.is(fashionJudge.reference.dimension, 128);
+});
+
+test.serial('real Fashion-MNIST test items score near the judge accuracy, confident verdicts are right', async (t) => {
+  await assertNoLeak(t, () => {
+    const q = metrics.sampleQuality(fashion.test.images, { judge: fashionJudge, labels: fashion.test.labels });
+    const accuracy = fashionJudge.info.testAccuracy;
+    t.true(Math.abs(q.conditionalAccuracy! - accuracy) < 1e-12, 'the test split is the one the accuracy was measured on');
+    // An accurate judge is also sure of most real items (measured: 81.1% at 92.2% accuracy).
+    t.true(q.recognisability >= accuracy - 0.13 && q.recognisability <= accuracy + 0.03, `recognisability ${q.recognisability} vs accuracy ${accuracy}`);
+    // And honest about it: its mean confidence is close to its accuracy (measured 93.6% vs 92.2%) ...
+    const verdict = fashionJudge.classify(fashion.test.images);
+    const meanConfidence = verdict.confidences.reduce((sum, c) => sum + c, 0) / verdict.confidences.length;
+    t.true(Math.abs(meanConfidence - accuracy) < 0.03, `mean confidence ${meanConfidence} vs accuracy ${accuracy}`);
+    // ... and confidence >= 0.9 means something: of those verdicts at least 97% are right (measured 98.1%).
+    const truth = fashion.test.labels.dataSync();
+    const confident = verdict.labels.map((label, i) => ({ label, i })).filter(({ i }) => verdict.confidences[i] >= 0.9);
+    const rightWhenConfident = confident.filter(({ label, i }) => label === truth[i]).length / confident.length;
+    t.true(rightWhenConfident >= 0.97, `accuracy on confident verdicts ${rightWhenConfident}`);
+    t.is(confident.length, Math.round(q.recognisability * 10000));
+    t.is(q.coverage.classes, 10);
+    t.is(q.classesUnder2pct, 0);
+    t.true(q.coverage.distribution.every((p) => p > 0.07 && p < 0.13), `judged class shares ${q.coverage.distribution}`);
+    t.true(q.frechet < 1e-6, `Fréchet of the reference images against themselves: ${q.frechet}`);
+  }, 'sampleQuality');
+});
+
+test.serial('Fashion-MNIST judge features: training items sit near the test items, digits far away', (t) => {
+  const clothes = fashion.train.images.slice(0, 2000);
+  const digits = mnist.train.images.slice(0, 2000);
+  const clothesDistance = metrics.sampleQuality(clothes, { judge: fashionJudge }).frechet;
+  const digitDistance = metrics.sampleQuality(digits, { judge: fashionJudge }).frechet;
+  t.true(clothesDistance < 0.05 * digitDistance, `training clothes ${clothesDistance} vs digits ${digitDistance}`);
+  tf.dispose([clothes, digits]);
+});
+
+test('judgeLearningRate: constant, and the cosine decay at its start, middle and end', (t) => {
+  const cosine = { learningRate: 2e-3, learningRateSchedule: 'cosine' as const, finalLearningRate: 1e-4 };
+  t.is(metrics.judgeLearningRate(cosine, 0, 100), 2e-3);
+  t.true(Math.abs(metrics.judgeLearningRate(cosine, 50, 100) - (2e-3 + 1e-4) / 2) < 1e-15);
+  // A quarter of the way: 1e-4 + 1.9e-3 * (1 + cos(pi / 4)) / 2 = 1e-4 + 1.9e-3 * 0.853553...
+  t.true(Math.abs(metrics.judgeLearningRate(cosine, 25, 100) - (1e-4 + 1.9e-3 * 0.8535533905932737)) < 1e-15);
+  t.true(Math.abs(metrics.judgeLearningRate(cosine, 100, 100) - 1e-4) < 1e-15);
+  t.is(metrics.judgeLearningRate({ ...cosine, learningRateSchedule: 'constant' }, 70, 100), 2e-3);
+  t.throws(() => metrics.judgeLearningRate({ ...cosine, learningRateSchedule: 'step' as 'cosine' }, 0, 100), {
+    message: /learningRateSchedule must be 'constant' or 'cosine', got "step"/,
+  });
+});
+
+test.serial('randomFlip mirrors whole images, about half of them, the same ones for the same seed', (t) => {
+  const images = fashion.test.images.slice(0, 64);
+  const mirrored = tf.reverse(images, 2);
+  const flipped = metrics.randomFlip(images, data.makeRandom('flip'));
+  const again = metrics.randomFlip(images, data.makeRandom('flip'));
+  const flags = tf.tidy(() => {
+    const sameAsImage = flipped.sub(images).abs().max([1, 2, 3]).equal(0).dataSync();
+    const sameAsMirror = flipped.sub(mirrored).abs().max([1, 2, 3]).equal(0).dataSync();
+    return Array.from(sameAsImage, (same, i) => [same, sameAsMirror[i]]);
+  });
+  t.true(flags.every(([same, mirror]) => same === 1 || mirror === 1), 'each output is the image or its mirror');
+  const mirroredCount = flags.filter(([same]) => same === 0).length;
+  t.true(mirroredCount > 16 && mirroredCount < 48, `${mirroredCount} of 64 mirrored`);
+  t.is(tf.tidy(() => flipped.sub(again).abs().max().dataSync()[0]), 0);
+  tf.dispose([images, mirrored, flipped, again]);
+});
+
+test.serial('randomAffine: whole-pixel shifts move exactly, no rotation or scale changes nothing, seeded', (t) => {
+  // A single bright pixel at (x 10, y 12): where it lands tells the transform.
+  const pixel = tf.tidy(() => tf.oneHot(tf.tensor1d([12 * 28 + 10], 'int32'), 784).reshape([1, 28, 28, 1]).cast('float32')) as tf.Tensor4D;
+  const images = tf.tile(pixel, [40, 1, 1, 1]) as tf.Tensor4D;
+  const moved = metrics.randomAffine(images, { maxShift: 2, maxRotation: 0, maxScale: 0 }, data.makeRandom('affine'));
+  // Replay the draws: dx, dy per image; output (x, y) reads input (x + dx, y + dy), so the pixel lands at (10 - dx, 12 - dy).
+  const random = data.makeRandom('affine');
+  const values = moved.dataSync();
+  const shifts = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const dx = Math.floor(random() * 5) - 2;
+    const dy = Math.floor(random() * 5) - 2;
+    shifts.add(`${dx},${dy}`);
+    const image = values.slice(i * 784, (i + 1) * 784);
+    t.is(image[(12 - dy) * 28 + (10 - dx)], 1, `image ${i}, shift (${dx}, ${dy})`);
+    t.is(image.reduce((a, b) => a + b, 0), 1, 'one pixel, moved whole');
+  }
+  t.true(shifts.size > 10, `${shifts.size} different shifts among 40`);
+  const same = metrics.randomAffine(images, { maxShift: 0, maxRotation: 0, maxScale: 0 }, data.makeRandom(1));
+  t.is(tf.tidy(() => same.sub(images).abs().max().dataSync()[0]), 0);
+  // Rotation and scale keep the centre pixel (13.5, 13.5 lies between four pixels: use the sum of the middle 2 x 2).
+  const centre = tf.tidy(() => tf.oneHot(tf.tensor1d([13 * 28 + 13, 13 * 28 + 14, 14 * 28 + 13, 14 * 28 + 14], 'int32'), 784).sum(0).reshape([1, 28, 28, 1]).cast('float32')) as tf.Tensor4D;
+  const turned = metrics.randomAffine(tf.tile(centre, [10, 1, 1, 1]) as tf.Tensor4D, { maxShift: 0, maxRotation: 15, maxScale: 0.1 }, data.makeRandom(2));
+  const middle = tf.tidy(() => turned.slice([0, 13, 13, 0], [10, 2, 2, 1]).sum([1, 2, 3]).dataSync());
+  t.true(Array.from(middle).every((m) => m > 2.5), `mass kept in the middle 2 x 2: ${Array.from(middle)}`);
+  tf.dispose([pixel, images, moved, same, centre, turned]);
+});
+
+test.serial('noiseImages: uniform noise and pixel-shuffled images, in [0, 1], the same for the same seed', (t) => {
+  const images = mnist.test.images.slice(0, 8);
+  const noise = metrics.noiseImages(images, 6, data.makeRandom('noise'));
+  const again = metrics.noiseImages(images, 6, data.makeRandom('noise'));
+  t.deepEqual(noise.shape, [6, 28, 28, 1]);
+  t.is(tf.tidy(() => noise.sub(again).abs().max().dataSync()[0]), 0);
+  const values = noise.dataSync();
+  t.true(values.every((v) => v >= 0 && v <= 1));
+  // The first 3 uniform noise (mean about 0.5); the last 3 the first 3 digits' own pixels, reordered.
+  const mean = (i: number) => values.slice(i * 784, (i + 1) * 784).reduce((a, b) => a + b, 0) / 784;
+  for (let i = 0; i < 3; i++) t.true(Math.abs(mean(i) - 0.5) < 0.05, `noise image ${i} mean ${mean(i)}`);
+  const digits = images.dataSync();
+  for (let i = 0; i < 3; i++) {
+    const shuffled = Array.from(values.slice((3 + i) * 784, (4 + i) * 784)).sort();
+    const original = Array.from(digits.slice(i * 784, (i + 1) * 784)).sort();
+    t.deepEqual(shuffled, original, `shuffled image ${i} has the pixels of digit ${i}`);
+    t.notDeepEqual(Array.from(values.slice((3 + i) * 784, (4 + i) * 784)), Array.from(digits.slice(i * 784, (i + 1) * 784)));
+  }
+  tf.dispose([images, noise, again]);
 });
 
 test('buildJudgeModel: the layer shapes and parameter counts of both judges', (t) => {

@@ -111,10 +111,10 @@ export interface JudgeTrainingOptions {
   flip?: boolean;
   /**
    * Noise images added to each batch with the uniform distribution over the 10 classes as their
-   * target, so that the judge learns to be unsure of what is no digit or garment at all; half of
-   * them uniform noise, half the batch's own images with their pixels shuffled (CEDA, Hein,
-   * Andriushchenko & Bitterwolf 2019: ReLU networks are otherwise confident far from their
-   * training data). Default 0.
+   * target, so that the judge learns to be unsure of what is no digit or garment at all: uniform
+   * noise, smooth noise and the batch's own images with their pixels shuffled (noiseImages; CEDA,
+   * Hein, Andriushchenko & Bitterwolf 2019: ReLU networks are otherwise confident far from their
+   * training data, their smoothed noise here made by enlarging coarse noise). Default 0.
    */
   noiseImages?: number;
   /** Train on at most this many training images (default all; for tests). */
@@ -432,27 +432,39 @@ export function randomAffine(images: tf.Tensor4D, augmentation: JudgeAugmentatio
 }
 
 /**
- * `count` images that are no digit or garment, [count, 28, 28, 1] in [0, 1]: the first
- * ceil(count / 2) uniform noise, the rest the first images of `images` with their pixels shuffled
- * (one permutation per call: the same brightness, no shape). Seeded by `random`.
+ * `count` images that are no digit or garment, [count, 28, 28, 1] in [0, 1], seeded by `random`:
+ * a third uniform noise; a third smooth noise (uniform noise on a coarse grid of side 4 to 8,
+ * enlarged bilinearly to 28 x 28 and stretched to [0, 1]: soft blobs, like a GAN's first
+ * samples); the rest the first images of `images` with their pixels shuffled (one permutation
+ * per call: the same brightness, no shape).
  */
 export function noiseImages(images: tf.Tensor4D, count: number, random: () => number): tf.Tensor4D {
   const [n, height, width] = images.shape;
-  const uniformCount = Math.ceil(count / 2);
-  const shuffledCount = Math.min(count - uniformCount, n);
+  const uniformCount = Math.ceil(count / 3);
+  const smoothCount = Math.ceil((count - uniformCount) / 2);
+  const shuffledCount = Math.min(count - uniformCount - smoothCount, n);
   const pixels = height * width;
   const order = Int32Array.from({ length: pixels }, (_, i) => i);
   for (let i = pixels - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
   }
+  const side = 4 + Math.floor(random() * 5);
   const seed = Math.floor(random() * 2 ** 31);
   return tf.tidy(() => {
-    const uniform = tf.randomUniform([uniformCount, height, width, 1], 0, 1, 'float32', seed) as tf.Tensor4D;
-    if (shuffledCount === 0) return uniform;
-    const flat = images.slice(0, shuffledCount).reshape([shuffledCount, pixels]); // [K, 784]
-    const shuffled = tf.gather(flat, tf.tensor1d(order, 'int32'), 1).reshape([shuffledCount, height, width, 1]);
-    return tf.concat([uniform, shuffled], 0) as tf.Tensor4D;
+    const parts = [tf.randomUniform([uniformCount, height, width, 1], 0, 1, 'float32', seed)]; // [U, 28, 28, 1]
+    if (smoothCount > 0) {
+      const coarse = tf.randomUniform([smoothCount, side, side, 1], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
+      const smooth = tf.image.resizeBilinear(coarse, [height, width], true); // [S, 28, 28, 1]
+      const low = smooth.min([1, 2, 3], true);
+      const high = smooth.max([1, 2, 3], true);
+      parts.push(smooth.sub(low).div(high.sub(low).add(1e-6)));
+    }
+    if (shuffledCount > 0) {
+      const flat = images.slice(0, shuffledCount).reshape([shuffledCount, pixels]); // [K, 784]
+      parts.push(tf.gather(flat, tf.tensor1d(order, 'int32'), 1).reshape([shuffledCount, height, width, 1]));
+    }
+    return tf.concat(parts, 0) as tf.Tensor4D;
   });
 }
 
