@@ -1,7 +1,7 @@
 /**
- * The measurement behind README's "How the recipes were chosen": trains one judge variant on
- * MNIST or Fashion-MNIST and prints, per epoch, the training time (wall clock and CPU), the mean
- * loss, the test accuracy and the share of real test images judged with confidence >= 0.9
+ * The measurement behind README's "How the Fashion-MNIST recipe was chosen" and "How the MNIST
+ * recipe was chosen": trains one judge variant on MNIST or Fashion-MNIST and prints, per epoch,
+ * the training time (wall clock and CPU), the mean loss, the test accuracy and the share of real test images judged with confidence >= 0.9
  * (recognisability); at the end, the recognisability of images that are no digit or garment at
  * all (uniform noise, blank images, blurred blobs), which an honest judge keeps near 0. The
  * evaluations are not counted in the training time.

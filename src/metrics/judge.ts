@@ -248,7 +248,7 @@ export function buildJudgeModel(options: JudgeModelOptions = DEFAULT_JUDGE_MODEL
       }),
     );
   });
-  model.add(tf.layers.flatten()); // [N, side * side * filters], 7 * 7 * 32 = 1568 for MNIST
+  model.add(tf.layers.flatten()); // [N, side * side * filters], 7 * 7 * 64 = 3136 for both judges
   model.add(tf.layers.dense({ units: featureUnits, activation: 'relu', kernelInitializer: init(convolutions.length + 1), name: FEATURE_LAYER })); // [N, 128]
   model.add(tf.layers.dense({ units: 10, kernelInitializer: init(convolutions.length + 2), name: 'logits' })); // [N, 10]
   return model;
@@ -570,7 +570,8 @@ async function tryLoad(dir: string, name: JudgeName, sha: string): Promise<Judge
     return undefined;
   }
   if (info.version !== JUDGE_VERSIONS[name] || info.name !== name || info.datasetSha256 !== sha) return undefined;
-  // Caches written before the recipe gained flips and a schedule were trained without them.
+  // Caches written before the recipe gained flips and a schedule, or (Fashion-MNIST version 3)
+  // rotations, size changes and noise images, were trained without them: the defaults fill in.
   const { verbose: _verbose, ...defaultRecipe } = DEFAULT_JUDGE_TRAINING_OPTIONS[name];
   info.training = { ...defaultRecipe, ...info.training };
   try {
