@@ -10,6 +10,7 @@ import test from 'ava';
 import { tf, initBackend } from '../src/index';
 import { TRAINING_KERNELS } from '../src/backend/kernels';
 import { useColumns } from '../src/backend/conv2d-backprop-input';
+import { filterByColumns } from '../src/backend/conv2d-backprop-filter';
 import { relativeError, onBackend } from './helpers';
 
 let onWasm = false;
@@ -54,6 +55,9 @@ const CONV_CASES: ConvCase[] = [
   { x: [4, 2, 2, 64], filter: [4, 4, 64, 64], strides: 2, pad: 'same', what: 'U-Net bottleneck, columns path' },
   { x: [3, 4, 4, 16], filter: [4, 4, 16, 32], strides: 2, pad: 'same', what: 'columns path' },
   { x: [2, 7, 5, 3], filter: [3, 2, 3, 16], strides: [3, 2], pad: 'valid', what: 'columns path, cropped' },
+  // Few input channels (KH*KW*Cin <= Cout): Conv2DBackpropFilter goes through columns of x + a matrix product.
+  { x: [4, 14, 13, 1], filter: [3, 3, 1, 9], strides: 3, pad: 'valid', what: 'filter columns, cropped' },
+  { x: [3, 9, 7, 1], filter: [4, 3, 1, 16], strides: [3, 2], pad: 'same', what: 'filter columns' },
   // The course models' shapes (DCGAN D and G; U-Net and ResNet generator layers).
   { x: [8, 28, 28, 1], filter: [5, 5, 1, 64], strides: 2, pad: 'same', what: 'DCGAN D conv1' },
   { x: [8, 14, 14, 64], filter: [5, 5, 64, 128], strides: 2, pad: 'same', what: 'DCGAN D conv2 / G deconv1' },
@@ -61,6 +65,14 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 34, 34, 3], filter: [7, 7, 3, 32], strides: 1, pad: 'valid', what: 'ResNet stem (reflect-padded)' },
   { x: [2, 32, 32, 32], filter: [3, 3, 32, 64], strides: 2, pad: 'same', what: 'ResNet down' },
 ];
+
+test('CONV_CASES take both routes of Conv2DBackpropFilter: columns of x, and the swapped-axes conv', (t) => {
+  const routes = CONV_CASES.map((c) => filterByColumns(c.filter[0], c.filter[1], c.filter[2], c.filter[3]));
+  t.true(routes.filter((r) => r).length >= 5, 'cases through columns of x');
+  t.true(routes.filter((r) => !r).length >= 5, 'cases through the swapped-axes conv');
+  t.true(filterByColumns(5, 5, 1, 64), "the DCGAN discriminator's first layer uses columns");
+  t.false(filterByColumns(5, 5, 64, 128), 'its second layer the swapped-axes conv');
+});
 
 function caseName(c: ConvCase): string {
   const base = `x ${c.x.join('x')}, filter ${c.filter.join('x')}, stride ${c.strides}, ${c.pad}`;
