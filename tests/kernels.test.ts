@@ -209,6 +209,35 @@ test.serial('Tile matches the cpu backend, as a broadcast and as a general tile'
   ints.dispose();
 });
 
+test.serial('FusedBatchNorm matches the cpu backend, with and without scale and offset, and leaks nothing', async (t) => {
+  const cases: Array<{ shape: number[]; scale: boolean; offset: boolean; paramShape?: number[] }> = [
+    { shape: [64, 14, 14, 64], scale: true, offset: true },
+    { shape: [8, 5, 3], scale: false, offset: true },
+    { shape: [16, 7], scale: true, offset: false },
+    { shape: [4, 6], scale: false, offset: false },
+    { shape: [2, 3, 3, 5], scale: true, offset: true, paramShape: [1, 1, 1, 5] }, // not per-channel vectors: the stock kernel
+  ];
+  for (const [i, c] of cases.entries()) {
+    const channels = c.shape[c.shape.length - 1];
+    const p = c.paramShape ?? [channels];
+    const x = tf.randomNormal(c.shape, 0.5, 2, 'float32', 20 + i);
+    const mean = tf.randomNormal(p, 0.5, 1, 'float32', 30 + i);
+    const variance = tf.randomUniform(p, 0.1, 3, 'float32', 40 + i);
+    const offset = c.offset ? tf.randomNormal(p, 0, 1, 'float32', 50 + i) : undefined;
+    const scale = c.scale ? tf.randomNormal(p, 1, 0.5, 'float32', 60 + i) : undefined;
+    const run = () => tf.batchNorm(x, mean, variance, offset, scale, 1e-3);
+    const before = tf.memory().numTensors;
+    const buffersBefore = liveBuffers();
+    const ours = run();
+    t.is(tf.memory().numTensors, before + 1, 'one output tensor');
+    t.is(liveBuffers(), buffersBefore + 1, 'one new wasm buffer: intermediates released');
+    const reference = await onBackend('cpu', run);
+    t.deepEqual(ours.shape, c.shape);
+    t.true(relativeError(ours, reference) < 1e-5, `case ${i}: relative error ${relativeError(ours, reference)}`);
+    tf.dispose([x, mean, variance, ours, reference, ...(offset ? [offset] : []), ...(scale ? [scale] : [])]);
+  }
+});
+
 test.serial('LeakyRelu matches the cpu backend and its gradient still works', async (t) => {
   for (const [shape, alpha] of [[[64, 7, 7, 128], 0.2], [[5, 3], 0.01], [[7], 0.3]] as Array<[number[], number]>) {
     const x = tf.randomNormal(shape, 0, 1, 'float32', 12);
