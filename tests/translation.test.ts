@@ -17,12 +17,18 @@ test.serial('pix2pix: U-Net and conditional PatchGAN shapes at 32 and 64 pixels'
   // Five encoder steps down to 1 x 1, four decoder steps with skips, one output step.
   t.deepEqual(p.generator.getLayer('down5_conv').outputShape, [null, 1, 1, 32]);
   t.deepEqual(p.generator.getLayer('up4_skip').outputShape, [null, 16, 16, 8]);
-  t.is(p.generator.layers.filter((l) => l.getClassName() === 'Dropout').length, 3);
+  t.is(p.generator.layers.filter((l) => l.getClassName() === 'SeededDropout').length, 3);
   const x = tf.randomUniform([2, 32, 32, 1], -1, 1, 'float32', 1);
   const y = p.generator.predict(x) as tf.Tensor;
   t.true(y.abs().max().dataSync()[0] <= 1, 'tanh output');
   const scores = p.discriminator.predict(models.pairForDiscriminator(x as tf.Tensor4D, y as tf.Tensor4D)) as tf.Tensor;
   t.deepEqual(scores.shape, [2, 16, 16, 1]);
+  // Dropout draws a new mask at every training pass (noise), none at inference (deterministic).
+  const pass = (training: boolean) => p.generator.apply(x, { training }) as tf.Tensor;
+  const [train1, train2, infer1, infer2] = [pass(true), pass(true), pass(false), pass(false)];
+  t.true(train1.sub(train2).abs().max().dataSync()[0] > 1e-3, 'two training passes differ: new dropout masks');
+  t.is(infer1.sub(infer2).abs().max().dataSync()[0], 0, 'inference is deterministic');
+  tf.dispose([train1, train2, infer1, infer2]);
   const big = models.createPix2Pix({ imageSize: 64, inputChannels: 3, outputChannels: 3, generatorFilters: 4, discriminatorFilters: 4, discriminatorLayers: 2 });
   t.deepEqual(big.generator.outputs[0].shape, [null, 64, 64, 3]);
   t.deepEqual(big.discriminator.outputs[0].shape, [null, 16, 16, 1]);
