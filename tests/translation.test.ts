@@ -78,8 +78,17 @@ test.serial('pix2pix losses: weights applied as documented, against hand-compute
   t.true(close(d.real.dataSync()[0], softplus(-2)));
   t.true(close(d.fake.dataSync()[0], softplus(-1)));
   t.true(close(d.total.dataSync()[0], (softplus(-2) + softplus(-1)) / 2));
+  // LSGAN (ganMode 'lsgan'): scores 0.5 -> G's term (0.5 - 1)^2 = 0.25; D with real scores 2 and
+  // fake scores -1: real (2 - 1)^2 = 1, fake (-1)^2 = 1, total (1 + 1) / 2 = 1.
+  const half = tf.fill([2, 4, 4, 1], 0.5);
+  const gLs = losses.pix2pixGeneratorLoss(half, output, target, { ganMode: 'lsgan' });
+  t.true(close(gLs.adversarial.dataSync()[0], 0.25));
+  t.true(close(gLs.total.dataSync()[0], 0.25 + 100 * 0.25));
+  const dLs = losses.pix2pixDiscriminatorLoss(tf.fill([1, 2, 2, 1], 2), tf.fill([1, 2, 2, 1], -1), { ganMode: 'lsgan' });
+  t.deepEqual([dLs.real, dLs.fake, dLs.total].map((v) => v.dataSync()[0]), [1, 1, 1]);
+  t.throws(() => losses.pix2pixGeneratorLoss(half, output, target, { ganMode: 'hinge' as 'lsgan' }), { message: /options.ganMode must be 'vanilla' or 'lsgan', got 'hinge'/ });
   t.throws(() => losses.meanAbsoluteError(output, logits), { message: /same shape, got \[2,8,8,1\] and \[2,4,4,1\]/ });
-  tf.dispose([logits, output, target, g, l1Only, ganOnly, d] as unknown as tf.TensorContainer);
+  tf.dispose([logits, output, target, g, l1Only, ganOnly, d, half, gLs, dLs] as unknown as tf.TensorContainer);
 });
 
 test.serial('cyclegan losses: lambda = 10 on the cycle terms, 0.5 * lambda on the identity terms', (t) => {

@@ -29,6 +29,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { convNormAct, unetDown, unetUp, patchGanDiscriminator, type NormKind } from './blocks';
+import type { Pix2PixGanMode } from '../losses/translation';
 
 export interface Pix2PixOptions {
   /** Height and width of input and output, a power of two >= 8 (default 32). */
@@ -51,6 +52,8 @@ export interface Pix2PixOptions {
   skipConnections?: boolean;
   /** Weight of the L1 term (default 100, the paper's lambda). */
   lambdaL1?: number;
+  /** Adversarial loss: 'vanilla' BCE (default, the paper's) or 'lsgan' (the reference code's --gan_mode lsgan). */
+  ganMode?: Pix2PixGanMode;
   /** Adam learning rate (default 2e-4, the paper's). */
   learningRate?: number;
   /** Adam beta1 (default 0.5, the paper's). */
@@ -70,6 +73,7 @@ export const DEFAULT_PIX2PIX_OPTIONS: Required<Pix2PixOptions> = {
   norm: 'instance',
   skipConnections: true,
   lambdaL1: 100,
+  ganMode: 'vanilla',
   learningRate: 2e-4,
   beta1: 0.5,
   seed: 0,
