@@ -206,6 +206,16 @@ test.serial('pix2pix trainer: d then g, each moves only its own network; 20 step
   t.deepEqual(snapshot(model.discriminator), dBefore, 'the L1-only ablation never touches D');
   t.true(Math.abs(l1.history[0].gLoss - 100 * l1.history[0].l1) < 1e-3 * l1.history[0].gLoss);
   t.throws(() => train.createPix2PixTrainer({ model, inputs: targets.slice(0, 4) as tf.Tensor4D, targets }), { message: /as many rows, got 4 and 12/ });
+  // Least squares: the same phases; D's readouts are mean raw scores, G's total keeps the weights.
+  const lsModel = models.createPix2Pix({ imageSize: 8, generatorFilters: 2, discriminatorFilters: 2, seed: 1, ganMode: 'lsgan' });
+  const ls = train.createPix2PixTrainer({ model: lsModel, inputs, targets, batchSize: 4, seed: 2 });
+  ls.trainStep();
+  const first = ls.history[0];
+  for (const key of ['dLoss', 'dReal', 'dFake', 'gLoss', 'adversarial', 'l1']) t.true(Number.isFinite(first[key]), `lsgan ${key}`);
+  t.true(Math.abs(first.gLoss - (first.adversarial + 100 * first.l1)) < 1e-3 * first.gLoss, 'lsgan: gLoss = adversarial + 100 * l1');
+  ls.dispose();
+  lsModel.generator.dispose();
+  lsModel.discriminator.dispose();
   trainer.dispose();
   l1.dispose();
   tf.dispose([inputs, targets]);

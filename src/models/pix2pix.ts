@@ -23,7 +23,10 @@
  *     a quarter of a 64 x 64 one (the paper's 70 x 70 is 27% of 256);
  *   - instance norm instead of batch norm (the paper's batch size 1 makes them the same; we use
  *     batches of 16-32 for speed, and instance norm keeps each image's statistics separate);
- *   - dropout is used during training only; the paper also keeps it at test time as noise.
+ *   - dropout is used during training only, with a new seeded mask at every pass
+ *     (blocks.ts SeededDropout); the paper also keeps it at test time as noise.
+ * Option beyond the paper: ganMode 'lsgan', the least-squares adversarial loss of the reference
+ * code's --gan_mode lsgan (losses/translation.ts); the default is the paper's BCE.
  *
  * Code vs paper: `input` is x, `target` is y, `generator` is G, `discriminator` is D.
  */
