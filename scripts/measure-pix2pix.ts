@@ -6,6 +6,8 @@
  *
  * keys (defaults = lesson 06's full mode): steps=300 every=50 objective=full batch=16 lr=2e-4
  *   beta1=0.5 gf=16 df=32 dropout=3 train=6000 test=1000 seed=1 dataSeed=2 lambda=100 skips=1 name=run
+ *   dlayers=(1 for edges, 2 for facades: stride-2 convs of the PatchGAN) gan=vanilla (or lsgan)
+ *   save=0 (1 also writes the final held-out outputs, float32 [test, S, S, C], to results/pix2pix/<name>-outputs.f32)
  *   set=edges; set=facades trains labels -> facades at 64 x 64 instead (lesson 06 section 7:
  *   discriminator with 2 stride-2 convs; pass train=800 test=100 batch=8 seed=3 dataSeed=4), no judge.
  *
@@ -21,6 +23,7 @@ function parseArgs(): Record<string, string> {
   const defaults: Record<string, string> = {
     steps: '300', every: '50', objective: 'full', batch: '16', lr: '2e-4', beta1: '0.5', gf: '16', df: '32',
     dropout: '3', train: '6000', test: '1000', seed: '1', dataSeed: '2', lambda: '100', skips: '1', name: 'run', set: 'edges',
+    dlayers: '', gan: 'vanilla', save: '0',
   };
   for (const arg of process.argv.slice(2)) {
     const [key, value] = arg.split('=');
@@ -50,7 +53,7 @@ async function main() {
   console.log(`backend ${backend.name} ${backend.threads} threads; judge on the real held-out targets: ${ceiling.toFixed(3)}; input copy ${judged(clothing.test.inputs).toFixed(3)}`);
 
   const model = models.createPix2Pix({
-    imageSize: facades ? 64 : 32, inputChannels: facades ? 3 : 1, outputChannels: facades ? 3 : 1, discriminatorLayers: facades ? 2 : 1,
+    imageSize: facades ? 64 : 32, inputChannels: facades ? 3 : 1, outputChannels: facades ? 3 : 1, discriminatorLayers: a.dlayers ? +a.dlayers : facades ? 2 : 1, ganMode: a.gan as 'vanilla' | 'lsgan',
     generatorFilters: +a.gf, discriminatorFilters: +a.df, dropoutSteps: +a.dropout,
     learningRate: +a.lr, beta1: +a.beta1, lambdaL1: +a.lambda, skipConnections: a.skips === '1', seed: +a.seed,
   });
@@ -79,6 +82,13 @@ async function main() {
   const file = path.join(OUT, `${a.name}.json`);
   fs.writeFileSync(`${file}.tmp`, JSON.stringify({ args: a, backend, ceiling, curve }, null, 2) + '\n');
   fs.renameSync(`${file}.tmp`, file);
+  if (a.save === '1') {
+    const outputs = train.translate(model.generator, clothing.test.inputs);
+    const raw = path.join(OUT, `${a.name}-outputs.f32`);
+    fs.writeFileSync(`${raw}.tmp`, Buffer.from((outputs.dataSync() as Float32Array).buffer));
+    fs.renameSync(`${raw}.tmp`, raw);
+    outputs.dispose();
+  }
   trainer.dispose();
   model.generator.dispose();
   model.discriminator.dispose();

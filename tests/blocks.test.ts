@@ -2,7 +2,7 @@ import test from 'ava';
 import { tf, initBackend, models } from '../src/index';
 import { assertNoLeak, relativeError } from './helpers';
 
-const { InstanceNormalization, ReflectionPadding2D } = models;
+const { InstanceNormalization, ReflectionPadding2D, SeededDropout } = models;
 
 test.before(async () => {
   await initBackend({ verbose: false });
@@ -90,6 +90,36 @@ test.serial('reflection padding equals numpy.pad(mode="reflect") on a hand-built
   tf.dispose([a, padded, g]);
 });
 
+test.serial('SeededDropout: a new mask at every training call, the same masks under the same seed, identity in inference', (t) => {
+  const build = (seed: number) => {
+    const input = tf.input({ shape: [64] });
+    return tf.model({ inputs: input, outputs: new SeededDropout({ rate: 0.5, seed }).apply(input) as tf.SymbolicTensor });
+  };
+  const x = tf.ones([4, 64]);
+  const masks = (model: tf.LayersModel, calls: number) =>
+    Array.from({ length: calls }, () => tf.tidy(() => Array.from((model.apply(x, { training: true }) as tf.Tensor).dataSync())));
+  const [a1, a2, a3] = masks(build(3), 3);
+  t.notDeepEqual(a1, a2, 'the second call draws another mask');
+  t.notDeepEqual(a2, a3);
+  t.deepEqual(masks(build(3), 3), [a1, a2, a3], 'a model with the same seed draws the same sequence');
+  t.notDeepEqual(masks(build(4), 1)[0], a1, 'another seed, another mask');
+  for (const mask of [a1, a2, a3]) {
+    t.true(mask.every((v) => v === 0 || v === 2), 'kept values are scaled by 1 / (1 - rate) = 2');
+    const dropped = mask.filter((v) => v === 0).length / mask.length;
+    t.true(dropped > 0.35 && dropped < 0.65, `about half dropped, got ${dropped}`); // 256 values: sd 0.03
+  }
+  const inference = tf.tidy(() => Array.from((build(3).predict(x) as tf.Tensor).dataSync()));
+  t.true(inference.every((v) => v === 1), 'training off: the identity');
+  // What this layer replaces: tf.layers.dropout with a seed repeats one mask at every call.
+  const input = tf.input({ shape: [64] });
+  const tfjsDropout = tf.model({ inputs: input, outputs: tf.layers.dropout({ rate: 0.5, seed: 3 }).apply(input) as tf.SymbolicTensor });
+  const [b1, b2] = masks(tfjsDropout, 2);
+  t.deepEqual(b1, b2, 'tfjs 4.22: the seeded dropout layer draws the same mask twice');
+  t.throws(() => new SeededDropout({ rate: 1 }), { message: /SeededDropout: rate must be in \[0, 1\), got 1/ });
+  t.throws(() => new SeededDropout({ rate: 0.5, seed: 1.5 }), { message: /SeededDropout: seed must be an integer, got 1.5/ });
+  x.dispose();
+});
+
 test.serial('blocks: output shapes of conv-norm-act, residual, U-Net down/up', (t) => {
   const input = tf.input({ shape: [32, 32, 3] });
   const down = models.unetDown(input, { filters: 8 });
@@ -144,6 +174,7 @@ test.serial('serialisation: every custom layer and a PatchGAN survive save + loa
   const input = tf.input({ shape: [6, 6, 2] });
   let x = new ReflectionPadding2D({ padding: [2, 1], name: 'pad' }).apply(input) as tf.SymbolicTensor;
   x = new InstanceNormalization({ affine: true, epsilon: 1e-3, name: 'norm' }).apply(x) as tf.SymbolicTensor;
+  x = new SeededDropout({ rate: 0.25, seed: 11, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: x });
   model.getLayer('norm').setWeights([tf.tensor1d([2, 3]), tf.tensor1d([-1, 1])]);
   const loaded = await roundTrip(model);
@@ -152,6 +183,8 @@ test.serial('serialisation: every custom layer and a PatchGAN survive save + loa
   t.deepEqual(loaded.getLayer('pad').getConfig().padding, [2, 1]);
   t.deepEqual(loaded.getLayer('norm').getConfig().epsilon, 1e-3);
   t.deepEqual(loaded.getLayer('norm').getConfig().affine, true);
+  t.true(loaded.getLayer('dropout') instanceof SeededDropout);
+  t.deepEqual([loaded.getLayer('dropout').getConfig().rate, loaded.getLayer('dropout').getConfig().seed], [0.25, 11]);
   const sample = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', 7);
   const before = model.predict(sample) as tf.Tensor;
   const after = loaded.predict(sample) as tf.Tensor;

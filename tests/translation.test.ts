@@ -17,12 +17,18 @@ test.serial('pix2pix: U-Net and conditional PatchGAN shapes at 32 and 64 pixels'
   // Five encoder steps down to 1 x 1, four decoder steps with skips, one output step.
   t.deepEqual(p.generator.getLayer('down5_conv').outputShape, [null, 1, 1, 32]);
   t.deepEqual(p.generator.getLayer('up4_skip').outputShape, [null, 16, 16, 8]);
-  t.is(p.generator.layers.filter((l) => l.getClassName() === 'Dropout').length, 3);
+  t.is(p.generator.layers.filter((l) => l.getClassName() === 'SeededDropout').length, 3);
   const x = tf.randomUniform([2, 32, 32, 1], -1, 1, 'float32', 1);
   const y = p.generator.predict(x) as tf.Tensor;
   t.true(y.abs().max().dataSync()[0] <= 1, 'tanh output');
   const scores = p.discriminator.predict(models.pairForDiscriminator(x as tf.Tensor4D, y as tf.Tensor4D)) as tf.Tensor;
   t.deepEqual(scores.shape, [2, 16, 16, 1]);
+  // Dropout draws a new mask at every training pass (noise), none at inference (deterministic).
+  const pass = (training: boolean) => p.generator.apply(x, { training }) as tf.Tensor;
+  const [train1, train2, infer1, infer2] = [pass(true), pass(true), pass(false), pass(false)];
+  t.true(train1.sub(train2).abs().max().dataSync()[0] > 1e-3, 'two training passes differ: new dropout masks');
+  t.is(infer1.sub(infer2).abs().max().dataSync()[0], 0, 'inference is deterministic');
+  tf.dispose([train1, train2, infer1, infer2]);
   const big = models.createPix2Pix({ imageSize: 64, inputChannels: 3, outputChannels: 3, generatorFilters: 4, discriminatorFilters: 4, discriminatorLayers: 2 });
   t.deepEqual(big.generator.outputs[0].shape, [null, 64, 64, 3]);
   t.deepEqual(big.discriminator.outputs[0].shape, [null, 16, 16, 1]);
@@ -72,8 +78,17 @@ test.serial('pix2pix losses: weights applied as documented, against hand-compute
   t.true(close(d.real.dataSync()[0], softplus(-2)));
   t.true(close(d.fake.dataSync()[0], softplus(-1)));
   t.true(close(d.total.dataSync()[0], (softplus(-2) + softplus(-1)) / 2));
+  // LSGAN (ganMode 'lsgan'): scores 0.5 -> G's term (0.5 - 1)^2 = 0.25; D with real scores 2 and
+  // fake scores -1: real (2 - 1)^2 = 1, fake (-1)^2 = 1, total (1 + 1) / 2 = 1.
+  const half = tf.fill([2, 4, 4, 1], 0.5);
+  const gLs = losses.pix2pixGeneratorLoss(half, output, target, { ganMode: 'lsgan' });
+  t.true(close(gLs.adversarial.dataSync()[0], 0.25));
+  t.true(close(gLs.total.dataSync()[0], 0.25 + 100 * 0.25));
+  const dLs = losses.pix2pixDiscriminatorLoss(tf.fill([1, 2, 2, 1], 2), tf.fill([1, 2, 2, 1], -1), { ganMode: 'lsgan' });
+  t.deepEqual([dLs.real, dLs.fake, dLs.total].map((v) => v.dataSync()[0]), [1, 1, 1]);
+  t.throws(() => losses.pix2pixGeneratorLoss(half, output, target, { ganMode: 'hinge' as 'lsgan' }), { message: /options.ganMode must be 'vanilla' or 'lsgan', got 'hinge'/ });
   t.throws(() => losses.meanAbsoluteError(output, logits), { message: /same shape, got \[2,8,8,1\] and \[2,4,4,1\]/ });
-  tf.dispose([logits, output, target, g, l1Only, ganOnly, d] as unknown as tf.TensorContainer);
+  tf.dispose([logits, output, target, g, l1Only, ganOnly, d, half, gLs, dLs] as unknown as tf.TensorContainer);
 });
 
 test.serial('cyclegan losses: lambda = 10 on the cycle terms, 0.5 * lambda on the identity terms', (t) => {
@@ -191,6 +206,16 @@ test.serial('pix2pix trainer: d then g, each moves only its own network; 20 step
   t.deepEqual(snapshot(model.discriminator), dBefore, 'the L1-only ablation never touches D');
   t.true(Math.abs(l1.history[0].gLoss - 100 * l1.history[0].l1) < 1e-3 * l1.history[0].gLoss);
   t.throws(() => train.createPix2PixTrainer({ model, inputs: targets.slice(0, 4) as tf.Tensor4D, targets }), { message: /as many rows, got 4 and 12/ });
+  // Least squares: the same phases; D's readouts are mean raw scores, G's total keeps the weights.
+  const lsModel = models.createPix2Pix({ imageSize: 8, generatorFilters: 2, discriminatorFilters: 2, seed: 1, ganMode: 'lsgan' });
+  const ls = train.createPix2PixTrainer({ model: lsModel, inputs, targets, batchSize: 4, seed: 2 });
+  ls.trainStep();
+  const first = ls.history[0];
+  for (const key of ['dLoss', 'dReal', 'dFake', 'gLoss', 'adversarial', 'l1']) t.true(Number.isFinite(first[key]), `lsgan ${key}`);
+  t.true(Math.abs(first.gLoss - (first.adversarial + 100 * first.l1)) < 1e-3 * first.gLoss, 'lsgan: gLoss = adversarial + 100 * l1');
+  ls.dispose();
+  lsModel.generator.dispose();
+  lsModel.discriminator.dispose();
   trainer.dispose();
   l1.dispose();
   tf.dispose([inputs, targets]);

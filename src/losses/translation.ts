@@ -8,6 +8,9 @@
  *   L_D = 1/2 [ mean softplus(-D(x, y)) + mean softplus(D(x, G(x))) ]            (the paper halves D's loss, §3.3)
  *   The generator uses the non-saturating form -log D(x, G(x)) (Goodfellow et al. 2014), as the
  *   paper does. w_GAN = 0 gives the "L1 only" ablation, lambda = 0 the "cGAN only" one.
+ *   ganMode 'lsgan' (the reference code's --gan_mode lsgan, Mao et al. 2017) swaps the BCE terms
+ *   for squared errors on raw scores: G's term mean (D(x, G(x)) - 1)^2,
+ *   L_D = 1/2 [ mean (D(x, y) - 1)^2 + mean D(x, G(x))^2 ].
  *
  * CycleGAN (least-squares adversarial terms, as in the paper's §4 and reference code):
  *   L_G = (D_B(G(a)) - 1)^2 + (D_A(F(b)) - 1)^2                                  (LSGAN, means over patches)
@@ -27,19 +30,28 @@ export function meanAbsoluteError(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
   return tf.tidy(() => a.sub(b).abs().mean() as tf.Scalar);
 }
 
+/** The adversarial loss: 'vanilla' = BCE on logits (the paper's), 'lsgan' = least squares (the reference code's option). */
+export type Pix2PixGanMode = 'vanilla' | 'lsgan';
+
 export interface Pix2PixLossOptions {
   /** Weight lambda of the L1 term (default 100, the paper's; 0 = "cGAN only"). */
   lambdaL1?: number;
   /** Weight of the adversarial term (default 1; 0 = "L1 only"). */
   adversarialWeight?: number;
+  /** Adversarial loss (default 'vanilla', the paper's BCE; 'lsgan' as the reference code's --gan_mode lsgan). */
+  ganMode?: Pix2PixGanMode;
 }
 
-export const DEFAULT_PIX2PIX_LOSS_OPTIONS: Required<Pix2PixLossOptions> = { lambdaL1: 100, adversarialWeight: 1 };
+export const DEFAULT_PIX2PIX_LOSS_OPTIONS: Required<Pix2PixLossOptions> = { lambdaL1: 100, adversarialWeight: 1, ganMode: 'vanilla' };
+
+function checkGanMode(fn: string, ganMode: string): void {
+  if (ganMode !== 'vanilla' && ganMode !== 'lsgan') throw new Error(`${fn}: options.ganMode must be 'vanilla' or 'lsgan', got '${ganMode}'`);
+}
 
 /** Pix2Pix generator loss and its parts (the parts are unweighted; `total` is weighted). */
 export interface Pix2PixGeneratorLoss {
   total: tf.Scalar;
-  /** mean softplus(-D(x, G(x))) = -mean log D(x, G(x)). */
+  /** mean softplus(-D(x, G(x))) = -mean log D(x, G(x)); with ganMode 'lsgan', mean (D(x, G(x)) - 1)^2. */
   adversarial: tf.Scalar;
   /** mean |y - G(x)|. */
   l1: tf.Scalar;
@@ -52,19 +64,33 @@ export function pix2pixGeneratorLoss(
   target: tf.Tensor,
   options: Pix2PixLossOptions = {},
 ): Pix2PixGeneratorLoss {
-  const { lambdaL1, adversarialWeight } = { ...DEFAULT_PIX2PIX_LOSS_OPTIONS, ...options };
+  const { lambdaL1, adversarialWeight, ganMode } = { ...DEFAULT_PIX2PIX_LOSS_OPTIONS, ...options };
+  checkGanMode('pix2pixGeneratorLoss', ganMode);
   return tf.tidy(() => {
-    const adversarial = generatorLoss(fakeLogits); // non-saturating: mean softplus(-logits)
+    const adversarial = ganMode === 'lsgan'
+      ? leastSquaresGeneratorTerm(fakeLogits) // mean (D - 1)^2
+      : generatorLoss(fakeLogits); // non-saturating: mean softplus(-logits)
     const l1 = meanAbsoluteError(output, target);
     const total = adversarial.mul(adversarialWeight).add(l1.mul(lambdaL1)) as tf.Scalar;
     return { total, adversarial, l1 };
   });
 }
 
-/** Pix2Pix discriminator loss: total = (real + fake) / 2, real = mean BCE(D(x, y), 1), fake = mean BCE(D(x, G(x)), 0). */
-export function pix2pixDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): { total: tf.Scalar; real: tf.Scalar; fake: tf.Scalar } {
+/**
+ * Pix2Pix discriminator loss: total = (real + fake) / 2, real = mean BCE(D(x, y), 1), fake = mean
+ * BCE(D(x, G(x)), 0); with ganMode 'lsgan', real = mean (D(x, y) - 1)^2 and fake = mean D(x, G(x))^2.
+ */
+export function pix2pixDiscriminatorLoss(
+  realLogits: tf.Tensor,
+  fakeLogits: tf.Tensor,
+  options: Pick<Pix2PixLossOptions, 'ganMode'> = {},
+): { total: tf.Scalar; real: tf.Scalar; fake: tf.Scalar } {
+  const ganMode = options.ganMode ?? DEFAULT_PIX2PIX_LOSS_OPTIONS.ganMode;
+  checkGanMode('pix2pixDiscriminatorLoss', ganMode);
   return tf.tidy(() => {
-    const { real, fake } = discriminatorLossTerms(realLogits, fakeLogits);
+    const { real, fake } = ganMode === 'lsgan'
+      ? { real: leastSquaresGeneratorTerm(realLogits), fake: fakeLogits.square().mean() as tf.Scalar }
+      : discriminatorLossTerms(realLogits, fakeLogits);
     return { total: real.add(fake).mul(0.5) as tf.Scalar, real, fake };
   });
 }

@@ -5,6 +5,8 @@
  *                           (Ulyanov et al. 2016); optional learned gamma, beta.
  *   ReflectionPadding2D     pads H and W by mirroring the rows/columns next to the border,
  *                           without repeating the border itself (numpy.pad mode='reflect').
+ *   SeededDropout           dropout whose mask is new at every training call yet reproducible
+ *                           under a seed (tfjs's seeded dropout repeats one mask forever).
  *   convNormAct             conv (or transposed conv) -> norm -> activation
  *   residualBlock           x + [reflect-pad, conv3x3, norm, relu, reflect-pad, conv3x3, norm](x)
  *   unetDown / unetUp       the encoder and decoder steps of a U-Net; unetUp concatenates the skip
@@ -131,6 +133,56 @@ export class ReflectionPadding2D extends tf.layers.Layer {
 }
 tf.serialization.registerClass(ReflectionPadding2D);
 
+export interface SeededDropoutArgs {
+  /** Fraction of the values set to zero in training, in [0, 1) (the kept ones are scaled by 1 / (1 - rate)). */
+  rate: number;
+  /** Seed of the masks: mask number k is drawn with the seed `${seed}:${k}` (default: a random seed). */
+  seed?: number;
+  name?: string;
+}
+
+/**
+ * Inverted dropout (Srivastava et al. 2014) with a fresh mask at every call in training mode,
+ * reproducible under a seed; the identity when training is off.
+ *
+ * tf.layers.dropout({ seed }) hands the same seed to tf.randomUniform on every call, and a
+ * seeded tf.randomUniform starts a new generator from that seed each time: every training step
+ * then drops the same units of the same batch rows (tests/blocks.test.ts shows both). Here call k
+ * uses the seed `${seed}:${k}`, so two models built with the same seed and run the same way draw
+ * the same sequence of masks. The call counter is not saved with the weights: a model loaded from
+ * disk starts its masks again from k = 0.
+ */
+export class SeededDropout extends tf.layers.Layer {
+  static className = 'SeededDropout';
+  readonly rate: number;
+  readonly seed: number;
+  /** Masks drawn so far (the k of the next mask). */
+  calls = 0;
+
+  constructor(args: SeededDropoutArgs) {
+    super(args);
+    this.rate = args.rate;
+    this.seed = args.seed ?? Math.floor(Math.random() * 2 ** 31); // unseeded like tf.layers.dropout
+    if (!(this.rate >= 0 && this.rate < 1)) throw new Error(`SeededDropout: rate must be in [0, 1), got ${this.rate}`);
+    if (!Number.isInteger(this.seed)) throw new Error(`SeededDropout: seed must be an integer, got ${this.seed}`);
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (!kwargs.training || this.rate === 0) return x;
+    return tf.dropout(x, this.rate, undefined, `${this.seed}:${this.calls++}`);
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+tf.serialization.registerClass(SeededDropout);
+
 /**
  * Reflection padding of one axis, built from slices, reverse and concat rather than
  * tf.mirrorPad: the gradient tfjs 4.22 registers for MirrorPad only slices the centre out of dy
@@ -225,7 +277,7 @@ export function convNormAct(input: tf.SymbolicTensor, options: ConvBlockOptions)
   x = (o.transposed ? tf.layers.conv2dTranspose(convArgs) : tf.layers.conv2d(convArgs)).apply(x) as tf.SymbolicTensor;
   const norm = normLayer(o.norm, n('norm'));
   if (norm) x = norm.apply(x) as tf.SymbolicTensor;
-  if (o.dropout > 0) x = tf.layers.dropout({ rate: o.dropout, seed: o.seed, name: n('dropout') }).apply(x) as tf.SymbolicTensor;
+  if (o.dropout > 0) x = new SeededDropout({ rate: o.dropout, seed: o.seed, name: n('dropout') }).apply(x) as tf.SymbolicTensor;
   const act = activationLayer(o.activation, o.leakySlope, n('act'));
   return act ? (act.apply(x) as tf.SymbolicTensor) : x;
 }

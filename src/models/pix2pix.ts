@@ -23,12 +23,16 @@
  *     a quarter of a 64 x 64 one (the paper's 70 x 70 is 27% of 256);
  *   - instance norm instead of batch norm (the paper's batch size 1 makes them the same; we use
  *     batches of 16-32 for speed, and instance norm keeps each image's statistics separate);
- *   - dropout is used during training only; the paper also keeps it at test time as noise.
+ *   - dropout is used during training only, with a new seeded mask at every pass
+ *     (blocks.ts SeededDropout); the paper also keeps it at test time as noise.
+ * Option beyond the paper: ganMode 'lsgan', the least-squares adversarial loss of the reference
+ * code's --gan_mode lsgan (losses/translation.ts); the default is the paper's BCE.
  *
  * Code vs paper: `input` is x, `target` is y, `generator` is G, `discriminator` is D.
  */
 import * as tf from '@tensorflow/tfjs';
 import { convNormAct, unetDown, unetUp, patchGanDiscriminator, type NormKind } from './blocks';
+import type { Pix2PixGanMode } from '../losses/translation';
 
 export interface Pix2PixOptions {
   /** Height and width of input and output, a power of two >= 8 (default 32). */
@@ -51,6 +55,8 @@ export interface Pix2PixOptions {
   skipConnections?: boolean;
   /** Weight of the L1 term (default 100, the paper's lambda). */
   lambdaL1?: number;
+  /** Adversarial loss: 'vanilla' BCE (default, the paper's) or 'lsgan' (the reference code's --gan_mode lsgan). */
+  ganMode?: Pix2PixGanMode;
   /** Adam learning rate (default 2e-4, the paper's). */
   learningRate?: number;
   /** Adam beta1 (default 0.5, the paper's). */
@@ -70,6 +76,7 @@ export const DEFAULT_PIX2PIX_OPTIONS: Required<Pix2PixOptions> = {
   norm: 'instance',
   skipConnections: true,
   lambdaL1: 100,
+  ganMode: 'vanilla',
   learningRate: 2e-4,
   beta1: 0.5,
   seed: 0,

@@ -5,6 +5,7 @@
  *   phase d  trains D:   L_D = 1/2 [BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)]
  *   phase g  trains G:   L_G = BCE(D(x, G(x)), 1) + lambda |y - G(x)|      (lambda = 100)
  *   Ablations: 'l1' trains G on lambda |y - G(x)| alone (no D at all); 'gan' sets lambda = 0.
+ *   With the model's ganMode 'lsgan' both BCE terms become squared errors (losses/translation.ts).
  *   History: dLoss, dReal, dFake, gLoss, adversarial, l1.
  *
  * CycleGAN (Zhu et al. 2017, reference code: forward, G update with D frozen, D update):
@@ -73,9 +74,12 @@ export function createPix2PixTrainer(options: Pix2PixTrainerOptions): Adversaria
   if (inputs.shape[0] !== targets.shape[0]) {
     throw new Error(`createPix2PixTrainer: options.inputs and options.targets must have as many rows, got ${inputs.shape[0]} and ${targets.shape[0]}`);
   }
-  const { lambdaL1, learningRate, beta1 } = model.options;
+  const { lambdaL1, learningRate, beta1, ganMode } = model.options;
   const adam = () => tf.train.adam(learningRate, beta1);
-  const lossWeights = objective === 'l1' ? { lambdaL1, adversarialWeight: 0 } : objective === 'gan' ? { lambdaL1: 0, adversarialWeight: 1 } : { lambdaL1, adversarialWeight: 1 };
+  const weights = objective === 'l1' ? { lambdaL1, adversarialWeight: 0 } : objective === 'gan' ? { lambdaL1: 0, adversarialWeight: 1 } : { lambdaL1, adversarialWeight: 1 };
+  const lossWeights = { ...weights, ganMode };
+  // "Who is winning" readout: the mean probability of "real" (BCE) or the mean raw score (LSGAN, targets 1 and 0).
+  const readout = (scores: tf.Tensor) => (ganMode === 'lsgan' ? scores.mean() : tf.sigmoid(scores).mean()) as tf.Scalar;
 
   const dPhase: Phase<PairedBatch> = {
     name: 'd',
@@ -85,9 +89,8 @@ export function createPix2PixTrainer(options: Pix2PixTrainerOptions): Adversaria
       const fake = generator.apply(x, { training: true }) as tf.Tensor4D; // G(x), no gradient to G: not in this varList
       const realLogits = discriminator.apply(pairForDiscriminator(x, y), { training: true }) as tf.Tensor;
       const fakeLogits = discriminator.apply(pairForDiscriminator(x, fake), { training: true }) as tf.Tensor;
-      const d = pix2pixDiscriminatorLoss(realLogits, fakeLogits);
-      // Mean probabilities D gives real and fake pairs: the usual "who is winning" readout.
-      return { loss: d.total, dReal: tf.sigmoid(realLogits).mean() as tf.Scalar, dFake: tf.sigmoid(fakeLogits).mean() as tf.Scalar };
+      const d = pix2pixDiscriminatorLoss(realLogits, fakeLogits, { ganMode });
+      return { loss: d.total, dReal: readout(realLogits), dFake: readout(fakeLogits) };
     },
   };
   const gPhase: Phase<PairedBatch> = {
