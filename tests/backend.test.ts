@@ -88,12 +88,23 @@ test.serial('a conv net trains on the chosen backend: the filter gradient matche
   tf.dispose([x, filter, grad]);
 });
 
-test('GENLAB_WASM_THREADS accepts 1-8 or auto and refuses anything else', (t) => {
+test.serial('GENLAB_WASM_THREADS accepts 1-8 or auto and refuses anything else', (t) => {
   t.is(requestedThreads('1'), 1);
   t.is(requestedThreads(3), 3);
   const auto = requestedThreads('auto');
   t.true(auto >= 1 && auto <= MAX_WASM_THREADS, `auto gave ${auto}`);
-  t.is(requestedThreads(undefined), auto);
+  // Without an argument the variable is read; unset, it means 'auto'. (Set and restored here, so
+  // the test does not depend on the shell it runs in.)
+  const saved = process.env.GENLAB_WASM_THREADS;
+  try {
+    delete process.env.GENLAB_WASM_THREADS;
+    t.is(requestedThreads(undefined), auto);
+    process.env.GENLAB_WASM_THREADS = '2';
+    t.is(requestedThreads(undefined), 2);
+  } finally {
+    if (saved === undefined) delete process.env.GENLAB_WASM_THREADS;
+    else process.env.GENLAB_WASM_THREADS = saved;
+  }
   for (const bad of ['0', '9', '1.5', 'two']) {
     const error = t.throws(() => requestedThreads(bad));
     t.regex(error!.message, /GENLAB_WASM_THREADS must be an integer from 1 to 8 or 'auto'/);
