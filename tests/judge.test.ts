@@ -98,8 +98,9 @@ test('gaussianStats: mean and unbiased covariance of three points', (t) => {
 
 // ---- the MNIST judge and the quality measures on real data ----
 
-test('the MNIST judge reaches >= 97% test accuracy', (t) => {
-  t.true(judge.info.testAccuracy >= 0.97, `test accuracy ${judge.info.testAccuracy}`);
+test('the MNIST judge reaches >= 98% test accuracy', (t) => {
+  // Measured 98.45% (version 3, seed 1, one wasm thread); version 2 reached 97.65-97.85%.
+  t.true(judge.info.testAccuracy >= 0.98, `test accuracy ${judge.info.testAccuracy}`);
   t.is(judge.info.testCount, 2000);
   t.is(judge.info.version, metrics.JUDGE_VERSIONS.mnist);
 });
@@ -109,7 +110,15 @@ test.serial('real test digits score near the judge accuracy, cover every class, 
     const q = metrics.sampleQuality(mnist.test.images, { judge, labels: mnist.test.labels });
     // The same images the judge was evaluated on: conditional accuracy is exactly its accuracy.
     t.true(Math.abs(q.conditionalAccuracy! - judge.info.testAccuracy) < 1e-12);
-    t.true(q.recognisability >= judge.info.testAccuracy - 0.06 && q.recognisability <= 1, `recognisability ${q.recognisability}`);
+    // Sure of nearly every real digit (measured 97.4%; version 2: 93%), and rightly so:
+    // of those verdicts at least 99% are right (measured 99.6%).
+    t.true(q.recognisability >= 0.96 && q.recognisability <= 1, `recognisability ${q.recognisability}`);
+    const verdict = judge.classify(mnist.test.images);
+    const truth = mnist.test.labels.dataSync();
+    const sure = verdict.labels.map((_, i) => i).filter((i) => verdict.confidences[i] >= 0.9);
+    t.is(sure.length, Math.round(q.recognisability * 2000));
+    const rightWhenSure = sure.filter((i) => verdict.labels[i] === truth[i]).length / sure.length;
+    t.true(rightWhenSure >= 0.99, `accuracy on confident verdicts ${rightWhenSure}`);
     t.is(q.coverage.classes, 10);
     t.is(q.classesUnder2pct, 0);
     t.true(q.coverage.entropy > 2.28 && q.coverage.entropy <= Math.log(10) + 1e-12, `entropy ${q.coverage.entropy}`);
@@ -146,6 +155,51 @@ test.serial('a collapsed "generator" that returns one digit covers 1 class', (t)
   const realFrechet = metrics.sampleQuality(realImages, { judge }).frechet;
   t.true(q.frechet > 10 * realFrechet, `Fréchet of the collapsed set ${q.frechet} vs real digits ${realFrechet}`);
   tf.dispose([one, collapsed, realImages]);
+});
+
+/**
+ * 1,000 images of a kind that is no digit, pixels in [0, 1] (seeded): uniform noise, blank
+ * (all 0), blobs (1 to 3 Gaussian spots, sigma 1.5 to 5 pixels, brightest pixel 1) and real
+ * training digits with their pixels shuffled. The judge trains on noise of the first and last
+ * kinds (metrics.noiseImages) but never sees blanks, nor these blobs (its smooth noise is the
+ * nearest kind).
+ */
+function nonDigits(kind: 'noise' | 'blank' | 'blobs' | 'shuffled'): tf.Tensor4D {
+  const n = 1000;
+  if (kind === 'noise') return tf.randomUniform([n, 28, 28, 1], 0, 1, 'float32', 11) as tf.Tensor4D;
+  if (kind === 'blank') return tf.zeros([n, 28, 28, 1]);
+  if (kind === 'shuffled') {
+    const order = tf.tensor1d(data.permutation(784, 'shuffled'), 'int32');
+    const shuffled = tf.tidy(() => tf.gather(mnist.train.images.slice(0, n).reshape([n, 784]), order, 1).reshape([n, 28, 28, 1])) as tf.Tensor4D;
+    order.dispose();
+    return shuffled;
+  }
+  const random = data.makeRandom('blobs');
+  const pixels = new Float32Array(n * 784);
+  for (let i = 0; i < n; i++) {
+    const spots = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ x: 4 + random() * 20, y: 4 + random() * 20, sigma: 1.5 + random() * 3.5 }));
+    const image = pixels.subarray(i * 784, (i + 1) * 784);
+    for (let p = 0; p < 784; p++) {
+      image[p] = spots.reduce((sum, s) => sum + Math.exp(-(((p % 28) - s.x) ** 2 + (Math.floor(p / 28) - s.y) ** 2) / (2 * s.sigma ** 2)), 0);
+    }
+    const max = Math.max(...image);
+    for (let p = 0; p < 784; p++) image[p] /= max;
+  }
+  return tf.tensor4d(pixels, [n, 28, 28, 1]);
+}
+
+// Measured with version 3 (seed 1): noise 0%, blank 0%, blobs 6.6%, shuffled 0%.
+// Version 2 was sure of 100% of the uniform noise.
+const LIMIT = { noise: 0.01, blank: 0.01, blobs: 0.1, shuffled: 0.01 };
+
+test.serial('the MNIST judge is unsure of images that are no digit: noise, blanks, blobs, shuffled digits', (t) => {
+  for (const kind of ['noise', 'blank', 'blobs', 'shuffled'] as const) {
+    const images = nonDigits(kind);
+    const q = metrics.sampleQuality(images, { judge });
+    t.log(`${kind}: ${(100 * q.recognisability).toFixed(1)}% judged with confidence >= 0.9`);
+    t.true(q.recognisability <= LIMIT[kind], `${kind}: ${(100 * q.recognisability).toFixed(1)}% judged with confidence >= 0.9`);
+    images.dispose();
+  }
 });
 
 // ---- the Fashion-MNIST judge on real clothes ----
@@ -222,11 +276,73 @@ test.serial('randomFlip mirrors whole images, about half of them, the same ones 
   tf.dispose([images, mirrored, flipped, again]);
 });
 
+test.serial('randomAffine: whole-pixel shifts move exactly, no rotation or scale changes nothing, seeded', (t) => {
+  // A single bright pixel at (x 10, y 12): where it lands tells the transform.
+  const pixel = tf.tidy(() => tf.oneHot(tf.tensor1d([12 * 28 + 10], 'int32'), 784).reshape([1, 28, 28, 1]).cast('float32')) as tf.Tensor4D;
+  const images = tf.tile(pixel, [40, 1, 1, 1]) as tf.Tensor4D;
+  const moved = metrics.randomAffine(images, { maxShift: 2, maxRotation: 0, maxScale: 0 }, data.makeRandom('affine'));
+  // Replay the draws: dx, dy per image; output (x, y) reads input (x + dx, y + dy), so the pixel lands at (10 - dx, 12 - dy).
+  const random = data.makeRandom('affine');
+  const values = moved.dataSync();
+  const shifts = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const dx = Math.floor(random() * 5) - 2;
+    const dy = Math.floor(random() * 5) - 2;
+    shifts.add(`${dx},${dy}`);
+    const image = values.slice(i * 784, (i + 1) * 784);
+    t.is(image[(12 - dy) * 28 + (10 - dx)], 1, `image ${i}, shift (${dx}, ${dy})`);
+    t.is(Array.from(image).reduce((a, b) => a + b, 0), 1, 'one pixel, moved whole');
+  }
+  t.true(shifts.size > 10, `${shifts.size} different shifts among 40`);
+  const same = metrics.randomAffine(images, { maxShift: 0, maxRotation: 0, maxScale: 0 }, data.makeRandom(1));
+  t.is(tf.tidy(() => same.sub(images).abs().max().dataSync()[0]), 0);
+  // Rotation and scale keep the centre pixel (13.5, 13.5 lies between four pixels: use the sum of the middle 2 x 2).
+  const centre = tf.tidy(() => tf.oneHot(tf.tensor1d([13 * 28 + 13, 13 * 28 + 14, 14 * 28 + 13, 14 * 28 + 14], 'int32'), 784).sum(0).reshape([1, 28, 28, 1]).cast('float32')) as tf.Tensor4D;
+  const turned = metrics.randomAffine(tf.tile(centre, [10, 1, 1, 1]) as tf.Tensor4D, { maxShift: 0, maxRotation: 15, maxScale: 0.1 }, data.makeRandom(2));
+  const middle = tf.tidy(() => turned.slice([0, 13, 13, 0], [10, 2, 2, 1]).sum([1, 2, 3]).dataSync());
+  t.true(Array.from(middle).every((m) => m > 2.5), `mass kept in the middle 2 x 2: ${Array.from(middle)}`);
+  tf.dispose([pixel, images, moved, same, centre, turned]);
+});
+
+test.serial('noiseImages: uniform noise, smooth noise and pixel-shuffled images, in [0, 1], the same for the same seed', (t) => {
+  const images = mnist.test.images.slice(0, 8);
+  const noise = metrics.noiseImages(images, 9, data.makeRandom('noise'));
+  const again = metrics.noiseImages(images, 9, data.makeRandom('noise'));
+  t.deepEqual(noise.shape, [9, 28, 28, 1]);
+  t.is(tf.tidy(() => noise.sub(again).abs().max().dataSync()[0]), 0);
+  const values = noise.dataSync();
+  t.true(values.every((v) => v >= 0 && v <= 1));
+  const image = (i: number) => Array.from(values.slice(i * 784, (i + 1) * 784));
+  const mean = (pixels: number[]) => pixels.reduce((a, b) => a + b, 0) / pixels.length;
+  // Mean |difference| between horizontal neighbours: about 1/3 for independent uniform pixels, small for smooth noise.
+  const roughness = (pixels: number[]) => mean(pixels.filter((_, p) => p % 28 !== 27).map((v, k) => Math.abs(pixels[k + Math.floor(k / 27) + 1] - v)));
+  for (let i = 0; i < 3; i++) {
+    t.true(Math.abs(mean(image(i)) - 0.5) < 0.05, `uniform noise ${i} mean ${mean(image(i))}`);
+    t.true(Math.abs(roughness(image(i)) - 1 / 3) < 0.03, `uniform noise ${i} roughness ${roughness(image(i))}`);
+  }
+  for (let i = 3; i < 6; i++) {
+    const pixels = image(i);
+    t.true(Math.min(...pixels) < 1e-5 && Math.max(...pixels) > 0.999, `smooth noise ${i} is stretched to [0, 1]`);
+    t.true(roughness(pixels) < 0.12, `smooth noise ${i} roughness ${roughness(pixels)}`);
+  }
+  const digits = images.dataSync();
+  for (let i = 0; i < 3; i++) {
+    const digit = Array.from(digits.slice(i * 784, (i + 1) * 784));
+    t.deepEqual([...image(6 + i)].sort(), [...digit].sort(), `shuffled image ${i} has the pixels of digit ${i}`);
+    t.notDeepEqual(image(6 + i), digit);
+  }
+  tf.dispose([images, noise, again]);
+});
+
 test('buildJudgeModel: the layer shapes and parameter counts of both judges', (t) => {
   const shapes = (model: ReturnType<typeof metrics.buildJudgeModel>) => model.layers.map((layer) => (layer.outputShape as number[]).slice(1));
   const mnistModel = metrics.buildJudgeModel(metrics.DEFAULT_JUDGE_MODEL_OPTIONS.mnist);
-  t.deepEqual(shapes(mnistModel), [[14, 14, 16], [7, 7, 32], [1568], [128], [10]]);
-  t.is(mnistModel.countParams(), 16 * 25 + 16 + 32 * 16 * 25 + 32 + 1568 * 128 + 128 + 128 * 10 + 10);
+  t.deepEqual(shapes(mnistModel), [[14, 14, 32], [7, 7, 64], [3136], [128], [10]]);
+  t.is(mnistModel.countParams(), 32 * 9 + 32 + 64 * 32 * 9 + 64 + 3136 * 128 + 128 + 128 * 10 + 10);
+  const version2 = metrics.buildJudgeModel({ convolutions: [{ filters: 16, kernelSize: 5, strides: 2 }, { filters: 32, kernelSize: 5, strides: 2 }], featureUnits: 128 });
+  t.deepEqual(shapes(version2), [[14, 14, 16], [7, 7, 32], [1568], [128], [10]]);
+  t.is(version2.countParams(), 16 * 25 + 16 + 32 * 16 * 25 + 32 + 1568 * 128 + 128 + 128 * 10 + 10);
+  version2.dispose();
   const fashionModel = metrics.buildJudgeModel(metrics.DEFAULT_JUDGE_MODEL_OPTIONS.fashion);
   t.deepEqual(shapes(fashionModel), [[14, 14, 32], [7, 7, 64], [3136], [128], [10]]);
   t.is(fashionModel.countParams(), 32 * 9 + 32 + 64 * 32 * 9 + 64 + 3136 * 128 + 128 + 128 * 10 + 10);

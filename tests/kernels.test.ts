@@ -10,6 +10,7 @@ import test from 'ava';
 import { tf, initBackend } from '../src/index';
 import { TRAINING_KERNELS } from '../src/backend/kernels';
 import { useColumns } from '../src/backend/conv2d-backprop-input';
+import { filterByColumns } from '../src/backend/conv2d-backprop-filter';
 import { relativeError, onBackend } from './helpers';
 
 let onWasm = false;
@@ -54,6 +55,9 @@ const CONV_CASES: ConvCase[] = [
   { x: [4, 2, 2, 64], filter: [4, 4, 64, 64], strides: 2, pad: 'same', what: 'U-Net bottleneck, columns path' },
   { x: [3, 4, 4, 16], filter: [4, 4, 16, 32], strides: 2, pad: 'same', what: 'columns path' },
   { x: [2, 7, 5, 3], filter: [3, 2, 3, 16], strides: [3, 2], pad: 'valid', what: 'columns path, cropped' },
+  // Few input channels (KH*KW*Cin <= Cout): Conv2DBackpropFilter goes through columns of x + a matrix product.
+  { x: [4, 14, 13, 1], filter: [3, 3, 1, 9], strides: 3, pad: 'valid', what: 'filter columns, cropped' },
+  { x: [3, 9, 7, 1], filter: [4, 3, 1, 16], strides: [3, 2], pad: 'same', what: 'filter columns' },
   // The course models' shapes (DCGAN D and G; U-Net and ResNet generator layers).
   { x: [8, 28, 28, 1], filter: [5, 5, 1, 64], strides: 2, pad: 'same', what: 'DCGAN D conv1' },
   { x: [8, 14, 14, 64], filter: [5, 5, 64, 128], strides: 2, pad: 'same', what: 'DCGAN D conv2 / G deconv1' },
@@ -61,6 +65,14 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 34, 34, 3], filter: [7, 7, 3, 32], strides: 1, pad: 'valid', what: 'ResNet stem (reflect-padded)' },
   { x: [2, 32, 32, 32], filter: [3, 3, 32, 64], strides: 2, pad: 'same', what: 'ResNet down' },
 ];
+
+test('CONV_CASES take both routes of Conv2DBackpropFilter: columns of x, and the swapped-axes conv', (t) => {
+  const routes = CONV_CASES.map((c) => filterByColumns(c.filter[0], c.filter[1], c.filter[2], c.filter[3]));
+  t.true(routes.filter((r) => r).length >= 5, 'cases through columns of x');
+  t.true(routes.filter((r) => !r).length >= 5, 'cases through the swapped-axes conv');
+  t.true(filterByColumns(5, 5, 1, 64), "the DCGAN discriminator's first layer uses columns");
+  t.false(filterByColumns(5, 5, 64, 128), 'its second layer the swapped-axes conv');
+});
 
 function caseName(c: ConvCase): string {
   const base = `x ${c.x.join('x')}, filter ${c.filter.join('x')}, stride ${c.strides}, ${c.pad}`;
@@ -195,6 +207,35 @@ test.serial('Tile matches the cpu backend, as a broadcast and as a general tile'
   const ints = tf.tensor2d([[1, 2]], [1, 2], 'int32');
   t.deepEqual(tf.tile(ints, [2, 1]).arraySync(), [[1, 2], [1, 2]], 'int32 keeps the stock path');
   ints.dispose();
+});
+
+test.serial('FusedBatchNorm matches the cpu backend, with and without scale and offset, and leaks nothing', async (t) => {
+  const cases: Array<{ shape: number[]; scale: boolean; offset: boolean; paramShape?: number[] }> = [
+    { shape: [64, 14, 14, 64], scale: true, offset: true },
+    { shape: [8, 5, 3], scale: false, offset: true },
+    { shape: [16, 7], scale: true, offset: false },
+    { shape: [4, 6], scale: false, offset: false },
+    { shape: [2, 3, 3, 5], scale: true, offset: true, paramShape: [1, 1, 1, 5] }, // not per-channel vectors: the stock kernel
+  ];
+  for (const [i, c] of cases.entries()) {
+    const channels = c.shape[c.shape.length - 1];
+    const p = c.paramShape ?? [channels];
+    const x = tf.randomNormal(c.shape, 0.5, 2, 'float32', 20 + i);
+    const mean = tf.randomNormal(p, 0.5, 1, 'float32', 30 + i);
+    const variance = tf.randomUniform(p, 0.1, 3, 'float32', 40 + i);
+    const offset = c.offset ? tf.randomNormal(p, 0, 1, 'float32', 50 + i) : undefined;
+    const scale = c.scale ? tf.randomNormal(p, 1, 0.5, 'float32', 60 + i) : undefined;
+    const run = () => tf.batchNorm(x, mean, variance, offset, scale, 1e-3);
+    const before = tf.memory().numTensors;
+    const buffersBefore = liveBuffers();
+    const ours = run();
+    t.is(tf.memory().numTensors, before + 1, 'one output tensor');
+    t.is(liveBuffers(), buffersBefore + 1, 'one new wasm buffer: intermediates released');
+    const reference = await onBackend('cpu', run);
+    t.deepEqual(ours.shape, c.shape);
+    t.true(relativeError(ours, reference) < 1e-5, `case ${i}: relative error ${relativeError(ours, reference)}`);
+    tf.dispose([x, mean, variance, ours, reference, ...(offset ? [offset] : []), ...(scale ? [scale] : [])]);
+  }
 });
 
 test.serial('LeakyRelu matches the cpu backend and its gradient still works', async (t) => {

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
-import { LEAKY_RELU_GRAD, batchMatMul, concat, identity, leakyRelu, leakyReluGrad, reduceLeading, tile } from './small-kernels';
+import { LEAKY_RELU_GRAD, batchMatMul, concat, fusedBatchNorm, identity, leakyRelu, leakyReluGrad, reduceLeading, tile } from './small-kernels';
 import { type KernelArgs, type KernelImpl, saveStockKernel } from './wasm-ops';
 
 /** Kernels the stock backend lacks. */
@@ -30,6 +30,7 @@ const REPLACEMENTS: Record<string, (args: KernelArgs<any>, stock: KernelImpl) =>
   LeakyRelu: leakyRelu,
   Identity: identity,
   Concat: concat,
+  FusedBatchNorm: fusedBatchNorm,
   Sum: (args, stock) => reduceLeading(args, stock, false),
   Mean: (args, stock) => reduceLeading(args, stock, true),
 };

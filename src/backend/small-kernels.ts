@@ -21,6 +21,10 @@
  *   end, a full strided copy. Read as [M, C] rows, the sum is one sequential pass, done
  *   here in JS on the wasm heap with float64 accumulators. (A row of ones times the [M, C]
  *   matrix in XNNPACK is slower: it re-packs the matrix as weights on every call.)
+ * - FusedBatchNorm with per-channel statistics (every batch-norm layer): the stock kernel is
+ *   a scalar loop with an index division per value. With a = scale / sqrt(variance + eps)
+ *   and b = offset - mean * a, computed per channel, the layer is x * a + b: two
+ *   broadcasting XNNPACK calls (about 4x faster on [64, 14, 14, 64]).
  */
 import * as tf from '@tensorflow/tfjs';
 import { type KernelArgs, type KernelImpl, type WasmBackend, heapView, release, reshape, run } from './wasm-ops';
@@ -200,3 +204,34 @@ export function concat(args: KernelArgs<{ axis: number | number[] }>, stock: Ker
 
 /** Runs shorter than this are copied value by value (a view per run costs more). */
 const SHORT_RUN = 64;
+
+/**
+ * FusedBatchNorm: y = (x - mean) * scale / sqrt(variance + eps) + offset, computed as
+ * x * a + b with the per-channel a = scale / sqrt(variance + eps) and b = offset - mean * a.
+ * Only for float32 statistics that are vectors over x's last axis (what tf.layers'
+ * batchNormalization passes); anything else goes to the stock kernel.
+ */
+export function fusedBatchNorm(args: KernelArgs<{ varianceEpsilon: number }>, stock: KernelImpl): tf.TensorInfo {
+  const { x, mean, variance, offset, scale } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { backend } = args;
+  const channels = x!.shape[x!.shape.length - 1];
+  const perChannel = (t: tf.TensorInfo | undefined) => t === undefined || (t.shape.length === 1 && t.shape[0] === channels && t.dtype === 'float32');
+  if (x!.dtype !== 'float32' || x!.shape.length < 2 || ![mean, variance, offset, scale].every(perChannel)) {
+    return stock(args) as tf.TensorInfo;
+  }
+  const epsilon = args.attrs!.varianceEpsilon;
+  const read = (t: tf.TensorInfo | undefined) => (t === undefined ? undefined : heapView(backend, t).slice());
+  const [m, v, o, g] = [mean, variance, offset, scale].map(read);
+  const a = new Float32Array(channels);
+  const b = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    a[c] = (g === undefined ? 1 : g[c]) / Math.sqrt(v![c] + epsilon);
+    b[c] = (o === undefined ? 0 : o[c]) - m![c] * a[c];
+  }
+  const aInfo = (backend as WasmBackend).makeOutput([channels], 'float32', undefined, a);
+  const bInfo = (backend as WasmBackend).makeOutput([channels], 'float32', undefined, b);
+  const scaled = run(backend, 'Multiply', { a: x!, b: aInfo });
+  const out = run(backend, 'Add', { a: scaled, b: bInfo });
+  release(backend, aInfo, bInfo, scaled);
+  return out;
+}
