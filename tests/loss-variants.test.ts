@@ -168,3 +168,25 @@ test.serial('two time-scale learning rates: D and G optimizers get their own rat
   generator.dispose();
   discriminator.dispose();
 });
+
+test.serial('same seed, same run: two DCGANs built and trained with seed 0 give the same losses and weights', async (t) => {
+  const run = async () => {
+    const generator = models.buildDcganGenerator({ filters: 4, seed: 0 });
+    const discriminator = models.buildDcganDiscriminator({ filters: 4, seed: 0 });
+    const data = tf.randomUniform([16, 28, 28, 1], -1, 1, 'float32', 2);
+    const trainer = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, seed: 0 });
+    await trainer.run({ steps: 3, progress: false });
+    const losses = trainer.history.map((h) => [h.dLoss, h.gLoss]);
+    const weights = snapshot(generator);
+    trainer.dispose();
+    generator.dispose();
+    discriminator.dispose();
+    data.dispose();
+    return { losses, weights };
+  };
+  const first = await run();
+  const second = await run();
+  t.deepEqual(second.losses, first.losses);
+  t.deepEqual(second.weights, first.weights);
+  t.true(first.losses.every(([d, g]) => Number.isFinite(d) && Number.isFinite(g)));
+});
