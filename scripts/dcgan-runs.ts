@@ -8,10 +8,12 @@
  *   npm run train:dcgan -- conditional [--minutes 10]  conditional DCGAN on MNIST
  *   npm run compare:gan-losses [-- --minutes 3]        the same DCGAN with five losses, same budget and seed
  *
- * Options: --filters F (default 32), --batch B (64), --seed S (0), --every N (steps between checks),
+ * Options: --filters F (default 32), --batch B (32), --seed S (0), --every N (steps between checks),
  * --steps N (also stop after N steps; the time budget still applies), --lr-d and --lr-g (Adam
- * learning rates of D and G, default 2e-4 each), --conditioning planes|projection|both (how the
- * conditional D sees the label, default planes).
+ * learning rates of D and G, default 4e-4 each), --ema d (decay of the EMA copy of G that is
+ * measured next to G, default 0.999; --ema 0 for none), --conditioning planes|projection|both
+ * (how the conditional D sees the label, default planes). The defaults are the recipe chosen by
+ * quality against steps (lesson 05, section 3).
  * `scripts/dcgan-steps.ts` measures quality against steps for one setting (how these were chosen).
  */
 import * as fs from 'fs';
@@ -52,6 +54,8 @@ interface RunSettings {
   discriminatorLearningRate: number;
   generatorLearningRate: number;
   labelConditioning: 'planes' | 'projection' | 'both';
+  /** Decay of the EMA copy of G (0: none). */
+  emaDecay: number;
 }
 
 interface RunOutcome {
@@ -63,7 +67,11 @@ interface RunOutcome {
   judge: { name: string; testAccuracy: number; training: unknown };
   records: train.QualityRecord[];
   final: train.QualityRecord;
+  /** The same checks for the EMA copy of G (empty without one). */
+  emaRecords: train.QualityRecord[];
+  emaFinal?: train.QualityRecord;
   generator: tf.LayersModel;
+  emaGenerator?: tf.LayersModel;
 }
 
 async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.Judge, label: string): Promise<RunOutcome> {
@@ -71,6 +79,7 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
   const options = { filters: s.filters, seed: s.seed, discriminatorNorm: norm, labelConditioning: s.labelConditioning } as const;
   const generator = s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options);
   const discriminator = s.conditional ? models.buildConditionalDcganDiscriminator(options) : models.buildDcganDiscriminator(options);
+  const emaGenerator = s.emaDecay > 0 ? (s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options)) : undefined;
   const trainer = train.createLossVariantTrainer({
     generator,
     discriminator,
@@ -80,20 +89,27 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     batchSize: s.batchSize,
     // WGAN-GP keeps its own recipe (Adam 1e-4, 0, 0.9), set by the trainer.
     ...(s.loss === 'wgan-gp' ? {} : { discriminatorLearningRate: s.discriminatorLearningRate, generatorLearningRate: s.generatorLearningRate }),
+    emaGenerator,
+    emaDecay: s.emaDecay,
     seed: s.seed,
   });
   const records: train.QualityRecord[] = [train.measureGenerator(generator, judge)];
+  const emaRecords: train.QualityRecord[] = emaGenerator ? [train.measureGenerator(emaGenerator, judge)] : [];
   const started = Date.now();
   // Train in chunks of `every` steps until the training-time budget is used, measuring after each.
   while (trainer.seconds < s.seconds && (s.steps === 0 || trainer.step < s.steps)) {
     const chunk = s.steps === 0 ? s.every : Math.min(s.every, s.steps - trainer.step);
     const result = await trainer.run({ steps: chunk, seconds: s.seconds - trainer.seconds, label, progress: false });
-    records.push(train.measureGenerator(generator, judge, { step: trainer.step, seconds: trainer.seconds }));
+    const at = { step: trainer.step, seconds: trainer.seconds };
+    records.push(train.measureGenerator(generator, judge, at));
+    if (emaGenerator) emaRecords.push(train.measureGenerator(emaGenerator, judge, at));
+    const line = (r: train.QualityRecord) =>
+      `recognisable ${(100 * r.recognisability).toFixed(1)}%, smallest class ${(100 * r.smallestShare).toFixed(1)}%, Fréchet ${r.frechet.toFixed(2)}` +
+      (r.conditionalAccuracy === undefined ? '' : `, conditional accuracy ${(100 * r.conditionalAccuracy).toFixed(1)}%`);
     const r = records[records.length - 1];
     console.log(
-      `${label}: step ${r.step}, ${r.seconds.toFixed(0)} s (${((1000 * r.seconds) / Math.max(1, r.step)).toFixed(0)} ms/step): recognisable ${(100 * r.recognisability).toFixed(1)}%, ` +
-        `smallest class ${(100 * r.smallestShare).toFixed(1)}%, Fréchet ${r.frechet.toFixed(2)}` +
-        (r.conditionalAccuracy === undefined ? '' : `, conditional accuracy ${(100 * r.conditionalAccuracy).toFixed(1)}%`),
+      `${label}: step ${r.step}, ${r.seconds.toFixed(0)} s (${((1000 * r.seconds) / Math.max(1, r.step)).toFixed(0)} ms/step): G ${line(r)}` +
+        (emaGenerator ? `; EMA of G ${line(emaRecords[emaRecords.length - 1])}` : ''),
     );
     if (result.stoppedBy === 'diverged') break;
   }
@@ -109,7 +125,10 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     judge: { name: judge.name, testAccuracy: judge.info.testAccuracy, training: judge.info.training },
     records,
     final,
+    emaRecords,
+    emaFinal: emaRecords[emaRecords.length - 1],
     generator,
+    emaGenerator,
   };
 }
 
@@ -132,6 +151,13 @@ const summary = (o: RunOutcome) => ({
   classes: o.final.classes,
   frechet: o.final.frechet,
   conditionalAccuracy: o.final.conditionalAccuracy,
+  ema: o.emaFinal && {
+    recognisability: o.emaFinal.recognisability,
+    smallestShare: o.emaFinal.smallestShare,
+    classes: o.emaFinal.classes,
+    frechet: o.emaFinal.frechet,
+    conditionalAccuracy: o.emaFinal.conditionalAccuracy,
+  },
 });
 
 async function main() {
@@ -152,13 +178,15 @@ async function main() {
     seconds: 60 * option(args, 'minutes', run === 'compare' ? 3 : run === 'mnist' ? 15 : 10),
     steps: option(args, 'steps', 0),
     filters: option(args, 'filters', 32),
-    batchSize: option(args, 'batch', 64),
+    batchSize: option(args, 'batch', 32),
     seed: option(args, 'seed', 0),
     every: option(args, 'every', run === 'compare' ? 50 : 200),
-    discriminatorLearningRate: option(args, 'lr-d', 2e-4),
-    generatorLearningRate: option(args, 'lr-g', 2e-4),
+    discriminatorLearningRate: option(args, 'lr-d', 4e-4),
+    generatorLearningRate: option(args, 'lr-g', 4e-4),
     labelConditioning: conditioning(args),
+    emaDecay: args.includes('--ema') ? Number(args[args.indexOf('--ema') + 1]) : run === 'compare' ? 0 : 0.999,
   };
+  if (!(base.emaDecay >= 0 && base.emaDecay < 1)) throw new Error(`dcgan-runs: --ema must be a decay in [0, 1), got '${args[args.indexOf('--ema') + 1]}'`);
 
   if (run !== 'compare') {
     const outcome = await trainOnce(base, set, judge, `dcgan ${run}`);
@@ -173,15 +201,17 @@ async function main() {
       { title: `DCGAN ${run}: judged quality over training`, yLabel: 'share of 1,000 samples' },
     );
     grid.dispose();
-    const { generator, ...rest } = outcome;
+    const { generator, emaGenerator, ...rest } = outcome;
     writeResult(run, { ...rest, summary: summary(outcome) }, [figure, curves]);
     console.log(JSON.stringify(summary(outcome)));
     generator.dispose();
+    emaGenerator?.dispose();
   } else {
     const outcomes: RunOutcome[] = [];
     for (const loss of train.ADVERSARIAL_LOSSES) {
       const outcome = await trainOnce({ ...base, loss }, set, judge, `compare ${loss}`);
       outcome.generator.dispose();
+      outcome.emaGenerator?.dispose();
       outcomes.push(outcome);
     }
     const table = outcomes.map(summary);
@@ -198,7 +228,7 @@ async function main() {
       xLabel: 'training seconds',
       yLabel: 'share of 1,000 samples',
     });
-    writeResult('compare', { table, runs: outcomes.map(({ generator, ...rest }) => rest) }, [coverage, recognisable]);
+    writeResult('compare', { table, runs: outcomes.map(({ generator, emaGenerator, ...rest }) => rest) }, [coverage, recognisable]);
   }
   judge.dispose();
   data.disposeDataset(set);

@@ -6,8 +6,8 @@
  *
  *   npx tsx scripts/dcgan-steps.ts --name base --steps 3000 --every 250 [options]
  *
- * Options: --dataset mnist|fashion, --conditional, --filters F (32), --batch B (64),
- * --lr-d (2e-4), --lr-g (2e-4), --beta1 (0.5), --smoothing s (0), --d-steps k (1),
+ * Options: --dataset mnist|fashion, --conditional, --filters F (32), --kernel k (4), --batch B (32),
+ * --lr-d (4e-4), --lr-g (4e-4), --beta1 (0.5), --smoothing s (0), --d-steps k (1),
  * --conditioning planes|projection|both, --ema 0.99,0.999 (EMA copies of G to measure besides G itself), --seed S (0).
  * Writes results/dcgan/steps-<name>.json.
  */
@@ -37,9 +37,10 @@ async function main() {
     dataset,
     conditional,
     filters: number(args, 'filters', 32),
-    batchSize: number(args, 'batch', 64),
-    discriminatorLearningRate: number(args, 'lr-d', 2e-4),
-    generatorLearningRate: number(args, 'lr-g', 2e-4),
+    kernelSize: number(args, 'kernel', 4),
+    batchSize: number(args, 'batch', 32),
+    discriminatorLearningRate: number(args, 'lr-d', 4e-4),
+    generatorLearningRate: number(args, 'lr-g', 4e-4),
     beta1: number(args, 'beta1', 0.5),
     labelSmoothing: number(args, 'smoothing', 0),
     discriminatorSteps: number(args, 'd-steps', 1),
@@ -50,7 +51,7 @@ async function main() {
   await initBackend();
   const set = await data.loadDataset(dataset, { range: [-1, 1] });
   const judge = await metrics.judge(dataset);
-  const options = { filters: settings.filters, seed: settings.seed, labelConditioning: settings.labelConditioning };
+  const options = { filters: settings.filters, kernelSize: settings.kernelSize, seed: settings.seed, labelConditioning: settings.labelConditioning };
   const build = () => (conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options));
   const generator = build();
   const discriminator = conditional ? models.buildConditionalDcganDiscriminator(options) : models.buildDcganDiscriminator(options);

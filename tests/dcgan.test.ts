@@ -120,6 +120,22 @@ test('DCGAN initialisation: kernels N(0, 0.02), batch-norm scale N(1, 0.02), bia
   for (const model of [generator, discriminator, again, other]) model.dispose();
 });
 
+test.serial('every builder is reproducible for every seed, seed 0 (the default) included', (t) => {
+  // tfjs treats a seed of 0 as "no seed" (Math.random); no layer may receive it.
+  const builders = [models.buildDcganGenerator, models.buildDcganDiscriminator, models.buildConditionalDcganGenerator, models.buildConditionalDcganDiscriminator];
+  for (const build of builders) {
+    for (const options of [{}, { seed: 0 }, { seed: 2, labelConditioning: 'both' as const }, { seed: -1, discriminatorNorm: 'spectral' as const }]) {
+      const a = build({ filters: 4, ...options });
+      const b = build({ filters: 4, ...options });
+      a.weights.forEach((weight, i) => {
+        t.deepEqual(weight.read().dataSync(), b.weights[i].read().dataSync(), `${a.name} ${JSON.stringify(options)}: ${weight.name}`);
+      });
+      a.dispose();
+      b.dispose();
+    }
+  }
+});
+
 test.serial('forward passes: images in [-1, 1], one logit per image, the label changes D, no leaks', async (t) => {
   const generator = models.buildDcganGenerator({ filters: 8 });
   const discriminator = models.buildDcganDiscriminator({ filters: 8 });

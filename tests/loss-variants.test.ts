@@ -151,14 +151,42 @@ test.serial('SNGAN recipe: a spectrally normalised D trains with the hinge loss,
 test.serial('two time-scale learning rates: D and G optimizers get their own rates, both default to learningRate', (t) => {
   const generator = models.buildDcganGenerator(tiny);
   const discriminator = models.buildDcganDiscriminator(tiny);
-  const data = tf.zeros([8, 28, 28, 1]);
+  const data = tf.zeros([40, 28, 28, 1]);
   const rate = (trainer: ReturnType<typeof train.createLossVariantTrainer>, i: number) => (trainer.phases[i].optimizer as unknown as { learningRate: number }).learningRate;
   const ttur = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, discriminatorLearningRate: 4e-4, generatorLearningRate: 1e-4 });
   t.deepEqual([ttur.phases[0].name, rate(ttur, 0), ttur.phases[1].name, rate(ttur, 1)], ['d', 4e-4, 'g', 1e-4]);
   const shared = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, learningRate: 3e-4 });
   t.deepEqual([rate(shared, 0), rate(shared, 1)], [3e-4, 3e-4]);
-  for (const trainer of [ttur, shared]) trainer.dispose();
+  // The default recipe (lesson 05): Adam 4e-4 for both, batches of 32.
+  const recipe = train.createLossVariantTrainer({ generator, discriminator, data });
+  t.deepEqual([rate(recipe, 0), rate(recipe, 1)], [4e-4, 4e-4]);
+  const few = tf.zeros([20, 28, 28, 1]);
+  t.throws(() => train.createLossVariantTrainer({ generator, discriminator, data: few }), { message: /batchSize must be an integer in 1\.\.20 \(the number of rows\), got 32/ });
+  for (const trainer of [ttur, shared, recipe]) trainer.dispose();
+  few.dispose();
   tf.dispose(data);
   generator.dispose();
   discriminator.dispose();
+});
+
+test.serial('same seed, same run: two DCGANs built and trained with seed 0 give the same losses and weights', async (t) => {
+  const run = async () => {
+    const generator = models.buildDcganGenerator({ filters: 4, seed: 0 });
+    const discriminator = models.buildDcganDiscriminator({ filters: 4, seed: 0 });
+    const data = tf.randomUniform([16, 28, 28, 1], -1, 1, 'float32', 2);
+    const trainer = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, seed: 0 });
+    await trainer.run({ steps: 3, progress: false });
+    const losses = trainer.history.map((h) => [h.dLoss, h.gLoss]);
+    const weights = snapshot(generator);
+    trainer.dispose();
+    generator.dispose();
+    discriminator.dispose();
+    data.dispose();
+    return { losses, weights };
+  };
+  const first = await run();
+  const second = await run();
+  t.deepEqual(second.losses, first.losses);
+  t.deepEqual(second.weights, first.weights);
+  t.true(first.losses.every(([d, g]) => Number.isFinite(d) && Number.isFinite(g)));
 });

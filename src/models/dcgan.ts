@@ -102,11 +102,15 @@ function dcganOptions(options: DcganOptions, caller: string): Required<DcganOpti
   return o;
 }
 
-/** A fresh seed per layer, so that equal seeds give equal models and no two layers share weights. */
+/**
+ * A fresh seed per layer, so that equal seeds give equal models and no two layers share weights.
+ * Seeds run seed * 1000 + 1, + 2, ...: never 0, because tfjs's random ops treat a seed of 0 as
+ * "no seed" and draw from Math.random (tfjs-core rand_util: `seed ? seed : Math.random()`).
+ */
 class Seeds {
   private next: number;
   constructor(seed: number, private readonly stddev: number) {
-    this.next = seed * 1000;
+    this.next = seed * 1000 + 1;
   }
   seed(): number {
     return this.next++;
