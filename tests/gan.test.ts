@@ -210,3 +210,30 @@ test.serial('ring of 8 Gaussians: seeded samples, and real samples cover all 8 m
   tf.dispose([a.points, a.modes, b.points, b.modes, collapsed]);
   t.throws(() => data.ringCoverage(tf.zeros([3, 3])), { message: /points must be \[N, 2\], got \[3, 3\]/ });
 });
+
+test('seed 0 repeats: tfjs reads a seed of 0 as "none", so genlab hands it a fixed stand-in', (t) => {
+  t.is(data.tfSeed(7), 7);
+  t.not(data.tfSeed(0), 0);
+  const weightsOf = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
+  const pairs: Array<[string, () => tf.LayersModel]> = [
+    ['MLP GAN generator', () => models.buildGanGenerator({ seed: 0 })],
+    ['MLP GAN discriminator', () => models.buildGanDiscriminator({ seed: 0 })],
+    ['toy generator', () => models.buildToyGenerator({ seed: 0 })],
+    ['U-Net', () => models.unetGenerator({ seed: 0 })],
+  ];
+  for (const [name, build] of pairs) {
+    const a = build();
+    const b = build();
+    t.deepEqual(weightsOf(a), weightsOf(b), `${name}: seed 0 builds the same weights twice`);
+    a.dispose();
+    b.dispose();
+  }
+  const [vaeA, vaeB] = [models.buildVae({ seed: 0 }), models.buildVae({ seed: 0 })];
+  t.deepEqual(weightsOf(vaeA.encoder), weightsOf(vaeB.encoder), 'VAE encoder: seed 0 builds the same weights twice');
+  models.disposeVae(vaeA);
+  models.disposeVae(vaeB);
+  const z1 = models.sampleLatent(4, 8, 0);
+  const z2 = models.sampleLatent(4, 8, 0);
+  t.deepEqual(Array.from(z1.dataSync()), Array.from(z2.dataSync()), 'sampleLatent with seed 0 repeats');
+  tf.dispose([z1, z2]);
+});

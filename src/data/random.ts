@@ -4,6 +4,15 @@
  */
 import seedrandom from 'seedrandom';
 
+/**
+ * The seed to hand a tfjs random op or initializer. tfjs reads a seed of 0 as "no seed" and draws
+ * one from Math.random instead, so a seed of 0 would give a different result on every run; it is
+ * replaced by a fixed other value (0x5eed). Every other seed passes through unchanged.
+ */
+export function tfSeed(seed: number): number {
+  return seed === 0 ? 0x5eed : seed;
+}
+
 /** A seeded generator of floats in [0, 1). */
 export type Random = () => number;
 

@@ -19,6 +19,7 @@
  * The CycleGAN reference code uses the LSGAN generator loss without the 1/2; multiply by 2 there.
  */
 import * as tf from '@tensorflow/tfjs';
+import { tfSeed } from '../data/random';
 
 // The gradient penalty differentiates D's backward pass, and LeakyReLU's backward pass uses
 // greater(x, 0), which tfjs 4.22 ships without a gradient. A comparison is piecewise constant,
@@ -172,7 +173,7 @@ export function gradientPenalty(
   }
   return tf.tidy(() => {
     const broadcastShape = [batchSize, ...realImages.shape.slice(1).map(() => 1)];
-    const epsilon = (options.epsilon ?? tf.randomUniform([batchSize], 0, 1, 'float32', options.seed)).reshape(broadcastShape);
+    const epsilon = (options.epsilon ?? tf.randomUniform([batchSize], 0, 1, 'float32', options.seed === undefined ? undefined : tfSeed(options.seed))).reshape(broadcastShape);
     const interpolates = realImages.mul(epsilon).add(fakeImages.mul(tf.sub(1, epsilon))); // [B, ...]
     // Summing over the batch gives each sample's own gradient: D(xhat_i) depends on xhat_i only.
     const gradients = tf.grad((x: tf.Tensor) => critic(x).sum())(interpolates); // [B, ...]

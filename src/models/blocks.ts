@@ -23,6 +23,7 @@
  * convolutions instead, which gives the same network up to where the first/last activation sits.
  */
 import * as tf from '@tensorflow/tfjs';
+import { tfSeed } from '../data/random';
 
 // ---------------------------------------------------------------------------------------------
 // Custom layers
@@ -250,7 +251,7 @@ export const DEFAULT_CONV_BLOCK_OPTIONS = {
 
 /** Weights ~ N(0, 0.02), as in pix2pix and CycleGAN (init_type='normal', init_gain=0.02). */
 export function paperInitializer(seed?: number) {
-  return tf.initializers.randomNormal({ mean: 0, stddev: 0.02, seed });
+  return tf.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: seed === undefined ? undefined : tfSeed(seed) });
 }
 
 /** Conv (or transposed conv) -> norm -> [dropout] -> activation. */

@@ -13,6 +13,7 @@
  * used PyTorch-GAN `gan.py` reference).
  */
 import * as tf from '@tensorflow/tfjs';
+import { tfSeed } from '../data/random';
 
 export interface GanOptions {
   /** Size of the noise vector z (100 in Goodfellow et al., 2014 and Radford et al., 2015). */
@@ -67,7 +68,7 @@ export class LayerSeeds {
   }
   /** A Glorot-uniform initialiser (Keras's default) with the next seed. */
   glorot(): ReturnType<typeof tf.initializers.glorotUniform> {
-    return tf.initializers.glorotUniform({ seed: this.next++ });
+    return tf.initializers.glorotUniform({ seed: tfSeed(this.next++) });
   }
   /** The seed of the next dropout layer's masks. */
   dropout(): number {
@@ -139,7 +140,7 @@ export function buildGanDiscriminator(options: GanOptions = {}): tf.LayersModel 
 /** Seeded noise z ~ N(0, I): [count, latentSize]. */
 export function sampleLatent(count: number, latentSize: number, seed = 0): tf.Tensor2D {
   if (!Number.isInteger(count) || count < 1) throw new Error(`sampleLatent: count must be a positive integer, got ${count}`);
-  return tf.randomNormal([count, latentSize], 0, 1, 'float32', seed) as tf.Tensor2D;
+  return tf.randomNormal([count, latentSize], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D;
 }
 
 /**

@@ -16,6 +16,7 @@
  * pre-sigmoid Bernoulli parameters the paper calls y.
  */
 import * as tf from '@tensorflow/tfjs';
+import { tfSeed } from '../data/random';
 
 export interface VaeOptions {
   /** Image shape [H, W, C] (default [28, 28, 1], MNIST / Fashion-MNIST). */
@@ -65,7 +66,7 @@ export function buildVae(options: VaeOptions = {}): Vae {
   }
   const pixels = o.imageShape[0] * o.imageShape[1] * o.imageShape[2];
   const conditional = o.numClasses > 0;
-  const init = (k: number) => tf.initializers.glorotUniform({ seed: o.seed * 100 + k });
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: tfSeed(o.seed * 100 + k) });
 
   // Encoder: x [B, H, W, C] -> flatten [B, P] (++ y [B, K]) -> hidden [B, U] -> mean, logVar [B, L].
   const image = tf.input({ shape: o.imageShape, name: 'image' });
@@ -119,7 +120,7 @@ export function encode(vae: Vae, images: tf.Tensor, labels?: tf.Tensor | Readonl
  */
 export function reparameterize(mean: tf.Tensor, logVar: tf.Tensor, seed?: number): tf.Tensor2D {
   return tf.tidy(() => {
-    const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', seed);
+    const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', seed === undefined ? undefined : tfSeed(seed));
     return mean.add(logVar.mul(0.5).exp().mul(eps)) as tf.Tensor2D;
   });
 }
@@ -142,7 +143,7 @@ export function decode(vae: Vae, z: tf.Tensor, labels?: tf.Tensor | ReadonlyArra
 
 /** New images from the prior: z ~ N(0, I), decoded to Bernoulli means in [0, 1]. */
 export function sampleVae(vae: Vae, count: number, options: { seed?: number; labels?: tf.Tensor | ReadonlyArray<number> } = {}): tf.Tensor4D {
-  return tf.tidy(() => decode(vae, tf.randomNormal([count, vae.options.latentSize], 0, 1, 'float32', options.seed), options.labels));
+  return tf.tidy(() => decode(vae, tf.randomNormal([count, vae.options.latentSize], 0, 1, 'float32', options.seed === undefined ? undefined : tfSeed(options.seed)), options.labels));
 }
 
 /** Encode, then decode the mean: the reconstruction of each image, in [0, 1]. */

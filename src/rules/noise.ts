@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createNoise2D } from 'simplex-noise';
-import { makeRandom, permutation } from '../data/random';
+import { makeRandom, permutation, tfSeed } from '../data/random';
 import { asBatch, checkImage, checkNumber, checkSize, checkUnitRange, describe, unbatch } from './image';
 
 /** Which smooth noise an fBm octave is made of. */
@@ -42,10 +42,10 @@ export function whiteNoise(height: number, width: number, options: WhiteNoiseOpt
   checkNumber(o.channels, 'whiteNoise', 'options.channels', { min: 1, integer: true });
   checkNumber(o.seed, 'whiteNoise', 'options.seed');
   const shape: [number, number, number] = [height, width, o.channels];
-  if (o.kind === 'uniform') return tf.randomUniform(shape, 0, 1, 'float32', o.seed) as tf.Tensor3D;
+  if (o.kind === 'uniform') return tf.randomUniform(shape, 0, 1, 'float32', tfSeed(o.seed)) as tf.Tensor3D;
   if (o.kind === 'gaussian') {
     checkNumber(o.std, 'whiteNoise', 'options.std', { min: 0 });
-    return tf.tidy(() => tf.randomNormal(shape, o.mean, o.std, 'float32', o.seed).clipByValue(0, 1)) as tf.Tensor3D;
+    return tf.tidy(() => tf.randomNormal(shape, o.mean, o.std, 'float32', tfSeed(o.seed)).clipByValue(0, 1)) as tf.Tensor3D;
   }
   throw new Error(`whiteNoise: options.kind must be 'uniform' or 'gaussian', got ${describe(o.kind)}`);
 }
@@ -64,7 +64,7 @@ export function addGaussianNoise<T extends tf.Tensor>(image: T, options: AddNois
   const o = { ...DEFAULT_ADD_NOISE_OPTIONS, ...options };
   checkImage(image, 'addGaussianNoise');
   checkNumber(o.std, 'addGaussianNoise', 'options.std', { min: 0 });
-  return tf.tidy(() => image.add(tf.randomNormal(image.shape, 0, o.std, 'float32', o.seed)).clipByValue(0, 1)) as T;
+  return tf.tidy(() => image.add(tf.randomNormal(image.shape, 0, o.std, 'float32', tfSeed(o.seed))).clipByValue(0, 1)) as T;
 }
 
 export interface SaltAndPepperOptions {
@@ -84,7 +84,7 @@ export function saltAndPepper<T extends tf.Tensor>(image: T, options: SaltAndPep
     const { batch, single } = asBatch(image, 'saltAndPepper');
     checkUnitRange(batch, 'saltAndPepper');
     const [n, h, w] = batch.shape;
-    const u = tf.randomUniform([n, h, w, 1], 0, 1, 'float32', o.seed); // one draw per pixel, shared by its channels
+    const u = tf.randomUniform([n, h, w, 1], 0, 1, 'float32', tfSeed(o.seed)); // one draw per pixel, shared by its channels
     const pepper = u.less(o.amount / 2);
     const salt = u.greaterEqual(1 - o.amount / 2);
     const noisy = tf.where(pepper, tf.zerosLike(batch), tf.where(salt, tf.onesLike(batch), batch));

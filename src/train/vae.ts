@@ -16,6 +16,7 @@
  * fixed, seeded binarisation of the test split so that every model is scored on the same data.
  */
 import * as tf from '@tensorflow/tfjs';
+import { tfSeed } from '../data/random';
 import { elbo } from '../losses/vae';
 import { encode, decodeLogits, reparameterize, type Vae } from '../models/vae';
 import { AdversarialTrainer } from './adversarial';
@@ -123,7 +124,7 @@ export function evaluateElbo(vae: Vae, images: tf.Tensor4D, options: EvaluateElb
     const size = Math.min(o.batchSize, n - start);
     const [r, k] = tf.tidy(() => {
       const grey = images.slice(start, size);
-      const x = o.binarize ? tf.randomUniform(grey.shape, 0, 1, 'float32', o.seed * 7919 + part).less(grey).toFloat() : grey;
+      const x = o.binarize ? tf.randomUniform(grey.shape, 0, 1, 'float32', tfSeed(o.seed * 7919 + part)).less(grey).toFloat() : grey;
       const labels = o.labels?.slice(start, size);
       const { mean, logVar } = encode(vae, x, labels);
       const z = reparameterize(mean, logVar, o.seed * 7919 + part + 104729);
