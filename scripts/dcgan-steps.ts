@@ -8,7 +8,8 @@
  *
  * Options: --dataset mnist|fashion, --conditional, --filters F (32), --kernel k (4), --batch B (32),
  * --lr-d (4e-4), --lr-g (4e-4), --beta1 (0.5), --smoothing s (0), --d-steps k (1),
- * --conditioning planes|projection|both, --ema 0.99,0.999 (EMA copies of G to measure besides G itself), --seed S (0).
+ * --conditioning planes|projection|both, --ema 0.99,0.999 (EMA copies of G to measure besides G itself), --seed S (0),
+ * --info L (InfoGAN: a 10-category code, lambda_I = L; unconditional), --loss non-saturating|lsgan|hinge.
  * Writes results/dcgan/steps-<name>.json.
  */
 import * as fs from 'fs';
@@ -31,6 +32,7 @@ async function main() {
   const name = value(args, 'name', 'run');
   const dataset = value(args, 'dataset', 'mnist') as 'mnist' | 'fashion';
   const conditional = args.includes('--conditional');
+  const info = args.includes('--info');
   const steps = number(args, 'steps', 3000);
   const every = number(args, 'every', 250);
   const settings = {
@@ -47,14 +49,19 @@ async function main() {
     emaDecays: value(args, 'ema', '0.99,0.999').split(',').filter((s) => s !== '').map(Number),
     labelConditioning: value(args, 'conditioning', 'planes') as models.DcganOptions['labelConditioning'],
     seed: number(args, 'seed', 0),
+    informationWeight: info ? number(args, 'info', 1) : undefined,
+    loss: value(args, 'loss', 'non-saturating') as train.AdversarialLossName,
   };
   await initBackend();
   const set = await data.loadDataset(dataset, { range: [-1, 1] });
   const judge = await metrics.judge(dataset);
   const options = { filters: settings.filters, kernelSize: settings.kernelSize, seed: settings.seed, labelConditioning: settings.labelConditioning };
-  const build = () => (conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options));
+  const build = () =>
+    conditional ? models.buildConditionalDcganGenerator(options) : info ? models.buildInfoDcganGenerator(options) : models.buildDcganGenerator(options);
   const generator = build();
-  const discriminator = conditional ? models.buildConditionalDcganDiscriminator(options) : models.buildDcganDiscriminator(options);
+  const discriminator = conditional
+    ? models.buildConditionalDcganDiscriminator(options)
+    : info ? models.buildInfoDcganDiscriminator(options) : models.buildDcganDiscriminator(options);
   const averages = settings.emaDecays.map((decay) => ({ decay, model: build() }));
   averages.forEach((a) => train.copyWeights(a.model, generator));
   const trainer = train.createLossVariantTrainer({
@@ -69,19 +76,24 @@ async function main() {
     labelSmoothing: settings.labelSmoothing,
     discriminatorSteps: settings.discriminatorSteps,
     seed: settings.seed,
+    loss: settings.loss,
+    informationWeight: settings.informationWeight,
   });
   const ema = { every: 1, call: () => averages.forEach((a) => train.updateEma(a.model, generator, { decay: a.decay })) };
   const rows: Array<Record<string, number | string>> = [];
   const format = (r: train.QualityRecord) =>
     `${(100 * r.recognisability).toFixed(1)}% rare ${(100 * r.smallestShare).toFixed(1)}% F ${r.frechet.toFixed(1)}` +
-    (r.conditionalAccuracy === undefined ? '' : ` cond ${(100 * r.conditionalAccuracy).toFixed(1)}%`);
+    (r.conditionalAccuracy === undefined ? '' : ` cond ${(100 * r.conditionalAccuracy).toFixed(1)}%`) +
+    (r.codePurity === undefined ? '' : ` purity ${(100 * r.codePurity).toFixed(1)}% codes->${r.codeClasses!.join('')}`);
   while (trainer.step < steps) {
     await trainer.run({ steps: Math.min(every, steps - trainer.step), callbacks: [ema], progress: false });
     const msPerStep = (1000 * trainer.seconds) / trainer.step;
     const load = os.loadavg()[0];
     const measured = [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, record: train.measureGenerator(a.model, judge, { step: trainer.step }) }));
     for (const m of measured) rows.push({ ema: m.decay, msPerStep, load, ...m.record });
-    console.log(`${name} step ${trainer.step} (${msPerStep.toFixed(0)} ms/step, load ${load.toFixed(1)}): ` + measured.map((m) => `[${m.decay || 'G'}] ${format(m.record)}`).join('  '));
+    const last = trainer.history[trainer.history.length - 1];
+    const infoLosses = last.gInfo === undefined ? '' : ` dInfo ${last.dInfo.toFixed(3)} gInfo ${last.gInfo.toFixed(3)}`;
+    console.log(`${name} step ${trainer.step} (${msPerStep.toFixed(0)} ms/step, load ${load.toFixed(1)})${infoLosses}: ` + measured.map((m) => `[${m.decay || 'G'}] ${format(m.record)}`).join('  '));
   }
   const dir = path.join(__dirname, '..', 'results', 'dcgan');
   fs.mkdirSync(dir, { recursive: true });

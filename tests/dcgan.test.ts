@@ -189,3 +189,20 @@ test.serial('projection discriminator: logit(x, y) = psi(phi(x)) + embed(y) . ph
   });
   for (const model of [cd, both]) model.dispose();
 });
+
+test('InfoGAN DCGAN: G takes [z, code] like the conditional G; D returns [logit, code logits] through a 128-unit Q head', (t) => {
+  const generator = models.buildInfoDcganGenerator({ filters: 8, numClasses: 10 });
+  const discriminator = models.buildInfoDcganDiscriminator({ filters: 8, numClasses: 10 });
+  t.deepEqual(generator.inputs.map((i) => i.shape), [[null, 100], [null, 10]]);
+  t.deepEqual(generator.outputs[0].shape, [null, 28, 28, 1]);
+  t.deepEqual(discriminator.outputs.map((o) => o.shape), [[null, 1], [null, 10]]);
+  const q = discriminator.getLayer('q_hidden');
+  t.is(q.countParams(), 7 * 7 * 16 * 128 + 128);
+  t.true(models.isInfoGenerator(generator));
+  t.false(models.isInfoGenerator(models.buildDcganGenerator({ filters: 8 })));
+  const [logit, codeLogits] = tf.tidy(() => discriminator.predict(generator.predict([tf.zeros([2, 100]), tf.oneHot([1, 2], 10).cast('float32')]) as tf.Tensor) as tf.Tensor[]);
+  t.deepEqual([logit.shape, codeLogits.shape], [[2, 1], [2, 10]]);
+  tf.dispose([logit, codeLogits]);
+  generator.dispose();
+  discriminator.dispose();
+});

@@ -190,3 +190,66 @@ test.serial('same seed, same run: two DCGANs built and trained with seed 0 give 
   t.deepEqual(second.weights, first.weights);
   t.true(first.losses.every(([d, g]) => Number.isFinite(d) && Number.isFinite(g)));
 });
+
+function infoSetup(informationWeight: number) {
+  const generator = models.buildInfoDcganGenerator(tiny);
+  const discriminator = models.buildInfoDcganDiscriminator(tiny);
+  const data = tf.randomUniform([16, 28, 28, 1], -1, 1, 'float32', 2);
+  const trainer = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, seed: 3, informationWeight });
+  const dispose = () => {
+    trainer.dispose();
+    generator.dispose();
+    discriminator.dispose();
+    data.dispose();
+  };
+  return { generator, discriminator, trainer, dispose };
+}
+
+test.serial('InfoGAN: both losses gain lambda * CE(Q(G(z, c)), c), which starts at ln K; Q is trained with D', (t) => {
+  const plain = infoSetup(0);
+  const weighted = infoSetup(2);
+  const a = plain.trainer.trainStep();
+  const b = weighted.trainer.trainStep();
+  // Same weights and noise at step 0: the D losses differ by exactly 2 * dInfo.
+  t.true(Math.abs(a.dInfo - b.dInfo) < 1e-6, `${a.dInfo} vs ${b.dInfo}`);
+  t.true(Math.abs(b.dLoss - a.dLoss - 2 * b.dInfo) < 1e-4, `${b.dLoss} - ${a.dLoss} vs 2 * ${b.dInfo}`);
+  // Q's weights start at N(0, 0.02): its code logits are near 0, so CE is near ln 10 (a guess).
+  t.true(Math.abs(a.dInfo - Math.log(10)) < 0.05, `dInfo ${a.dInfo}`);
+  t.true(Number.isFinite(b.gInfo) && b.gInfo > 0);
+  plain.dispose();
+  weighted.dispose();
+
+  // The D phase moves Q's head; the G phase moves every weight of G (the code rows included).
+  const { generator, discriminator, trainer, dispose } = infoSetup(1);
+  const d = snapshot(discriminator);
+  const g = snapshot(generator);
+  trainer.trainStep();
+  const names = discriminator.trainableWeights.map((w) => w.originalName);
+  const moved = changed(d, discriminator);
+  t.true(['q_hidden/kernel', 'q_code/kernel', 'q_code/bias'].every((n) => moved[names.indexOf(n)]), 'Q is trained in the D phase');
+  t.true(changed(g, generator).every((c) => c), 'every weight of G moves');
+  dispose();
+});
+
+test.serial('InfoGAN: 30 steps leave the number of tensors unchanged; a one-output D is refused with a clear message', async (t) => {
+  const { trainer, dispose } = infoSetup(1);
+  trainer.trainStep();
+  const before = tf.memory().numTensors;
+  await trainer.run({ steps: 30, progress: false });
+  t.is(tf.memory().numTensors, before, 'tensors leaked');
+  dispose();
+  const generator = models.buildInfoDcganGenerator(tiny);
+  const discriminator = models.buildDcganDiscriminator(tiny);
+  const data = tf.zeros([4, 28, 28, 1]);
+  t.throws(() => train.createLossVariantTrainer({ generator, discriminator, data }), {
+    message: /an InfoGAN generator \(inputs \[z, code\]\) needs a discriminator with outputs \[logit, code logits\] \(models.buildInfoDcganDiscriminator\), got 1 output/,
+  });
+  const infoD = models.buildInfoDcganDiscriminator(tiny);
+  t.throws(() => train.createLossVariantTrainer({ generator: models.buildDcganGenerator(tiny), discriminator: infoD, data }), {
+    message: /the discriminator must have one output \(a logit\) unless the generator is an InfoGAN one, got 2 outputs/,
+  });
+  tf.dispose([data]);
+  generator.dispose();
+  discriminator.dispose();
+  infoD.dispose();
+});

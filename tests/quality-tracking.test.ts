@@ -95,3 +95,35 @@ test.serial('trackQuality records one measurement every `every` steps', async (t
   discriminator.dispose();
   data.dispose();
 });
+
+test('codePurity: per code, the share of its samples judged as its most common class, averaged over codes', (t) => {
+  // code 0: classes 3, 3, 3, 5 -> 3/4; code 1: 7, 7 -> 1; code 2: 1, 2, 1 -> 2/3 (hand-computed)
+  const codes = [0, 0, 0, 0, 1, 1, 2, 2, 2];
+  const judged = [3, 3, 5, 3, 7, 7, 1, 2, 1];
+  const { codePurity, codeClasses } = train.codePurity(codes, judged, 3, 10);
+  t.true(Math.abs(codePurity - (3 / 4 + 1 + 2 / 3) / 3) < 1e-12);
+  t.deepEqual(codeClasses, [3, 7, 1]);
+  t.throws(() => train.codePurity([0, 1], [0], 2, 10), { message: /codes and judged must have one entry per sample, got 2 and 1/ });
+});
+
+test.serial('measureGenerator on an InfoGAN generator: codes spread evenly, purity measured, no conditional accuracy', (t) => {
+  const judge = fakeJudge();
+  // An untrained InfoGAN DCGAN: the fake judge's classes depend on brightness only.
+  const generator = models.buildInfoDcganGenerator({ filters: 4, latentSize: 4 });
+  t.true(models.isInfoGenerator(generator));
+  t.false(models.isInfoGenerator(models.buildConditionalDcganGenerator({ filters: 4, latentSize: 4 })));
+  const record = train.measureGenerator(generator, judge, { count: 200, seed: 3 });
+  t.is(record.conditionalAccuracy, undefined);
+  t.is(record.codeClasses!.length, 10);
+  // Recompute the purity from the same inputs by hand.
+  const images = tf.tidy(() => {
+    const z = models.sampleLatent(200, 4, 3);
+    const codes = tf.oneHot(tf.tensor1d(Array.from({ length: 200 }, (_, i) => i % 10), 'int32'), 10).cast('float32');
+    return generator.predict([z, codes]) as tf.Tensor;
+  });
+  const judged = judge.classify(tf.tidy(() => images.add(1).div(2))).labels;
+  const expected = train.codePurity(Array.from({ length: 200 }, (_, i) => i % 10), judged, 10, 10);
+  t.true(Math.abs(record.codePurity! - expected.codePurity) < 1e-12);
+  images.dispose();
+  generator.dispose();
+});

@@ -30,6 +30,14 @@
  * [z, onehot(y)] concatenated before the projection; D sees the image with 10 extra constant
  * channels, one-hot planes of y (channel k is all ones where y = k), so every convolution knows
  * the class from the first layer on. Inputs are [z, onehot] and [image, onehot], as in cgan.ts.
+ *
+ * InfoGAN variant (Chen et al. 2016, "InfoGAN: Interpretable Representation Learning by
+ * Information Maximizing Generative Adversarial Nets"): unconditional, no labels anywhere. G sees
+ * [z, onehot(c)] with a categorical code c drawn uniformly from K categories; D gains a second
+ * head Q(c | x) on its last features (the paper's MNIST head: FC 128, LeakyReLU, FC K; here
+ * without the head's batch norm) that must recover c from G's image. Training adds
+ * lambda * CE(Q(G(z, c)), c) to both losses (see train/loss-variants.ts), so G has to make the
+ * K codes *distinguishable*: on MNIST they become the digits without ever seeing a label.
  */
 import * as tf from '@tensorflow/tfjs';
 import { SpectralNormConv2D, SpectralNormDense } from './spectral-norm';
@@ -53,7 +61,7 @@ export interface DcganOptions {
   initStddev?: number;
   /** Batch norm momentum of the running statistics (PyTorch default 0.1, i.e. 0.9 here). */
   batchNormMomentum?: number;
-  /** Number of classes for the conditional builders (10 for MNIST and Fashion-MNIST). */
+  /** Number of classes for the conditional builders (10 for MNIST and Fashion-MNIST), or of the InfoGAN code's categories. */
   numClasses?: number;
   /**
    * How the conditional D sees the label: 'planes' (one-hot planes as extra input channels),
@@ -191,13 +199,48 @@ export function buildDcganDiscriminator(options: DcganOptions = {}): tf.LayersMo
   return tf.model({ inputs: image, outputs: discriminatorBody(image, o, new Seeds(o.seed + 1, o.initStddev)).logit, name: 'dcgan_discriminator' });
 }
 
+/** G with a second input (a label or an InfoGAN code) concatenated to z. */
+function generatorWithSecondInput(o: Required<DcganOptions>, inputName: 'label' | 'code', modelName: string): tf.LayersModel {
+  const z = tf.input({ shape: [o.latentSize], name: 'z' }); //                                      [B, latent]
+  const second = tf.input({ shape: [o.numClasses], name: inputName }); //                           [B, K]
+  const joined = tf.layers.concatenate({ name: 'g_concat' }).apply([z, second]) as tf.SymbolicTensor; // [B, latent + K]
+  return tf.model({ inputs: [z, second], outputs: generatorBody(joined, o, new Seeds(o.seed, o.initStddev)), name: modelName });
+}
+
 /** Conditional DCGAN generator: [z [B, latentSize], onehot(y) [B, numClasses]] -> image [B, H, W, C]. */
 export function buildConditionalDcganGenerator(options: DcganOptions = {}): tf.LayersModel {
-  const o = dcganOptions(options, 'buildConditionalDcganGenerator');
-  const z = tf.input({ shape: [o.latentSize], name: 'z' }); //                                      [B, latent]
-  const label = tf.input({ shape: [o.numClasses], name: 'label' }); //                              [B, K]
-  const joined = tf.layers.concatenate({ name: 'g_concat' }).apply([z, label]) as tf.SymbolicTensor; // [B, latent + K]
-  return tf.model({ inputs: [z, label], outputs: generatorBody(joined, o, new Seeds(o.seed, o.initStddev)), name: 'conditional_dcgan_generator' });
+  return generatorWithSecondInput(dcganOptions(options, 'buildConditionalDcganGenerator'), 'label', 'conditional_dcgan_generator');
+}
+
+/**
+ * InfoGAN DCGAN generator: [z [B, latentSize], onehot(c) [B, numClasses]] -> image [B, H, W, C].
+ * The same network as the conditional one; the difference is what feeds the second input: a
+ * code drawn uniformly at random, never a label. Its input is named 'code' (the conditional
+ * generator's is 'label'), which is how `isInfoGenerator` and the quality measures tell them apart.
+ */
+export function buildInfoDcganGenerator(options: DcganOptions = {}): tf.LayersModel {
+  return generatorWithSecondInput(dcganOptions(options, 'buildInfoDcganGenerator'), 'code', 'info_dcgan_generator');
+}
+
+/** True for a generator built by `buildInfoDcganGenerator` (inputs [z, code]). */
+export function isInfoGenerator(generator: tf.LayersModel): boolean {
+  return generator.inputs.length === 2 && generator.inputLayers[1].name.startsWith('code');
+}
+
+/**
+ * InfoGAN DCGAN discriminator: image [B, H, W, C] -> [logit [B, 1], code logits [B, numClasses]].
+ * The code head Q(c | x) shares every convolution with D (Chen et al. 2016, §6: Q costs almost
+ * nothing on top of D): last features -> dense 128 -> LeakyReLU -> dense K.
+ */
+export function buildInfoDcganDiscriminator(options: DcganOptions = {}): tf.LayersModel {
+  const o = dcganOptions(options, 'buildInfoDcganDiscriminator');
+  const seeds = new Seeds(o.seed + 1, o.initStddev);
+  const image = tf.input({ shape: o.imageShape, name: 'image' }); //                                [B, H, W, C]
+  const { features, logit } = discriminatorBody(image, o, seeds); //                                [B, N], [B, 1]
+  let q = tf.layers.dense({ units: 128, kernelInitializer: seeds.normal(), name: 'q_hidden' }).apply(features) as tf.SymbolicTensor; // [B, 128]
+  q = tf.layers.leakyReLU({ alpha: o.leakySlope, name: 'q_leaky' }).apply(q) as tf.SymbolicTensor;
+  const codeLogits = tf.layers.dense({ units: o.numClasses, kernelInitializer: seeds.normal(), name: 'q_code' }).apply(q) as tf.SymbolicTensor; // [B, K]
+  return tf.model({ inputs: image, outputs: [logit, codeLogits], name: 'info_dcgan_discriminator' });
 }
 
 /** Conditional DCGAN discriminator: [image [B, H, W, C], onehot(y) [B, numClasses]] -> one logit [B, 1]. */

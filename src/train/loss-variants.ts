@@ -13,8 +13,16 @@
  * must have no batch norm (build D with discriminatorNorm 'none' or 'spectral').
  * An optional EMA copy of G is updated after every G step (see ./ema.ts).
  *
+ * InfoGAN (Chen et al. 2016, Eq. 5): with a generator from `models.buildInfoDcganGenerator`
+ * (inputs [z, onehot(c)], c uniform over K categories) and a discriminator from
+ * `models.buildInfoDcganDiscriminator` (outputs [logit, Q's code logits]), both losses gain
+ *   lambda_I * CE(Q(G(z, c)), c)
+ * - the variational lower bound on the mutual information I(c; G(z, c)), up to the constant
+ * H(c) - minimised by D's phase (which trains Q, sharing D's convolutions) and by G's. No labels.
+ *
  * History per step: dLoss, gLoss, dReal = mean D(x), dFake = mean D(G(z)) (raw outputs), and
- * for WGAN-GP the penalty.
+ * for WGAN-GP the penalty; for InfoGAN dInfo and gInfo, the code cross-entropy of each phase
+ * (ln K = 2.30 nats for K = 10 when Q guesses, 0 when it reads every code).
  */
 import * as tf from '@tensorflow/tfjs';
 import { discriminatorLossTerms, generatorLoss } from '../losses/gan';
@@ -31,6 +39,7 @@ import {
 import { AdversarialTrainer, type StepContext, type PhaseOutputs } from './adversarial';
 import { batchSampler } from './batches';
 import { copyWeights, updateEma } from './ema';
+import { isInfoGenerator } from '../models/dcgan';
 import type { GanBatch } from './gan';
 
 /** The adversarial losses compared in lesson 05. */
@@ -76,6 +85,8 @@ export interface LossVariantTrainerOptions {
   emaDecay?: number;
   /** Seed of batches and noise (default 0). */
   seed?: number;
+  /** InfoGAN's lambda_I, the weight of the code cross-entropy (default 1: Chen et al. 2016 use 1 for discrete codes). */
+  informationWeight?: number;
 }
 
 export const DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS = {
@@ -88,6 +99,7 @@ export const DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS = {
   labelSmoothing: 0,
   emaDecay: 0.999,
   seed: 0,
+  informationWeight: 1,
 };
 
 /** The trainer of `generator` and `discriminator` with the chosen adversarial loss. */
@@ -104,7 +116,16 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
     ...options,
   };
   const { generator, discriminator, batchSize } = o;
-  const conditional = generator.inputs.length === 2;
+  const info = isInfoGenerator(generator);
+  const conditional = generator.inputs.length === 2 && !info;
+  if (info && discriminator.outputs.length !== 2) {
+    throw new Error(`createLossVariantTrainer: an InfoGAN generator (inputs [z, code]) needs a discriminator with outputs [logit, code logits] (models.buildInfoDcganDiscriminator), got ${discriminator.outputs.length} output(s)`);
+  }
+  if (!info && discriminator.outputs.length !== 1) {
+    throw new Error(`createLossVariantTrainer: the discriminator must have one output (a logit) unless the generator is an InfoGAN one, got ${discriminator.outputs.length} outputs`);
+  }
+  if (info && loss === 'wgan-gp') throw new Error("createLossVariantTrainer: InfoGAN's code term is implemented for the BCE, LSGAN and hinge losses, got loss 'wgan-gp'");
+  if (!(o.informationWeight >= 0)) throw new Error(`createLossVariantTrainer: options.informationWeight must be >= 0, got ${o.informationWeight}`);
   if (conditional && (discriminator.inputs.length !== 2 || !(o.labels instanceof tf.Tensor))) {
     throw new Error('createLossVariantTrainer: a conditional generator needs a conditional discriminator and options.labels (int32 [N])');
   }
@@ -116,19 +137,34 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
   }
   if (!(o.data instanceof tf.Tensor)) throw new Error(`createLossVariantTrainer: options.data must be a tensor of real images, got ${typeof o.data}`);
   const latentSize = generator.inputs[0].shape[1] as number;
-  const numClasses = conditional ? (generator.inputs[1].shape[1] as number) : 0;
+  const numClasses = conditional || info ? (generator.inputs[1].shape[1] as number) : 0;
   const batch = (conditional
     ? batchSampler({ real: o.data, labels: o.labels as tf.Tensor1D }, { batchSize, seed: o.seed })
     : batchSampler({ real: o.data }, { batchSize, seed: o.seed })) as (index: number) => GanBatch;
 
   const fakes = (n: number, context: StepContext): { fake: tf.Tensor; fakeLabels?: tf.Tensor } => {
     const z = context.randomNormal([n, latentSize]); //                                        [B, latent]
-    if (!conditional) return { fake: generator.apply(z, { training: true }) as tf.Tensor }; //   [B, H, W, C]
+    if (!conditional && !info) return { fake: generator.apply(z, { training: true }) as tf.Tensor }; // [B, H, W, C]
+    // a label (conditional) or InfoGAN's code c, uniform over the K categories
     const fakeLabels = tf.oneHot(context.randomLabels(n, numClasses), numClasses).cast('float32'); // [B, K]
     return { fake: generator.apply([z, fakeLabels], { training: true }) as tf.Tensor, fakeLabels };
   };
-  const judge = (images: tf.Tensor, labels?: tf.Tensor): tf.Tensor =>
-    (conditional ? discriminator.apply([images, labels!], { training: true }) : discriminator.apply(images, { training: true })) as tf.Tensor; // [B, 1]
+  /** InfoGAN's code cross-entropy of the last fake batch judged (set by `judge`). */
+  let codeCrossEntropy: tf.Scalar | undefined;
+  const judge = (images: tf.Tensor, labels?: tf.Tensor): tf.Tensor => {
+    if (info) {
+      const [logit, codeLogits] = discriminator.apply(images, { training: true }) as tf.Tensor[]; // [B, 1], [B, K]
+      if (labels) codeCrossEntropy = tf.losses.softmaxCrossEntropy(labels, codeLogits) as tf.Scalar; // CE(Q(G(z, c)), c)
+      return logit;
+    }
+    return (conditional ? discriminator.apply([images, labels!], { training: true }) : discriminator.apply(images, { training: true })) as tf.Tensor; // [B, 1]
+  };
+  /** Adds lambda_I * CE(Q(G(z, c)), c) to an InfoGAN phase's outputs, recorded as `${name}`. */
+  const withInformation = (outputs: PhaseOutputs, name: 'dInfo' | 'gInfo'): PhaseOutputs => {
+    if (!info) return outputs;
+    const crossEntropy = codeCrossEntropy!;
+    return { ...outputs, loss: outputs.loss.add(crossEntropy.mul(o.informationWeight)) as tf.Scalar, [name]: crossEntropy };
+  };
 
   const discriminatorPhase = (real: tf.Tensor, labels: tf.Tensor1D | undefined, context: StepContext): PhaseOutputs => {
     const realLabels = conditional ? tf.oneHot(labels!, numClasses).cast('float32') : undefined;
@@ -137,10 +173,10 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
     const fakeOutputs = judge(fake, fakeLabels);
     const recorded = { dReal: realOutputs.mean() as tf.Scalar, dFake: fakeOutputs.mean() as tf.Scalar };
     if (loss === 'minimax' || loss === 'non-saturating') {
-      return { loss: discriminatorLossTerms(realOutputs, fakeOutputs, { labelSmoothing: o.labelSmoothing }).total, ...recorded };
+      return withInformation({ loss: discriminatorLossTerms(realOutputs, fakeOutputs, { labelSmoothing: o.labelSmoothing }).total, ...recorded }, 'dInfo');
     }
-    if (loss === 'lsgan') return { loss: lsganDiscriminatorLoss(realOutputs, fakeOutputs).total, ...recorded };
-    if (loss === 'hinge') return { loss: hingeDiscriminatorLoss(realOutputs, fakeOutputs).total, ...recorded };
+    if (loss === 'lsgan') return withInformation({ loss: lsganDiscriminatorLoss(realOutputs, fakeOutputs).total, ...recorded }, 'dInfo');
+    if (loss === 'hinge') return withInformation({ loss: hingeDiscriminatorLoss(realOutputs, fakeOutputs).total, ...recorded }, 'dInfo');
     // WGAN-GP: the penalty on interpolates between real and fake images of the same labels.
     const critic = (images: tf.Tensor) => judge(images, realLabels);
     const fakeForPenalty = conditional ? (generator.apply([context.randomNormal([real.shape[0], latentSize]), realLabels!], { training: true }) as tf.Tensor) : fake;
@@ -151,10 +187,10 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
   const generatorPhase = (context: StepContext): PhaseOutputs => {
     const { fake, fakeLabels } = fakes(batchSize, context);
     const fakeOutputs = judge(fake, fakeLabels);
-    if (loss === 'minimax') return { loss: generatorLoss(fakeOutputs, { form: 'minimax' }) };
-    if (loss === 'non-saturating') return { loss: generatorLoss(fakeOutputs, { form: 'non-saturating' }) };
-    if (loss === 'lsgan') return { loss: lsganGeneratorLoss(fakeOutputs) };
-    if (loss === 'hinge') return { loss: hingeGeneratorLoss(fakeOutputs) };
+    if (loss === 'minimax') return withInformation({ loss: generatorLoss(fakeOutputs, { form: 'minimax' }) }, 'gInfo');
+    if (loss === 'non-saturating') return withInformation({ loss: generatorLoss(fakeOutputs, { form: 'non-saturating' }) }, 'gInfo');
+    if (loss === 'lsgan') return withInformation({ loss: lsganGeneratorLoss(fakeOutputs) }, 'gInfo');
+    if (loss === 'hinge') return withInformation({ loss: hingeGeneratorLoss(fakeOutputs) }, 'gInfo');
     return { loss: wassersteinGeneratorLoss(fakeOutputs) };
   };
 

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sampleLatent } from '../models/gan';
+import { isInfoGenerator } from '../models/dcgan';
 import { toUnit } from '../data/batches';
 import { sampleQuality, type SampleQuality } from '../metrics/quality';
 import type { Judge } from '../metrics/judge';
@@ -28,6 +29,15 @@ export interface QualityRecord {
   frechet: number;
   /** Share judged as the label requested (conditional generators only). */
   conditionalAccuracy?: number;
+  /**
+   * InfoGAN generators only: the share of samples judged as the most common class of their
+   * code, averaged over codes (1 when every code draws one digit; about 0.1 to 0.2 when the
+   * code means nothing to G). The code-to-class map is learnt without labels, so it is a
+   * permutation: code 3 may draw sevens.
+   */
+  codePurity?: number;
+  /** InfoGAN generators only: for each code, the class it is most often judged as. */
+  codeClasses?: number[];
 }
 
 export interface QualityTrackingOptions {
@@ -53,18 +63,23 @@ export function measureGenerator(
 ): QualityRecord {
   const count = options.count ?? DEFAULT_QUALITY_TRACKING_OPTIONS.count;
   const seed = options.seed ?? DEFAULT_QUALITY_TRACKING_OPTIONS.seed;
-  const conditional = generator.inputs.length === 2;
+  // A second input is a label (conditional G: conditional accuracy is measured) or an InfoGAN
+  // code (unconditional: the codes are spread evenly, and how purely each draws one class is measured).
+  const info = isInfoGenerator(generator);
+  const twoInputs = generator.inputs.length === 2;
   const latentSize = generator.inputs[0].shape[1] as number;
-  const numClasses = conditional ? (generator.inputs[1].shape[1] as number) : 0;
-  const labels = conditional ? Array.from({ length: count }, (_, i) => i % numClasses) : undefined;
+  const numClasses = twoInputs ? (generator.inputs[1].shape[1] as number) : 0;
+  const codes = twoInputs ? Array.from({ length: count }, (_, i) => i % numClasses) : undefined;
   const images = tf.tidy(() => {
     const z = sampleLatent(count, latentSize, seed); //                                         [N, latent]
-    const inputs = conditional ? [z, tf.oneHot(tf.tensor1d(labels!, 'int32'), numClasses).cast('float32')] : z;
+    const inputs = twoInputs ? [z, tf.oneHot(tf.tensor1d(codes!, 'int32'), numClasses).cast('float32')] : z;
     return toUnit(generator.predict(inputs, { batchSize: 250 }) as tf.Tensor); //              [N, 28, 28, 1] in [0, 1]
   });
   let quality: SampleQuality;
+  let purity: { codePurity: number; codeClasses: number[] } | undefined;
   try {
-    quality = sampleQuality(images, { judge, labels });
+    quality = sampleQuality(images, { judge, labels: info ? undefined : codes });
+    if (info) purity = codePurity(codes!, judge.classify(images).labels, numClasses, judge.classes.length);
   } finally {
     images.dispose();
   }
@@ -77,7 +92,22 @@ export function measureGenerator(
     smallestShare: Math.min(...quality.coverage.distribution),
     frechet: quality.frechet,
     ...(quality.conditionalAccuracy === undefined ? {} : { conditionalAccuracy: quality.conditionalAccuracy }),
+    ...(purity ?? {}),
   };
+}
+
+/**
+ * For each code, the class it is most often judged as, and the mean over codes of the share of
+ * its samples judged as that class. codes and judged: one entry per sample.
+ */
+export function codePurity(codes: ArrayLike<number>, judged: ArrayLike<number>, numCodes: number, numClasses: number): { codePurity: number; codeClasses: number[] } {
+  if (codes.length !== judged.length) throw new Error(`codePurity: codes and judged must have one entry per sample, got ${codes.length} and ${judged.length}`);
+  const counts = Array.from({ length: numCodes }, () => new Array(numClasses).fill(0));
+  for (let i = 0; i < codes.length; i++) counts[codes[i]][judged[i]]++;
+  const used = counts.filter((row) => row.some((c) => c > 0));
+  const codeClasses = counts.map((row) => row.indexOf(Math.max(...row)));
+  const purity = used.reduce((sum, row) => sum + Math.max(...row) / row.reduce((a, b) => a + b, 0), 0) / used.length;
+  return { codePurity: purity, codeClasses };
 }
 
 /**
