@@ -6,13 +6,16 @@
  *   npm run train:dcgan -- mnist [--minutes 15]        DCGAN on MNIST (non-saturating loss)
  *   npm run train:dcgan -- fashion [--minutes 15]      DCGAN on Fashion-MNIST
  *   npm run train:dcgan -- conditional [--minutes 10]  conditional DCGAN on MNIST
+ *   npm run train:dcgan -- self-conditioned [--minutes 15] [--clusters 50]
+ *                                                      DCGAN on MNIST conditioned on k-means clusters (no labels)
  *   npm run compare:gan-losses [-- --minutes 3]        the same DCGAN with five losses, same budget and seed
  *
  * Options: --filters F (default 32), --batch B (32), --seed S (0), --every N (steps between checks),
  * --steps N (also stop after N steps; the time budget still applies), --lr-d and --lr-g (Adam
  * learning rates of D and G, default 4e-4 each), --ema d (decay of the EMA copy of G that is
  * measured next to G, default 0.999; --ema 0 for none), --conditioning planes|projection|both
- * (how the conditional D sees the label, default planes). The defaults are the recipe chosen by
+ * (how the conditional D sees the label, default planes; projection for self-conditioned),
+ * --clusters K (k-means clusters of the self-conditioned run, default 50). The defaults are the recipe chosen by
  * quality against steps (lesson 05, section 3).
  * `scripts/dcgan-steps.ts` measures quality against steps for one setting (how these were chosen).
  */
@@ -20,7 +23,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { tf, initBackend, data, metrics, models, train, viz } from '../src/index';
 
-type RunName = 'mnist' | 'fashion' | 'conditional' | 'compare';
+type RunName = 'mnist' | 'fashion' | 'conditional' | 'self-conditioned' | 'compare';
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -30,9 +33,9 @@ function option(args: string[], name: string, fallback: number): number {
   return value;
 }
 
-function conditioning(args: string[]): RunSettings['labelConditioning'] {
+function conditioning(args: string[], fallback: RunSettings['labelConditioning']): RunSettings['labelConditioning'] {
   const i = args.indexOf('--conditioning');
-  if (i < 0) return 'planes';
+  if (i < 0) return fallback;
   const value = args[i + 1];
   if (value !== 'planes' && value !== 'projection' && value !== 'both') {
     throw new Error(`dcgan-runs: --conditioning must be planes, projection or both, got '${value}'`);
@@ -56,6 +59,8 @@ interface RunSettings {
   labelConditioning: 'planes' | 'projection' | 'both';
   /** Decay of the EMA copy of G (0: none). */
   emaDecay: number;
+  /** k-means clusters that replace the labels (0: none, the labels are used when conditional). */
+  clusters: number;
 }
 
 interface RunOutcome {
@@ -76,7 +81,17 @@ interface RunOutcome {
 
 async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.Judge, label: string): Promise<RunOutcome> {
   const norm = s.loss === 'wgan-gp' ? 'none' : 'batch';
-  const options = { filters: s.filters, seed: s.seed, discriminatorNorm: norm, labelConditioning: s.labelConditioning } as const;
+  // Self-conditioning (Liu et al. 2020): the k-means cluster of each training image stands in for its label.
+  let labels = s.conditional ? set.train.labels : undefined;
+  let measureOptions: { clusters?: Int32Array } = {};
+  if (s.clusters > 0) {
+    const found = data.kMeans(set.train.images, s.clusters, { seed: s.seed });
+    found.centroids.dispose();
+    labels = tf.tensor1d(found.assignments, 'int32');
+    measureOptions = { clusters: data.proportionalLabels(found.sizes, 1000) };
+    console.log(`k-means: ${s.clusters} clusters of ${found.assignments.length} images in ${found.iterations} iterations, sizes ${Math.min(...found.sizes)} to ${Math.max(...found.sizes)}`);
+  }
+  const options = { filters: s.filters, seed: s.seed, discriminatorNorm: norm, labelConditioning: s.labelConditioning, numClasses: s.clusters || 10 } as const;
   const generator = s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options);
   const discriminator = s.conditional ? models.buildConditionalDcganDiscriminator(options) : models.buildDcganDiscriminator(options);
   const emaGenerator = s.emaDecay > 0 ? (s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options)) : undefined;
@@ -84,7 +99,8 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     generator,
     discriminator,
     data: set.train.images,
-    labels: s.conditional ? set.train.labels : undefined,
+    labels,
+    fakeLabels: s.clusters > 0 ? 'data' : 'uniform', // clusters are sampled as often as they occur
     loss: s.loss,
     batchSize: s.batchSize,
     // WGAN-GP keeps its own recipe (Adam 1e-4, 0, 0.9), set by the trainer.
@@ -93,14 +109,14 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     emaDecay: s.emaDecay,
     seed: s.seed,
   });
-  const records: train.QualityRecord[] = [train.measureGenerator(generator, judge)];
-  const emaRecords: train.QualityRecord[] = emaGenerator ? [train.measureGenerator(emaGenerator, judge)] : [];
+  const records: train.QualityRecord[] = [train.measureGenerator(generator, judge, measureOptions)];
+  const emaRecords: train.QualityRecord[] = emaGenerator ? [train.measureGenerator(emaGenerator, judge, measureOptions)] : [];
   const started = Date.now();
   // Train in chunks of `every` steps until the training-time budget is used, measuring after each.
   while (trainer.seconds < s.seconds && (s.steps === 0 || trainer.step < s.steps)) {
     const chunk = s.steps === 0 ? s.every : Math.min(s.every, s.steps - trainer.step);
     const result = await trainer.run({ steps: chunk, seconds: s.seconds - trainer.seconds, label, progress: false });
-    const at = { step: trainer.step, seconds: trainer.seconds };
+    const at = { step: trainer.step, seconds: trainer.seconds, ...measureOptions };
     records.push(train.measureGenerator(generator, judge, at));
     if (emaGenerator) emaRecords.push(train.measureGenerator(emaGenerator, judge, at));
     const line = (r: train.QualityRecord) =>
@@ -116,6 +132,7 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
   const final = records[records.length - 1];
   trainer.dispose();
   discriminator.dispose();
+  if (s.clusters > 0) labels?.dispose();
   return {
     settings: s,
     steps: trainer.step,
@@ -164,8 +181,8 @@ async function main() {
   const args = process.argv.slice(2);
   // The run is the first word that is neither an option nor an option's value.
   const run = (args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))) ?? 'mnist') as RunName;
-  if (!['mnist', 'fashion', 'conditional', 'compare'].includes(run)) {
-    throw new Error(`dcgan-runs: the run must be mnist, fashion, conditional or compare, got '${run}'`);
+  if (!['mnist', 'fashion', 'conditional', 'self-conditioned', 'compare'].includes(run)) {
+    throw new Error(`dcgan-runs: the run must be mnist, fashion, conditional, self-conditioned or compare, got '${run}'`);
   }
   await initBackend();
   const dataset = run === 'fashion' ? 'fashion' : 'mnist';
@@ -174,8 +191,8 @@ async function main() {
   const base: RunSettings = {
     dataset,
     loss: 'non-saturating',
-    conditional: run === 'conditional',
-    seconds: 60 * option(args, 'minutes', run === 'compare' ? 3 : run === 'mnist' ? 15 : 10),
+    conditional: run === 'conditional' || run === 'self-conditioned',
+    seconds: 60 * option(args, 'minutes', run === 'compare' ? 3 : run === 'mnist' || run === 'self-conditioned' ? 15 : 10),
     steps: option(args, 'steps', 0),
     filters: option(args, 'filters', 32),
     batchSize: option(args, 'batch', 32),
@@ -183,7 +200,8 @@ async function main() {
     every: option(args, 'every', run === 'compare' ? 50 : 200),
     discriminatorLearningRate: option(args, 'lr-d', 4e-4),
     generatorLearningRate: option(args, 'lr-g', 4e-4),
-    labelConditioning: conditioning(args),
+    labelConditioning: conditioning(args, run === 'self-conditioned' ? 'projection' : 'planes'),
+    clusters: run === 'self-conditioned' ? option(args, 'clusters', 50) : 0,
     emaDecay: args.includes('--ema') ? Number(args[args.indexOf('--ema') + 1]) : run === 'compare' ? 0 : 0.999,
   };
   if (!(base.emaDecay >= 0 && base.emaDecay < 1)) throw new Error(`dcgan-runs: --ema must be a decay in [0, 1), got '${args[args.indexOf('--ema') + 1]}'`);
@@ -192,7 +210,10 @@ async function main() {
     const outcome = await trainOnce(base, set, judge, `dcgan ${run}`);
     const grid = tf.tidy(() => {
       const labels = Array.from({ length: 64 }, (_, i) => i % 10);
-      const images = base.conditional ? models.generateConditional(outcome.generator, labels, 7) : models.generateImages(outcome.generator, 64, 7);
+      const images =
+        run === 'conditional' ? models.generateConditional(outcome.generator, labels, 7)
+        : run === 'self-conditioned' ? models.generateConditional(outcome.generator, Array.from({ length: 64 }, (_, i) => (i * 7) % base.clusters), 7)
+        : models.generateImages(outcome.generator, 64, 7);
       return data.toUnit(images);
     });
     const figure = viz.imageGrid(grid, { columns: 8, title: `DCGAN ${run}: 64 samples after ${outcome.steps} steps` });

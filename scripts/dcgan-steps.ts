@@ -9,7 +9,8 @@
  * Options: --dataset mnist|fashion, --conditional, --filters F (32), --kernel k (4), --batch B (32),
  * --lr-d (4e-4), --lr-g (4e-4), --beta1 (0.5), --smoothing s (0), --d-steps k (1),
  * --conditioning planes|projection|both, --ema 0.99,0.999 (EMA copies of G to measure besides G itself), --seed S (0),
- * --info L (InfoGAN: a 10-category code, lambda_I = L; unconditional), --loss non-saturating|lsgan|hinge.
+ * --info L (InfoGAN: a 10-category code, lambda_I = L; unconditional), --loss non-saturating|lsgan|hinge,
+ * --clusters K (self-conditioned: a conditional DCGAN given the k-means cluster of each training image, no labels).
  * Writes results/dcgan/steps-<name>.json.
  */
 import * as fs from 'fs';
@@ -31,7 +32,8 @@ async function main() {
   const args = process.argv.slice(2);
   const name = value(args, 'name', 'run');
   const dataset = value(args, 'dataset', 'mnist') as 'mnist' | 'fashion';
-  const conditional = args.includes('--conditional');
+  const clusters = number(args, 'clusters', 0);
+  const conditional = args.includes('--conditional') || clusters > 0;
   const info = args.includes('--info');
   const steps = number(args, 'steps', 3000);
   const every = number(args, 'every', 250);
@@ -49,13 +51,21 @@ async function main() {
     emaDecays: value(args, 'ema', '0.99,0.999').split(',').filter((s) => s !== '').map(Number),
     labelConditioning: value(args, 'conditioning', 'planes') as models.DcganOptions['labelConditioning'],
     seed: number(args, 'seed', 0),
+    clusters,
     informationWeight: info ? number(args, 'info', 1) : undefined,
     loss: value(args, 'loss', 'non-saturating') as train.AdversarialLossName,
   };
   await initBackend();
   const set = await data.loadDataset(dataset, { range: [-1, 1] });
   const judge = await metrics.judge(dataset);
-  const options = { filters: settings.filters, kernelSize: settings.kernelSize, seed: settings.seed, labelConditioning: settings.labelConditioning };
+  const options = { filters: settings.filters, kernelSize: settings.kernelSize, seed: settings.seed, labelConditioning: settings.labelConditioning, numClasses: clusters || 10 };
+  let labels = set.train.labels;
+  if (clusters > 0) {
+    const found = data.kMeans(set.train.images, clusters, { seed: settings.seed });
+    found.centroids.dispose();
+    labels = tf.tensor1d(found.assignments, 'int32');
+    console.log(`k-means: ${clusters} clusters in ${found.iterations} iterations, sizes ${Math.min(...found.sizes)}..${Math.max(...found.sizes)}`);
+  }
   const build = () =>
     conditional ? models.buildConditionalDcganGenerator(options) : info ? models.buildInfoDcganGenerator(options) : models.buildDcganGenerator(options);
   const generator = build();
@@ -68,7 +78,7 @@ async function main() {
     generator,
     discriminator,
     data: set.train.images,
-    labels: conditional ? set.train.labels : undefined,
+    labels: conditional ? labels : undefined,
     batchSize: settings.batchSize,
     discriminatorLearningRate: settings.discriminatorLearningRate,
     generatorLearningRate: settings.generatorLearningRate,

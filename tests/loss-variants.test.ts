@@ -253,3 +253,38 @@ test.serial('InfoGAN: 30 steps leave the number of tensors unchanged; a one-outp
   discriminator.dispose();
   infoD.dispose();
 });
+
+test.serial("fakeLabels 'data': the fakes get the real batch's labels; 'uniform' draws every class", (t) => {
+  // D's logit is the index of its label input (weights 0..9 on the one-hot, 0 on the pixels),
+  // so the recorded mean D(x) and D(G(z)) are the mean labels of the real and the fake batch.
+  const build = () => {
+    const image = tf.input({ shape: [28, 28, 1] });
+    const label = tf.input({ shape: [10] });
+    const joined = tf.layers.concatenate().apply([tf.layers.flatten().apply(image) as tf.SymbolicTensor, label]) as tf.SymbolicTensor;
+    const kernel = tf.concat([tf.zeros([784, 1]), tf.range(0, 10).reshape([10, 1])]);
+    const logit = tf.layers.dense({ units: 1, useBias: false, weights: [kernel] }).apply(joined) as tf.SymbolicTensor;
+    kernel.dispose();
+    return tf.model({ inputs: [image, label], outputs: logit });
+  };
+  const data = tf.zeros([32, 28, 28, 1]);
+  const labels = tf.fill([32], 3, 'int32') as tf.Tensor1D;
+  for (const fakeLabels of ['data', 'uniform'] as const) {
+    const generator = models.buildConditionalDcganGenerator(tiny);
+    const discriminator = build();
+    const trainer = train.createLossVariantTrainer({ generator, discriminator, data, labels, batchSize: 32, seed: 3, fakeLabels });
+    const record = trainer.trainStep();
+    t.true(Math.abs(record.dReal - 3) < 1e-5);
+    if (fakeLabels === 'data') t.true(Math.abs(record.dFake - 3) < 1e-5, `dFake ${record.dFake}`);
+    else t.true(Math.abs(record.dFake - 3) > 0.2, `uniform labels average near 4.5, got ${record.dFake}`);
+    trainer.dispose();
+    generator.dispose();
+    discriminator.dispose();
+  }
+  const generator = models.buildDcganGenerator(tiny);
+  const discriminator = models.buildDcganDiscriminator(tiny);
+  t.throws(() => train.createLossVariantTrainer({ generator, discriminator, data, fakeLabels: 'data' }), { message: /options.fakeLabels 'data' needs a conditional generator and options.labels/ });
+  t.throws(() => train.createLossVariantTrainer({ generator, discriminator, data, fakeLabels: 'real' as 'data' }), { message: /options.fakeLabels must be 'uniform' or 'data', got 'real'/ });
+  generator.dispose();
+  discriminator.dispose();
+  tf.dispose([data, labels]);
+});

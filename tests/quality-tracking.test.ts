@@ -1,5 +1,5 @@
 import test from 'ava';
-import { tf, initBackend, metrics, models, train } from '../src/index';
+import { tf, initBackend, data, metrics, models, train } from '../src/index';
 import { assertNoLeak } from './helpers';
 
 test.before(async () => {
@@ -124,6 +124,25 @@ test.serial('measureGenerator on an InfoGAN generator: codes spread evenly, puri
   const judged = judge.classify(tf.tidy(() => images.add(1).div(2))).labels;
   const expected = train.codePurity(Array.from({ length: 200 }, (_, i) => i % 10), judged, 10, 10);
   t.true(Math.abs(record.codePurity! - expected.codePurity) < 1e-12);
+  images.dispose();
+  generator.dispose();
+});
+
+test.serial('measureGenerator with clusters: the given cluster per sample, scored as unconditional samples', (t) => {
+  const judge = fakeJudge();
+  const generator = models.buildConditionalDcganGenerator({ filters: 4, latentSize: 4, numClasses: 3 });
+  const clusters = data.proportionalLabels([1, 2, 7], 100);
+  const record = train.measureGenerator(generator, judge, { count: 100, seed: 3, clusters });
+  t.is(record.conditionalAccuracy, undefined);
+  // The same as scoring the images of those inputs by hand.
+  const images = tf.tidy(() => {
+    const z = models.sampleLatent(100, 4, 3);
+    return data.toUnit(generator.predict([z, tf.oneHot(tf.tensor1d(clusters, 'int32'), 3).cast('float32')]) as tf.Tensor);
+  });
+  const byHand = metrics.sampleQuality(images, { judge });
+  t.true(Math.abs(record.frechet - byHand.frechet) < 1e-9);
+  t.is(record.smallestShare, Math.min(...byHand.coverage.distribution));
+  t.throws(() => train.measureGenerator(generator, judge, { count: 100, clusters: [0, 1] }), { message: /options.clusters needs a conditional generator and one cluster per sample \(100\), got 2/ });
   images.dispose();
   generator.dispose();
 });

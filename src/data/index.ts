@@ -6,3 +6,4 @@ export * from './ring';
 export * from './facades';
 export * from './translation-sets';
 export * from './image-folder';
+export * from './clusters';

@@ -85,6 +85,13 @@ export interface LossVariantTrainerOptions {
   emaDecay?: number;
   /** Seed of batches and noise (default 0). */
   seed?: number;
+  /**
+   * Labels of the fake images of a conditional GAN: 'uniform' (default: every class equally
+   * often) or 'data' (the labels of the step's real batch, so fake labels follow the training
+   * set's label frequencies; for clusters of unequal size, as in a self-conditioned GAN,
+   * Liu et al. 2020).
+   */
+  fakeLabels?: 'uniform' | 'data';
   /** InfoGAN's lambda_I, the weight of the code cross-entropy (default 1: Chen et al. 2016 use 1 for discrete codes). */
   informationWeight?: number;
 }
@@ -100,6 +107,7 @@ export const DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS = {
   emaDecay: 0.999,
   seed: 0,
   informationWeight: 1,
+  fakeLabels: 'uniform' as 'uniform' | 'data',
 };
 
 /** The trainer of `generator` and `discriminator` with the chosen adversarial loss. */
@@ -125,7 +133,13 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
     throw new Error(`createLossVariantTrainer: the discriminator must have one output (a logit) unless the generator is an InfoGAN one, got ${discriminator.outputs.length} outputs`);
   }
   if (info && loss === 'wgan-gp') throw new Error("createLossVariantTrainer: InfoGAN's code term is implemented for the BCE, LSGAN and hinge losses, got loss 'wgan-gp'");
-  if (!(o.informationWeight >= 0)) throw new Error(`createLossVariantTrainer: options.informationWeight must be >= 0, got ${o.informationWeight}`);
+  const informationWeight = options.informationWeight ?? DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS.informationWeight;
+  if (!(informationWeight >= 0)) throw new Error(`createLossVariantTrainer: options.informationWeight must be >= 0, got ${informationWeight}`);
+  const fakeLabelSource = options.fakeLabels ?? DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS.fakeLabels;
+  if (fakeLabelSource !== 'uniform' && fakeLabelSource !== 'data') {
+    throw new Error(`createLossVariantTrainer: options.fakeLabels must be 'uniform' or 'data', got '${fakeLabelSource}'`);
+  }
+  if (fakeLabelSource === 'data' && !conditional) throw new Error("createLossVariantTrainer: options.fakeLabels 'data' needs a conditional generator and options.labels");
   if (conditional && (discriminator.inputs.length !== 2 || !(o.labels instanceof tf.Tensor))) {
     throw new Error('createLossVariantTrainer: a conditional generator needs a conditional discriminator and options.labels (int32 [N])');
   }
@@ -142,11 +156,12 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
     ? batchSampler({ real: o.data, labels: o.labels as tf.Tensor1D }, { batchSize, seed: o.seed })
     : batchSampler({ real: o.data }, { batchSize, seed: o.seed })) as (index: number) => GanBatch;
 
-  const fakes = (n: number, context: StepContext): { fake: tf.Tensor; fakeLabels?: tf.Tensor } => {
+  const fakes = (n: number, context: StepContext, batchLabels?: tf.Tensor1D): { fake: tf.Tensor; fakeLabels?: tf.Tensor } => {
     const z = context.randomNormal([n, latentSize]); //                                        [B, latent]
     if (!conditional && !info) return { fake: generator.apply(z, { training: true }) as tf.Tensor }; // [B, H, W, C]
-    // a label (conditional) or InfoGAN's code c, uniform over the K categories
-    const fakeLabels = tf.oneHot(context.randomLabels(n, numClasses), numClasses).cast('float32'); // [B, K]
+    // a label (conditional: uniform, or the real batch's) or InfoGAN's code c, uniform over the K categories
+    const drawn = fakeLabelSource === 'data' ? batchLabels!.slice(0, n) : context.randomLabels(n, numClasses); // [B]
+    const fakeLabels = tf.oneHot(drawn, numClasses).cast('float32'); //                         [B, K]
     return { fake: generator.apply([z, fakeLabels], { training: true }) as tf.Tensor, fakeLabels };
   };
   /** InfoGAN's code cross-entropy of the last fake batch judged (set by `judge`). */
@@ -163,12 +178,12 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
   const withInformation = (outputs: PhaseOutputs, name: 'dInfo' | 'gInfo'): PhaseOutputs => {
     if (!info) return outputs;
     const crossEntropy = codeCrossEntropy!;
-    return { ...outputs, loss: outputs.loss.add(crossEntropy.mul(o.informationWeight)) as tf.Scalar, [name]: crossEntropy };
+    return { ...outputs, loss: outputs.loss.add(crossEntropy.mul(informationWeight)) as tf.Scalar, [name]: crossEntropy };
   };
 
   const discriminatorPhase = (real: tf.Tensor, labels: tf.Tensor1D | undefined, context: StepContext): PhaseOutputs => {
     const realLabels = conditional ? tf.oneHot(labels!, numClasses).cast('float32') : undefined;
-    const { fake, fakeLabels } = fakes(real.shape[0], context);
+    const { fake, fakeLabels } = fakes(real.shape[0], context, labels);
     const realOutputs = judge(real, realLabels);
     const fakeOutputs = judge(fake, fakeLabels);
     const recorded = { dReal: realOutputs.mean() as tf.Scalar, dFake: fakeOutputs.mean() as tf.Scalar };
@@ -184,8 +199,8 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
     return { loss: wassersteinCriticLoss(realOutputs, fakeOutputs).total.add(penalty) as tf.Scalar, penalty, ...recorded };
   };
 
-  const generatorPhase = (context: StepContext): PhaseOutputs => {
-    const { fake, fakeLabels } = fakes(batchSize, context);
+  const generatorPhase = (labels: tf.Tensor1D | undefined, context: StepContext): PhaseOutputs => {
+    const { fake, fakeLabels } = fakes(batchSize, context, labels);
     const fakeOutputs = judge(fake, fakeLabels);
     if (loss === 'minimax') return withInformation({ loss: generatorLoss(fakeOutputs, { form: 'minimax' }) }, 'gInfo');
     if (loss === 'non-saturating') return withInformation({ loss: generatorLoss(fakeOutputs, { form: 'non-saturating' }) }, 'gInfo');
@@ -212,7 +227,7 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
         name: 'g',
         trains: ['generator'],
         optimizer: tf.train.adam(o.generatorLearningRate ?? o.learningRate, o.beta1, o.beta2),
-        loss: (_batch, context) => generatorPhase(context),
+        loss: ({ labels }, context) => generatorPhase(labels, context),
         afterUpdate: emaGenerator ? () => updateEma(emaGenerator, generator, { decay: o.emaDecay }) : undefined,
       },
     ],

@@ -59,7 +59,18 @@ export const DEFAULT_QUALITY_TRACKING_OPTIONS = { every: 100, count: 1000, seed:
 export function measureGenerator(
   generator: tf.LayersModel,
   judge: Judge,
-  options: { count?: number; seed?: number; step?: number; seconds?: number } = {},
+  options: {
+    count?: number;
+    seed?: number;
+    step?: number;
+    seconds?: number;
+    /**
+     * For a self-conditioned G (a conditional G given clusters, not classes): the cluster of
+     * each of the `count` samples, e.g. `data.proportionalLabels(clusters.sizes, count)`. The
+     * samples are scored as unconditional ones (no conditional accuracy).
+     */
+    clusters?: ArrayLike<number>;
+  } = {},
 ): QualityRecord {
   const count = options.count ?? DEFAULT_QUALITY_TRACKING_OPTIONS.count;
   const seed = options.seed ?? DEFAULT_QUALITY_TRACKING_OPTIONS.seed;
@@ -69,7 +80,10 @@ export function measureGenerator(
   const twoInputs = generator.inputs.length === 2;
   const latentSize = generator.inputs[0].shape[1] as number;
   const numClasses = twoInputs ? (generator.inputs[1].shape[1] as number) : 0;
-  const codes = twoInputs ? Array.from({ length: count }, (_, i) => i % numClasses) : undefined;
+  if (options.clusters !== undefined && (!twoInputs || info || options.clusters.length !== count)) {
+    throw new Error(`measureGenerator: options.clusters needs a conditional generator and one cluster per sample (${count}), got ${options.clusters.length} for a generator with ${generator.inputs.length} input(s)`);
+  }
+  const codes = options.clusters !== undefined ? Array.from(options.clusters) : twoInputs ? Array.from({ length: count }, (_, i) => i % numClasses) : undefined;
   const images = tf.tidy(() => {
     const z = sampleLatent(count, latentSize, seed); //                                         [N, latent]
     const inputs = twoInputs ? [z, tf.oneHot(tf.tensor1d(codes!, 'int32'), numClasses).cast('float32')] : z;
@@ -78,7 +92,7 @@ export function measureGenerator(
   let quality: SampleQuality;
   let purity: { codePurity: number; codeClasses: number[] } | undefined;
   try {
-    quality = sampleQuality(images, { judge, labels: info ? undefined : codes });
+    quality = sampleQuality(images, { judge, labels: info || options.clusters !== undefined ? undefined : codes });
     if (info) purity = codePurity(codes!, judge.classify(images).labels, numClasses, judge.classes.length);
   } finally {
     images.dispose();
