@@ -223,7 +223,10 @@ async function main() {
     );
     grid.dispose();
     const { generator, emaGenerator, ...rest } = outcome;
-    writeResult(run, { ...rest, summary: summary(outcome) }, [figure, curves]);
+    // Unconditional G: how recognisable is G halfway between two digits it draws?
+    const midpoints = base.conditional ? undefined : train.midpointQuality(emaGenerator ?? generator, judge);
+    if (midpoints) console.log(`midpoints (${emaGenerator ? 'EMA of G' : 'G'}): ${(100 * midpoints.recognisability.different).toFixed(1)}% recognisable between ${midpoints.pairs.different} pairs of different digits, ${(100 * midpoints.recognisability.same).toFixed(1)}% between ${midpoints.pairs.same} pairs of the same digit`);
+    writeResult(run, { ...rest, summary: summary(outcome), midpoints }, [figure, curves]);
     console.log(JSON.stringify(summary(outcome)));
     generator.dispose();
     emaGenerator?.dispose();

@@ -105,10 +105,14 @@ async function main() {
     const infoLosses = last.gInfo === undefined ? '' : ` dInfo ${last.dInfo.toFixed(3)} gInfo ${last.gInfo.toFixed(3)}`;
     console.log(`${name} step ${trainer.step} (${msPerStep.toFixed(0)} ms/step, load ${load.toFixed(1)})${infoLosses}: ` + measured.map((m) => `[${m.decay || 'G'}] ${format(m.record)}`).join('  '));
   }
+  const midpoints = conditional || info ? undefined : [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, ...train.midpointQuality(a.model, judge) }));
+  for (const m of midpoints ?? []) {
+    console.log(`[${m.decay || 'G'}] midpoints of ${m.pairs.different} pairs of different digits: ${(100 * m.recognisability.different).toFixed(1)}% recognisable; of ${m.pairs.same} pairs of the same digit: ${(100 * m.recognisability.same).toFixed(1)}%`);
+  }
   const dir = path.join(__dirname, '..', 'results', 'dcgan');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `steps-${name}.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ name, settings, backend: tf.getBackend(), command: process.argv.slice(2).join(' '), rows }, null, 2));
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ name, settings, backend: tf.getBackend(), command: process.argv.slice(2).join(' '), rows, midpoints }, null, 2));
   fs.renameSync(`${file}.tmp`, file);
   console.log(`wrote ${file}`);
 }

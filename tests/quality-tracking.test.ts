@@ -146,3 +146,36 @@ test.serial('measureGenerator with clusters: the given cluster per sample, score
   images.dispose();
   generator.dispose();
 });
+
+test.serial('midpointQuality: recognisable samples paired in order, G judged at the midpoint of each pair, by kind of pair', async (t) => {
+  // A judge sure only of brightness near the middle of its class bin: confidence 1 - 2 |frac(10 m) - 0.5|.
+  const judge = fakeJudge();
+  const bins = (images: tf.Tensor) => Array.from(tf.tidy(() => images.mean([1, 2, 3]).mul(10).dataSync()));
+  judge.classify = (images: tf.Tensor) => {
+    const scaled = bins(images);
+    return { labels: scaled.map((s) => Math.min(9, Math.floor(s))), confidences: scaled.map((s) => 1 - 2 * Math.abs(s - Math.floor(s) - 0.5)) };
+  };
+  const generator = brightnessGenerator(false);
+  let result!: train.MidpointQuality;
+  await assertNoLeak(t, () => {
+    result = train.midpointQuality(generator, judge, { count: 400, seed: 5, confidence: 0.6 });
+  }, 'midpointQuality');
+  // By hand: brightness (tanh(sum z) + 1) / 2; the midpoint's sum of z is the mean of the two sums.
+  const sums = Array.from(tf.tidy(() => models.sampleLatent(400, 4, 5).sum(1).dataSync()));
+  const scaled = (s: number) => 10 * ((Math.tanh(s) + 1) / 2);
+  const confident = (v: number) => 1 - 2 * Math.abs(v - Math.floor(v) - 0.5) >= 0.6;
+  const sure = sums.map((_, i) => i).filter((i) => confident(scaled(sums[i])));
+  const tally = { different: [0, 0], same: [0, 0] };
+  for (let i = 0; i + 1 < sure.length; i += 2) {
+    const [a, b] = [sure[i], sure[i + 1]];
+    const kind = Math.floor(scaled(sums[a])) === Math.floor(scaled(sums[b])) ? 'same' : 'different';
+    tally[kind][0]++;
+    if (confident(scaled((sums[a] + sums[b]) / 2))) tally[kind][1]++;
+  }
+  t.deepEqual(result.pairs, { different: tally.different[0], same: tally.same[0] });
+  t.true(result.pairs.different > 20 && result.pairs.same > 5, JSON.stringify(result.pairs));
+  t.true(Math.abs(result.recognisability.different - tally.different[1] / tally.different[0]) < 1e-12);
+  t.true(Math.abs(result.recognisability.same - tally.same[1] / tally.same[0]) < 1e-12);
+  t.throws(() => train.midpointQuality(brightnessGenerator(true), judge), { message: /generator must be unconditional \(one input, z\), got 2 inputs/ });
+  generator.dispose();
+});

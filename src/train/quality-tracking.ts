@@ -142,3 +142,58 @@ export function trackQuality(options: QualityTrackingOptions): { callback: Train
   };
   return { callback, records };
 }
+
+/** What `midpointQuality` measures. */
+export interface MidpointQuality {
+  /** Pairs of confidently judged samples of two *different* classes, and of the *same* class. */
+  pairs: { different: number; same: number };
+  /** Share of the images G draws at (z_a + z_b) / 2 that the judge recognises, for each kind of pair. */
+  recognisability: { different: number; same: number };
+}
+
+/**
+ * Halfway between two digits. An unconditional G maps one connected latent space onto classes
+ * that are apart from each other, so a path from a z it draws as one digit to a z it draws as
+ * another must pass through images that are neither (Khayatkhoei et al. 2018; Tanielian et al.
+ * 2020). This draws `count` samples, keeps those the judge recognises (confidence >= 0.9),
+ * pairs them in order, and judges G at the midpoint of each pair's z: pairs of different
+ * classes against pairs of the same class (the control: both midpoints are equally far from
+ * the samples' own z).
+ */
+export function midpointQuality(generator: tf.LayersModel, judge: Judge, options: { count?: number; seed?: number; confidence?: number } = {}): MidpointQuality {
+  if (generator.inputs.length !== 1) throw new Error(`midpointQuality: generator must be unconditional (one input, z), got ${generator.inputs.length} inputs`);
+  const count = options.count ?? DEFAULT_QUALITY_TRACKING_OPTIONS.count;
+  const confidence = options.confidence ?? 0.9;
+  const latentSize = generator.inputs[0].shape[1] as number;
+  const z = sampleLatent(count, latentSize, options.seed ?? DEFAULT_QUALITY_TRACKING_OPTIONS.seed); // [N, latent]
+  try {
+    const judgeOf = (latent: tf.Tensor) => {
+      const images = tf.tidy(() => toUnit(generator.predict(latent, { batchSize: 250 }) as tf.Tensor)); // [M, H, W, C] in [0, 1]
+      try {
+        return judge.classify(images);
+      } finally {
+        images.dispose();
+      }
+    };
+    const verdict = judgeOf(z);
+    const sure = verdict.labels.map((_, i) => i).filter((i) => verdict.confidences[i] >= confidence);
+    const pairs: Array<{ a: number; b: number; same: boolean }> = [];
+    for (let i = 0; i + 1 < sure.length; i += 2) {
+      const [a, b] = [sure[i], sure[i + 1]];
+      pairs.push({ a, b, same: verdict.labels[a] === verdict.labels[b] });
+    }
+    const result: MidpointQuality = { pairs: { different: 0, same: 0 }, recognisability: { different: 0, same: 0 } };
+    if (pairs.length === 0) return result;
+    const midpoints = tf.tidy(() => tf.gather(z, pairs.map((p) => p.a)).add(tf.gather(z, pairs.map((p) => p.b))).div(2)); // [P, latent]
+    const middle = judgeOf(midpoints);
+    midpoints.dispose();
+    for (const kind of ['different', 'same'] as const) {
+      const of = pairs.map((p, i) => ({ p, i })).filter(({ p }) => p.same === (kind === 'same'));
+      result.pairs[kind] = of.length;
+      result.recognisability[kind] = of.length === 0 ? 0 : of.filter(({ i }) => middle.confidences[i] >= confidence).length / of.length;
+    }
+    return result;
+  } finally {
+    z.dispose();
+  }
+}
