@@ -6,8 +6,8 @@
  *   npm run train:dcgan -- mnist [--minutes 15]        DCGAN on MNIST (non-saturating loss)
  *   npm run train:dcgan -- fashion [--minutes 15]      DCGAN on Fashion-MNIST
  *   npm run train:dcgan -- conditional [--minutes 10]  conditional DCGAN on MNIST
- *   npm run train:dcgan -- self-conditioned [--minutes 15] [--clusters 50]
- *                                                      DCGAN on MNIST conditioned on k-means clusters (no labels)
+ *   npm run train:dcgan -- self-conditioned [--minutes 15] [--clusters 50] [--dataset mnist|fashion]
+ *                                                      DCGAN conditioned on k-means clusters (no labels)
  *   npm run compare:gan-losses [-- --minutes 3]        the same DCGAN with five losses, same budget and seed
  *
  * Options: --filters F (default 32), --batch B (32), --seed S (0), --every N (steps between checks),
@@ -185,7 +185,8 @@ async function main() {
     throw new Error(`dcgan-runs: the run must be mnist, fashion, conditional, self-conditioned or compare, got '${run}'`);
   }
   await initBackend();
-  const dataset = run === 'fashion' ? 'fashion' : 'mnist';
+  const datasetIndex = args.indexOf('--dataset');
+  const dataset = run === 'fashion' || (run === 'self-conditioned' && datasetIndex >= 0 && args[datasetIndex + 1] === 'fashion') ? 'fashion' : 'mnist';
   const set = await data.loadDataset(dataset, { range: [-1, 1] });
   const judge = await metrics.judge(dataset);
   const base: RunSettings = {
@@ -226,7 +227,7 @@ async function main() {
     // Unconditional G: how recognisable is G halfway between two digits it draws?
     const midpoints = base.conditional ? undefined : train.midpointQuality(emaGenerator ?? generator, judge);
     if (midpoints) console.log(`midpoints (${emaGenerator ? 'EMA of G' : 'G'}): ${(100 * midpoints.recognisability.different).toFixed(1)}% recognisable between ${midpoints.pairs.different} pairs of different digits, ${(100 * midpoints.recognisability.same).toFixed(1)}% between ${midpoints.pairs.same} pairs of the same digit`);
-    writeResult(run, { ...rest, summary: summary(outcome), midpoints }, [figure, curves]);
+    writeResult(run === 'self-conditioned' && dataset === 'fashion' ? 'fashion-self-conditioned' : run, { ...rest, summary: summary(outcome), midpoints }, [figure, curves]);
     console.log(JSON.stringify(summary(outcome)));
     generator.dispose();
     emaGenerator?.dispose();
