@@ -60,10 +60,12 @@ async function main() {
   const judge = await metrics.judge(dataset);
   const options = { filters: settings.filters, kernelSize: settings.kernelSize, seed: settings.seed, labelConditioning: settings.labelConditioning, numClasses: clusters || 10 };
   let labels = set.train.labels;
+  let measureOptions: { clusters?: Int32Array } = {};
   if (clusters > 0) {
     const found = data.kMeans(set.train.images, clusters, { seed: settings.seed });
     found.centroids.dispose();
     labels = tf.tensor1d(found.assignments, 'int32');
+    measureOptions = { clusters: data.proportionalLabels(found.sizes, 1000) }; // clusters as often as in the data
     console.log(`k-means: ${clusters} clusters in ${found.iterations} iterations, sizes ${Math.min(...found.sizes)}..${Math.max(...found.sizes)}`);
   }
   const build = () =>
@@ -79,6 +81,7 @@ async function main() {
     discriminator,
     data: set.train.images,
     labels: conditional ? labels : undefined,
+    fakeLabels: clusters > 0 ? 'data' : 'uniform',
     batchSize: settings.batchSize,
     discriminatorLearningRate: settings.discriminatorLearningRate,
     generatorLearningRate: settings.generatorLearningRate,
@@ -99,7 +102,7 @@ async function main() {
     await trainer.run({ steps: Math.min(every, steps - trainer.step), callbacks: [ema], progress: false });
     const msPerStep = (1000 * trainer.seconds) / trainer.step;
     const load = os.loadavg()[0];
-    const measured = [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, record: train.measureGenerator(a.model, judge, { step: trainer.step }) }));
+    const measured = [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, record: train.measureGenerator(a.model, judge, { step: trainer.step, ...measureOptions }) }));
     for (const m of measured) rows.push({ ema: m.decay, msPerStep, load, ...m.record });
     const last = trainer.history[trainer.history.length - 1];
     const infoLosses = last.gInfo === undefined ? '' : ` dInfo ${last.dInfo.toFixed(3)} gInfo ${last.gInfo.toFixed(3)}`;
