@@ -120,7 +120,7 @@ export function kMeans(points: tf.Tensor, k: number, options: KMeansOptions = {}
     centroids.dispose();
     centroids = moved;
   }
-  if (flat !== points) flat.dispose();
+  flat.dispose(); // a reshaped view of `points`, which stays the caller's
   const sizes = new Array(k).fill(0);
   for (const c of assignments) sizes[c]++;
   return { centroids, assignments, sizes, inertia, iterations };

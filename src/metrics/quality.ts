@@ -54,6 +54,8 @@ export interface SampleQuality {
   conditionalAccuracy?: number;
   /** Fréchet distance between judge features of real and generated images (0 = same Gaussian). */
   frechet: number;
+  /** The judge's class for each sample, in order. */
+  judgedLabels: number[];
 }
 
 /**
@@ -97,6 +99,7 @@ export function sampleQuality(images: tf.Tensor, options: SampleQualityOptions):
     classesUnder2pct: numClasses - covered,
     ...(conditionalAccuracy === undefined ? {} : { conditionalAccuracy }),
     frechet: frechetDistance(real, generated),
+    judgedLabels: verdict.labels,
   };
 }
 

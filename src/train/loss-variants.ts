@@ -164,49 +164,53 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
     const fakeLabels = tf.oneHot(drawn, numClasses).cast('float32'); //                         [B, K]
     return { fake: generator.apply([z, fakeLabels], { training: true }) as tf.Tensor, fakeLabels };
   };
-  /** InfoGAN's code cross-entropy of the last fake batch judged (set by `judge`). */
-  let codeCrossEntropy: tf.Scalar | undefined;
-  const judge = (images: tf.Tensor, labels?: tf.Tensor): tf.Tensor => {
+  /** D's logit [B, 1] and, for InfoGAN, Q's code logits [B, K]. */
+  const judge = (images: tf.Tensor, labels?: tf.Tensor): { logit: tf.Tensor; codeLogits?: tf.Tensor } => {
     if (info) {
-      const [logit, codeLogits] = discriminator.apply(images, { training: true }) as tf.Tensor[]; // [B, 1], [B, K]
-      if (labels) codeCrossEntropy = tf.losses.softmaxCrossEntropy(labels, codeLogits) as tf.Scalar; // CE(Q(G(z, c)), c)
-      return logit;
+      const [logit, codeLogits] = discriminator.apply(images, { training: true }) as tf.Tensor[];
+      return { logit, codeLogits };
     }
-    return (conditional ? discriminator.apply([images, labels!], { training: true }) : discriminator.apply(images, { training: true })) as tf.Tensor; // [B, 1]
+    const inputs = conditional ? [images, labels!] : images;
+    return { logit: discriminator.apply(inputs, { training: true }) as tf.Tensor };
   };
-  /** Adds lambda_I * CE(Q(G(z, c)), c) to an InfoGAN phase's outputs, recorded as `${name}`. */
-  const withInformation = (outputs: PhaseOutputs, name: 'dInfo' | 'gInfo'): PhaseOutputs => {
+  /** For InfoGAN, adds lambda_I * CE(Q(G(z, c)), c) to a phase's loss, recording the CE as `name`. */
+  const withInformation = (outputs: PhaseOutputs, name: 'dInfo' | 'gInfo', fake: { codeLogits?: tf.Tensor }, codes?: tf.Tensor): PhaseOutputs => {
     if (!info) return outputs;
-    const crossEntropy = codeCrossEntropy!;
+    const crossEntropy = tf.losses.softmaxCrossEntropy(codes!, fake.codeLogits!) as tf.Scalar;
     return { ...outputs, loss: outputs.loss.add(crossEntropy.mul(informationWeight)) as tf.Scalar, [name]: crossEntropy };
   };
 
   const discriminatorPhase = (real: tf.Tensor, labels: tf.Tensor1D | undefined, context: StepContext): PhaseOutputs => {
     const realLabels = conditional ? tf.oneHot(labels!, numClasses).cast('float32') : undefined;
     const { fake, fakeLabels } = fakes(real.shape[0], context, labels);
-    const realOutputs = judge(real, realLabels);
-    const fakeOutputs = judge(fake, fakeLabels);
+    const realOutputs = judge(real, realLabels).logit;
+    const fakeJudged = judge(fake, fakeLabels);
+    const fakeOutputs = fakeJudged.logit;
     const recorded = { dReal: realOutputs.mean() as tf.Scalar, dFake: fakeOutputs.mean() as tf.Scalar };
-    if (loss === 'minimax' || loss === 'non-saturating') {
-      return withInformation({ loss: discriminatorLossTerms(realOutputs, fakeOutputs, { labelSmoothing: o.labelSmoothing }).total, ...recorded }, 'dInfo');
+    if (loss === 'wgan-gp') {
+      // The penalty on interpolates between real and fake images of the same labels.
+      const critic = (images: tf.Tensor) => judge(images, realLabels).logit;
+      const fakeForPenalty = conditional ? (generator.apply([context.randomNormal([real.shape[0], latentSize]), realLabels!], { training: true }) as tf.Tensor) : fake;
+      const penalty = gradientPenalty(critic, real, fakeForPenalty, { lambda: o.lambda, epsilon: context.randomUniform([real.shape[0]]) as tf.Tensor1D });
+      return { loss: wassersteinCriticLoss(realOutputs, fakeOutputs).total.add(penalty) as tf.Scalar, penalty, ...recorded };
     }
-    if (loss === 'lsgan') return withInformation({ loss: lsganDiscriminatorLoss(realOutputs, fakeOutputs).total, ...recorded }, 'dInfo');
-    if (loss === 'hinge') return withInformation({ loss: hingeDiscriminatorLoss(realOutputs, fakeOutputs).total, ...recorded }, 'dInfo');
-    // WGAN-GP: the penalty on interpolates between real and fake images of the same labels.
-    const critic = (images: tf.Tensor) => judge(images, realLabels);
-    const fakeForPenalty = conditional ? (generator.apply([context.randomNormal([real.shape[0], latentSize]), realLabels!], { training: true }) as tf.Tensor) : fake;
-    const penalty = gradientPenalty(critic, real, fakeForPenalty, { lambda: o.lambda, epsilon: context.randomUniform([real.shape[0]]) as tf.Tensor1D });
-    return { loss: wassersteinCriticLoss(realOutputs, fakeOutputs).total.add(penalty) as tf.Scalar, penalty, ...recorded };
+    const adversarial =
+      loss === 'lsgan' ? lsganDiscriminatorLoss(realOutputs, fakeOutputs).total
+      : loss === 'hinge' ? hingeDiscriminatorLoss(realOutputs, fakeOutputs).total
+      : discriminatorLossTerms(realOutputs, fakeOutputs, { labelSmoothing: o.labelSmoothing }).total; // minimax and non-saturating share L_D
+    return withInformation({ loss: adversarial, ...recorded }, 'dInfo', fakeJudged, fakeLabels);
   };
 
   const generatorPhase = (labels: tf.Tensor1D | undefined, context: StepContext): PhaseOutputs => {
     const { fake, fakeLabels } = fakes(batchSize, context, labels);
-    const fakeOutputs = judge(fake, fakeLabels);
-    if (loss === 'minimax') return withInformation({ loss: generatorLoss(fakeOutputs, { form: 'minimax' }) }, 'gInfo');
-    if (loss === 'non-saturating') return withInformation({ loss: generatorLoss(fakeOutputs, { form: 'non-saturating' }) }, 'gInfo');
-    if (loss === 'lsgan') return withInformation({ loss: lsganGeneratorLoss(fakeOutputs) }, 'gInfo');
-    if (loss === 'hinge') return withInformation({ loss: hingeGeneratorLoss(fakeOutputs) }, 'gInfo');
-    return { loss: wassersteinGeneratorLoss(fakeOutputs) };
+    const fakeJudged = judge(fake, fakeLabels);
+    const fakeOutputs = fakeJudged.logit;
+    const adversarial =
+      loss === 'minimax' || loss === 'non-saturating' ? generatorLoss(fakeOutputs, { form: loss })
+      : loss === 'lsgan' ? lsganGeneratorLoss(fakeOutputs)
+      : loss === 'hinge' ? hingeGeneratorLoss(fakeOutputs)
+      : wassersteinGeneratorLoss(fakeOutputs);
+    return withInformation({ loss: adversarial }, 'gInfo', fakeJudged, fakeLabels);
   };
 
   const emaGenerator = o.emaGenerator;

@@ -93,7 +93,7 @@ export function measureGenerator(
   let purity: { codePurity: number; codeClasses: number[] } | undefined;
   try {
     quality = sampleQuality(images, { judge, labels: info || options.clusters !== undefined ? undefined : codes });
-    if (info) purity = codePurity(codes!, judge.classify(images).labels, numClasses, judge.classes.length);
+    if (info) purity = codePurity(codes!, quality.judgedLabels, numClasses, judge.classes.length);
   } finally {
     images.dispose();
   }
