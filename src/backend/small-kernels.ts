@@ -18,8 +18,8 @@
  * - Concat along a last axis of a few values (see concat below).
  * - Sum and Mean over leading axes (batch norm's statistics and every bias gradient reduce
  *   [B, H, W, C] over B, H, W): the stock kernels first transpose the reduced axes to the
- *   end, a full strided copy. Read as [M, C] rows, the sum is one sequential pass, done
- *   here in JS on the wasm heap with float64 accumulators. (A row of ones times the [M, C]
+ *   end, a full strided copy. Read as [M, C] rows, the mean is an average pooling with an
+ *   M x 1 window, which XNNPACK runs in one vectorised pass. (A row of ones times the [M, C]
  *   matrix in XNNPACK is slower: it re-packs the matrix as weights on every call.)
  * - FusedBatchNorm with per-channel statistics (every batch-norm layer): the stock kernel is
  *   a scalar loop with an index division per value. With a = scale / sqrt(variance + eps)
@@ -98,7 +98,11 @@ export function leakyRelu(args: KernelArgs<{ alpha: number }>, stock: KernelImpl
   return run(backend, 'Prelu', { x, alpha: alphas });
 }
 
-/** Sum (or Mean) over a leading run of axes, as [M, C] rows; other cases go to the stock kernel. */
+/**
+ * Sum (or Mean) over a leading run of axes, read as [M, C] rows: the mean is XNNPACK's average
+ * pooling of [1, M, 1, C] with an M x 1 window (one vectorised pass; ~3x faster than a float64
+ * loop in JS on [64, 14, 14, 64]), the sum that mean times M. Other cases go to the stock kernel.
+ */
 export function reduceLeading(
   args: KernelArgs<{ axis: number | number[]; keepDims: boolean }>,
   stock: KernelImpl,
@@ -110,33 +114,23 @@ export function reduceLeading(
   const rank = x.shape.length;
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
   const isLeading = axes.length > 0 && axes.every((a, i) => a === i);
-  if (!isLeading || x.dtype !== 'float32' || rank === 0 || tf.util.sizeFromShape(x.shape) === 0) {
-    return stock(args) as tf.TensorInfo;
-  }
   const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
   const keptShape = x.shape.slice(axes.length);
   const columns = keptShape.reduce((p, d) => p * d, 1);
+  // XNNPACK refuses a 1 x 1 pooling window; an empty tensor has nothing to pool.
+  if (!isLeading || x.dtype !== 'float32' || rank === 0 || rows < 2 || columns === 0) {
+    return stock(args) as tf.TensorInfo;
+  }
+  const x4 = reshape(backend, x, [1, rows, 1, columns]);
+  const pooled = run(backend, 'AvgPool', { x: x4 }, { filterSize: [rows, 1], strides: [1, 1], pad: 'valid' }); // [1, 1, 1, C]
+  release(backend, x4);
+  if (!mean) {
+    const values = heapView(backend, pooled); // our own new output: scaled in place
+    for (let c = 0; c < columns; c++) values[c] *= rows;
+  }
   const outShape = keepDims ? [...axes.map(() => 1), ...keptShape] : keptShape;
-  const out = (backend as WasmBackend).makeOutput(outShape, 'float32');
-  const source = heapView(backend, x); // [M, C]; views taken after the allocation stay valid
-  const target = heapView(backend, out);
-  // Float64 accumulators, four rows per pass (half the time of one row per pass in V8).
-  const accumulator = new Float64Array(columns);
-  const c2 = 2 * columns;
-  const c3 = 3 * columns;
-  let row = 0;
-  let offset = 0;
-  for (; row + 4 <= rows; row += 4, offset += 4 * columns) {
-    for (let c = 0; c < columns; c++) {
-      const o = offset + c;
-      accumulator[c] += source[o] + source[o + columns] + (source[o + c2] + source[o + c3]);
-    }
-  }
-  for (; row < rows; row++, offset += columns) {
-    for (let c = 0; c < columns; c++) accumulator[c] += source[offset + c];
-  }
-  const scale = mean ? 1 / rows : 1;
-  for (let c = 0; c < columns; c++) target[c] = accumulator[c] * scale;
+  const out = reshape(backend, pooled, outShape);
+  release(backend, pooled);
   return out;
 }
 
@@ -145,28 +139,6 @@ export function identity(args: KernelArgs, stock: KernelImpl): tf.TensorInfo {
   if (x.dtype === 'string') return stock(args) as tf.TensorInfo;
   args.backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-}
-
-/**
- * The gradient of LeakyRelu, dx = dy where x > 0, alpha * dy elsewhere. tfjs computes it as
- * where(x > 0, dy, alpha * dy): three kernels and a boolean tensor, ~4 ms for a
- * [64, 14, 14, 64] activation on wasm. One branch-free pass in JS over the wasm heap,
- * dx = dy * (alpha + (1 - alpha) * [x > 0]), takes ~1 ms (a data-dependent branch per
- * element would be 4x slower on random signs). NaN in x takes the alpha side, as in tfjs.
- */
-export const LEAKY_RELU_GRAD = 'GenlabLeakyReluGrad';
-
-export function leakyReluGrad(args: KernelArgs<{ alpha: number }>): tf.TensorInfo {
-  const { dy, x } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
-  const { backend } = args;
-  const { alpha } = args.attrs!;
-  const out = (backend as WasmBackend).makeOutput([...x.shape], 'float32');
-  const gradient = heapView(backend, dy); // views taken after the allocation stay valid
-  const input = heapView(backend, x);
-  const target = heapView(backend, out);
-  const rest = 1 - alpha;
-  for (let i = 0; i < target.length; i++) target[i] = gradient[i] * (alpha + rest * +(input[i] > 0));
-  return out;
 }
 
 /**
