@@ -138,22 +138,31 @@ test.serial('blocks: output shapes of conv-norm-act, residual, U-Net down/up', (
   t.throws(() => models.convNormAct(input, { filters: 0 }), { message: /filters must be a positive integer, got 0/ });
 });
 
-test.serial('PatchGAN: receptive field follows r(n) = 9 * 2^n - 2 (16, 34, 70) and output grid S / 2^n', (t) => {
-  t.deepEqual([1, 2, 3, 4].map((n) => models.receptiveField(models.patchGanLayers(n))), [16, 34, 70, 142]);
-  for (const n of [1, 2, 3]) {
+test.serial('PatchGAN: receptive field follows r(n) = 9 * 2^n - 2 (7, 16, 34, 70) and output grid S / 2^n', (t) => {
+  t.deepEqual([0, 1, 2, 3, 4].map((n) => models.receptiveField(models.patchGanLayers(n))), [7, 16, 34, 70, 142]);
+  for (const n of [0, 1, 2, 3]) {
     const d = models.patchGanDiscriminator({ imageSize: 32, channels: 2, baseFilters: 4, nLayers: n });
     t.is(d.receptiveField, 9 * 2 ** n - 2);
     t.deepEqual(d.model.outputs[0].shape, [null, 32 / 2 ** n, 32 / 2 ** n, 1]);
     t.deepEqual(d.outputSize, [32 / 2 ** n, 32 / 2 ** n]);
     d.model.dispose();
   }
+  // The first conv never has a norm: with nLayers = 0 that is the stride-1 feature conv.
+  const norms = (n: number) => {
+    const d = models.patchGanDiscriminator({ imageSize: 8, channels: 2, baseFilters: 4, nLayers: n });
+    const count = d.model.layers.filter((l) => l.getClassName() === 'InstanceNormalization').length;
+    d.model.dispose();
+    return count;
+  };
+  t.deepEqual([0, 1, 2].map(norms), [0, 1, 2]);
   t.throws(() => models.patchGanDiscriminator({ imageSize: 28, nLayers: 3 }), { message: /imageSize must be divisible by 2\^nLayers = 8, got 28/ });
+  t.throws(() => models.patchGanDiscriminator({ imageSize: 32, nLayers: -1 }), { message: /nLayers must be an integer >= 0, got -1/ });
 });
 
 test.serial('PatchGAN: one output score depends on exactly a receptiveField x receptiveField input patch', (t) => {
   // Without normalisation (instance norm couples every pixel) the input pixels that one score
   // depends on are those where its gradient is non-zero.
-  for (const [n, size] of [[1, 48], [2, 64]]) {
+  for (const [n, size] of [[0, 24], [1, 48], [2, 64]]) {
     const d = models.patchGanDiscriminator({ imageSize: size, channels: 1, baseFilters: 4, nLayers: n, norm: 'none', seed: 5 });
     const c = size / 2 ** n / 2; // a central output cell
     const x = tf.randomNormal([1, size, size, 1], 0, 1, 'float32', 6);

@@ -223,6 +223,56 @@ test.serial('pix2pix trainer: d then g, each moves only its own network; 20 step
   model.discriminator.dispose();
 });
 
+test.serial('pix2pix trainer with an EMA generator and a learning-rate decay: theta_ema = d theta_ema + (1 - d) theta after each G step; the rate falls linearly to zero', async (t) => {
+  const options = { imageSize: 8, generatorFilters: 2, discriminatorFilters: 2, learningRate: 1e-2, seed: 1 };
+  const model = models.createPix2Pix(options);
+  const emaGenerator = models.unetGenerator({ ...options, seed: 7 });
+  const inputs = tf.randomUniform([12, 8, 8, 1], -1, 1, 'float32', 1) as tf.Tensor4D;
+  const targets = tf.tanh(inputs.mul(3)) as tf.Tensor4D;
+  const snapshot = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  t.notDeepEqual(snapshot(emaGenerator), snapshot(model.generator), 'another seed: different weights before the trainer copies G');
+  // decayStart 2, decaySteps 3: rate(step) = 1e-2 * (1 - max(0, step + 1 - 2) / 4)
+  const trainer = train.createPix2PixTrainer({ model, inputs, targets, batchSize: 4, seed: 2, emaGenerator, emaDecay: 0.75, decayStart: 2, decaySteps: 3 });
+  t.deepEqual(snapshot(emaGenerator), snapshot(model.generator), 'the average starts at G');
+  t.is(trainer.networks.emaGenerator, emaGenerator, 'the average is checkpointed with the networks');
+  const rates: number[][] = [];
+  const rateOf = (i: number) => (trainer.phases[i].optimizer as unknown as { learningRate: number }).learningRate;
+  trainer.trainStep(); // the first step creates the optimizers' slots
+  rates.push([rateOf(0), rateOf(1)]);
+  const before = snapshot(emaGenerator);
+  const generatorBefore = snapshot(model.generator);
+  const tensors = tf.memory().numTensors;
+  trainer.trainStep();
+  t.is(tf.memory().numTensors, tensors, 'the EMA update leaks no tensor');
+  rates.push([rateOf(0), rateOf(1)]);
+  const after = snapshot(model.generator);
+  const averaged = snapshot(emaGenerator);
+  const trainable = model.generator.weights.map((w) => w.trainable);
+  t.true(after.some((w, i) => w.some((v, j) => v !== generatorBefore[i][j])), 'G moved in the step');
+  averaged.forEach((w, i) =>
+    w.forEach((v, j) => {
+      const expected = trainable[i] ? 0.75 * before[i][j] + 0.25 * after[i][j] : after[i][j];
+      t.true(Math.abs(v - expected) < 1e-6, `EMA weight ${model.generator.weights[i].name}[${j}]: ${v} vs ${expected}`);
+    }),
+  );
+  t.true(averaged.some((w, i) => trainable[i] && w.some((v, j) => Math.abs(v - after[i][j]) > 1e-5)), 'the average lags behind G');
+  await trainer.run({ steps: 3, progress: false, callbacks: [{ every: 1, call: () => void rates.push([rateOf(0), rateOf(1)]) }] });
+  // steps 0..4: 1e-2 * [1, 1, 3/4, 2/4, 1/4], the same for D and G
+  [1, 1, 0.75, 0.5, 0.25].forEach((factor, step) => {
+    t.true(close(rates[step][0], 1e-2 * factor, 1e-9) && close(rates[step][1], 1e-2 * factor, 1e-9), `step ${step}: rates ${rates[step]} vs ${1e-2 * factor}`);
+  });
+  trainer.dispose();
+  t.throws(() => train.createPix2PixTrainer({ model, inputs, targets, emaGenerator, emaDecay: 1.5 }), {
+    message: 'createPix2PixTrainer: options.emaDecay must be in [0, 1], got 1.5',
+  });
+  t.throws(() => train.createPix2PixTrainer({ model, inputs, targets, emaGenerator: model.generator }), { message: /options.emaGenerator must be a second model/ });
+  t.throws(() => train.createPix2PixTrainer({ model, inputs, targets, decaySteps: -1 }), { message: /options.decaySteps must be an integer >= 0, got -1/ });
+  tf.dispose([inputs, targets]);
+  model.generator.dispose();
+  model.discriminator.dispose();
+  emaGenerator.dispose();
+});
+
 test.serial('cyclegan trainer: g (both generators) then d (both discriminators) with buffers; 20 steps leak nothing', async (t) => {
   const model = models.createCycleGan({ imageSize: 8, generatorFilters: 2, residualBlocks: 1, discriminatorFilters: 2, bufferSize: 6, seed: 3 });
   const domainA = tf.randomUniform([10, 8, 8, 3], -1, 1, 'float32', 4) as tf.Tensor4D;

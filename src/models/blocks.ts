@@ -360,7 +360,7 @@ export interface PatchGanOptions {
   channels?: number;
   /** Filters of the first conv; doubled at every stride-2 conv, capped at 8x (default 64, the paper's ndf). */
   baseFilters?: number;
-  /** Number of stride-2 convs: 1 -> 16x16 patches, 2 -> 34x34, 3 -> 70x70 (default 3, the paper's). */
+  /** Number of stride-2 convs: 0 -> 7x7 patches, 1 -> 16x16, 2 -> 34x34, 3 -> 70x70 (default 3, the paper's). */
   nLayers?: number;
   /** Norm after every conv but the first and the last (default 'instance'). */
   norm?: NormKind;
@@ -415,8 +415,8 @@ export interface PatchGan {
  */
 export function patchGanDiscriminator(options: PatchGanOptions = {}): PatchGan {
   const o = { ...DEFAULT_PATCH_GAN_OPTIONS, ...options };
-  if (!Number.isInteger(o.nLayers) || o.nLayers < 1) {
-    throw new Error(`patchGanDiscriminator: options.nLayers must be an integer >= 1, got ${o.nLayers}`);
+  if (!Number.isInteger(o.nLayers) || o.nLayers < 0) {
+    throw new Error(`patchGanDiscriminator: options.nLayers must be an integer >= 0, got ${o.nLayers}`);
   }
   if (o.imageSize % 2 ** o.nLayers !== 0) {
     throw new Error(`patchGanDiscriminator: options.imageSize must be divisible by 2^nLayers = ${2 ** o.nLayers}, got ${o.imageSize}`);
@@ -430,7 +430,8 @@ export function patchGanDiscriminator(options: PatchGanOptions = {}): PatchGan {
     x = convNormAct(x, { filters, strides: 2, norm: i === 0 ? 'none' : o.norm, activation: 'leakyRelu', seed: seedAt(i) });
     filters = Math.min(filters * 2, o.baseFilters * 8);
   }
-  x = convNormAct(x, { filters, strides: 1, norm: o.norm, activation: 'leakyRelu', seed: seedAt(o.nLayers) });
+  // With nLayers = 0 this is D's first conv, which has no norm (like the first stride-2 conv otherwise).
+  x = convNormAct(x, { filters, strides: 1, norm: o.nLayers === 0 ? 'none' : o.norm, activation: 'leakyRelu', seed: seedAt(o.nLayers) });
   const scores = convNormAct(x, { filters: 1, strides: 1, norm: 'none', activation: 'none', seed: seedAt(o.nLayers + 1) });
   const model = tf.model({ inputs: input, outputs: scores, name: o.name }); // [B, S / 2^n, S / 2^n, 1]
   const side = o.imageSize / 2 ** o.nLayers;

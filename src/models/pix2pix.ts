@@ -45,7 +45,7 @@ export interface Pix2PixOptions {
   generatorFilters?: number;
   /** Filters of D's first conv (default 32; the paper's ndf is 64). */
   discriminatorFilters?: number;
-  /** Stride-2 convs of the PatchGAN: 1 -> 16 x 16 patches, 2 -> 34, 3 -> 70 (default 1; the paper's is 3 at 256 x 256). */
+  /** Stride-2 convs of the PatchGAN: 0 -> 7 x 7 patches, 1 -> 16 x 16, 2 -> 34, 3 -> 70 (default 1; the paper's is 3 at 256 x 256). */
   discriminatorLayers?: number;
   /** Decoder steps with dropout 0.5, counted from the bottleneck (default 3, the paper's). */
   dropoutSteps?: number;

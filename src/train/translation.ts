@@ -6,6 +6,8 @@
  *   phase g  trains G:   L_G = BCE(D(x, G(x)), 1) + lambda |y - G(x)|      (lambda = 100)
  *   Ablations: 'l1' trains G on lambda |y - G(x)| alone (no D at all); 'gan' sets lambda = 0.
  *   With the model's ganMode 'lsgan' both BCE terms become squared errors (losses/translation.ts).
+ *   Options: an EMA copy of G updated after every G step (./ema.ts), and a linear learning-rate
+ *   decay to zero over the last steps (the reference code's --n_epochs_decay).
  *   History: dLoss, dReal, dFake, gLoss, adversarial, l1.
  *
  * CycleGAN (Zhu et al. 2017, reference code: forward, G update with D frozen, D update):
@@ -24,6 +26,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AdversarialTrainer, type Phase } from './adversarial';
 import { batchSampler } from './batches';
 import { ImageHistoryBuffer } from './image-buffer';
+import { copyWeights, updateEma } from './ema';
 import { pix2pixDiscriminatorLoss, pix2pixGeneratorLoss, cycleGanGeneratorLoss, cycleGanDiscriminatorLoss } from '../losses/translation';
 import { pairForDiscriminator, type Pix2Pix } from '../models/pix2pix';
 import { linearDecaySchedule, type CycleGan } from '../models/cyclegan';
@@ -50,16 +53,43 @@ export interface Pix2PixTrainerOptions {
   objective?: Pix2PixObjective;
   /** Pairs per batch (default 16; the paper's is 1, see models/pix2pix.ts). */
   batchSize?: number;
+  /**
+   * A second generator built like model.generator (models.unetGenerator with the same options):
+   * set to G's weights now, then after every G update an exponential moving average of G's
+   * weights (see ./ema.ts). Translate with it. Default: none.
+   */
+  emaGenerator?: tf.LayersModel;
+  /** EMA decay per G update (default 0.999, Karras et al., 2018). */
+  emaDecay?: number;
+  /**
+   * Steps of linear learning-rate decay to zero at the end of training, for both phases
+   * (default 0: a constant rate). The reference code's schedule: constant for --n_epochs, then
+   * linear to zero over --n_epochs_decay; the decay starts at step `decayStart`.
+   */
+  decaySteps?: number;
+  /** Step at which the decay begins (default 0; used only when decaySteps > 0). */
+  decayStart?: number;
   /** Seed of the batch order (default 0). */
   seed?: number;
 }
 
-export const DEFAULT_PIX2PIX_TRAINER_OPTIONS = { objective: 'full' as Pix2PixObjective, batchSize: 16, seed: 0 };
+export const DEFAULT_PIX2PIX_TRAINER_OPTIONS = {
+  objective: 'full' as Pix2PixObjective,
+  batchSize: 16,
+  emaDecay: 0.999,
+  decaySteps: 0,
+  decayStart: 0,
+  seed: 0,
+};
 
 /** Builds the trainer; `await trainer.run({ steps })` trains. */
 export function createPix2PixTrainer(options: Pix2PixTrainerOptions): AdversarialTrainer<PairedBatch> {
-  const { model, inputs, targets, objective, batchSize, seed } = { ...DEFAULT_PIX2PIX_TRAINER_OPTIONS, ...options };
+  const { model, inputs, targets, objective, batchSize, seed, emaGenerator, emaDecay, decaySteps, decayStart } = { ...DEFAULT_PIX2PIX_TRAINER_OPTIONS, ...options };
   const { generator, discriminator } = model;
+  if (!(emaDecay >= 0 && emaDecay <= 1)) throw new Error(`createPix2PixTrainer: options.emaDecay must be in [0, 1], got ${emaDecay}`);
+  if (emaGenerator === generator) throw new Error('createPix2PixTrainer: options.emaGenerator must be a second model built like the generator, not the generator itself');
+  if (!(Number.isInteger(decaySteps) && decaySteps >= 0)) throw new Error(`createPix2PixTrainer: options.decaySteps must be an integer >= 0, got ${decaySteps}`);
+  if (!(Number.isInteger(decayStart) && decayStart >= 0)) throw new Error(`createPix2PixTrainer: options.decayStart must be an integer >= 0, got ${decayStart}`);
   if (!['full', 'l1', 'gan'].includes(objective)) {
     throw new Error(`createPix2PixTrainer: options.objective must be 'full', 'l1' or 'gan', got '${objective}'`);
   }
@@ -76,6 +106,7 @@ export function createPix2PixTrainer(options: Pix2PixTrainerOptions): Adversaria
   }
   const { lambdaL1, learningRate, beta1, ganMode } = model.options;
   const adam = () => tf.train.adam(learningRate, beta1);
+  const schedule = decaySteps > 0 ? linearDecaySchedule(learningRate, decayStart, decaySteps) : undefined;
   const weights = objective === 'l1' ? { lambdaL1, adversarialWeight: 0 } : objective === 'gan' ? { lambdaL1: 0, adversarialWeight: 1 } : { lambdaL1, adversarialWeight: 1 };
   const lossWeights = { ...weights, ganMode };
   // "Who is winning" readout: the mean probability of "real" (BCE) or the mean raw score (LSGAN, targets 1 and 0).
@@ -85,6 +116,7 @@ export function createPix2PixTrainer(options: Pix2PixTrainerOptions): Adversaria
     name: 'd',
     optimizer: adam(),
     trains: ['discriminator'],
+    learningRate: schedule,
     loss: ({ inputs: x, targets: y }) => {
       const fake = generator.apply(x, { training: true }) as tf.Tensor4D; // G(x), no gradient to G: not in this varList
       const realLogits = discriminator.apply(pairForDiscriminator(x, y), { training: true }) as tf.Tensor;
@@ -97,6 +129,8 @@ export function createPix2PixTrainer(options: Pix2PixTrainerOptions): Adversaria
     name: 'g',
     optimizer: adam(),
     trains: ['generator'],
+    learningRate: schedule,
+    afterUpdate: emaGenerator ? () => updateEma(emaGenerator, generator, { decay: emaDecay }) : undefined,
     loss: ({ inputs: x, targets: y }) => {
       const fake = generator.apply(x, { training: true }) as tf.Tensor4D;
       const fakeLogits = objective === 'l1'
@@ -107,6 +141,10 @@ export function createPix2PixTrainer(options: Pix2PixTrainerOptions): Adversaria
     },
   };
   const networks: Record<string, tf.LayersModel> = objective === 'l1' ? { generator } : { generator, discriminator };
+  if (emaGenerator) {
+    copyWeights(emaGenerator, generator); // the average starts at G's initial weights
+    networks.emaGenerator = emaGenerator; // checkpointed with the networks
+  }
   return new AdversarialTrainer<PairedBatch>({
     networks,
     phases: objective === 'l1' ? [gPhase] : [dPhase, gPhase],
