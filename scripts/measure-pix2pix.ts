@@ -4,7 +4,7 @@
  *
  *   npx tsx scripts/measure-pix2pix.ts [key=value ...]
  *
- * keys (defaults = lesson 06's full mode): steps=300 every=50 objective=full batch=16 lr=2e-4
+ * keys (defaults = lesson 06's full mode): steps=300 every=50 objective=full batch=16 lr=2e-3
  *   beta1=0.5 gf=16 df=32 dropout=3 train=6000 test=1000 seed=1 dataSeed=2 lambda=100 skips=1 name=run
  *   dlayers=(1 for edges, 2 for facades: stride-2 convs of the PatchGAN, 0 for 7 x 7 patches) gan=vanilla (or lsgan)
  *   ema=0 (a decay in (0, 1): also score an exponential moving average of G's weights, the
@@ -24,7 +24,7 @@ const OUT = path.resolve(__dirname, '..', 'results', 'pix2pix');
 
 function parseArgs(): Record<string, string> {
   const defaults: Record<string, string> = {
-    steps: '300', every: '50', objective: 'full', batch: '16', lr: '2e-4', beta1: '0.5', gf: '16', df: '32',
+    steps: '300', every: '50', objective: 'full', batch: '16', lr: '2e-3', beta1: '0.5', gf: '16', df: '32',
     dropout: '3', train: '6000', test: '1000', seed: '1', dataSeed: '2', lambda: '100', skips: '1', name: 'run', set: 'edges',
     dlayers: '', gan: 'vanilla', save: '0',
     ema: '0', emas: '', decay: '0', decayStart: '0',
