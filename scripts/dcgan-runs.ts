@@ -15,7 +15,9 @@
  * learning rates of D and G, default 4e-4 each), --ema d (decay of the EMA copy of G that is
  * measured next to G, default 0.999; --ema 0 for none), --conditioning planes|projection|both
  * (how the conditional D sees the label, default planes; projection for self-conditioned),
- * --clusters K (k-means clusters of the self-conditioned run, default 50). The defaults are the recipe chosen by
+ * --clusters K (k-means clusters of the self-conditioned run, default 50), --save DIR (after training, save G and its
+ * EMA copy as a genlab checkpoint in DIR, with DIR/run.json holding the settings and the k-means cluster sizes, so
+ * that `scripts/dcgan-truncation.ts --load DIR` can measure them without retraining). The defaults are the recipe chosen by
  * quality against steps (lesson 05, section 3).
  * `scripts/dcgan-steps.ts` measures quality against steps for one setting (how these were chosen).
  */
@@ -61,6 +63,8 @@ interface RunSettings {
   emaDecay: number;
   /** k-means clusters that replace the labels (0: none, the labels are used when conditional). */
   clusters: number;
+  /** Directory to save the trained G and its EMA copy in (undefined: not saved). */
+  saveDirectory?: string;
 }
 
 interface RunOutcome {
@@ -84,10 +88,12 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
   // Self-conditioning (Liu et al. 2020): the k-means cluster of each training image stands in for its label.
   let labels = s.conditional ? set.train.labels : undefined;
   let measureOptions: { clusters?: Int32Array } = {};
+  let clusterSizes: number[] | undefined;
   if (s.clusters > 0) {
     const found = data.kMeans(set.train.images, s.clusters, { seed: s.seed });
     found.centroids.dispose();
     labels = tf.tensor1d(found.assignments, 'int32');
+    clusterSizes = Array.from(found.sizes);
     measureOptions = { clusters: data.proportionalLabels(found.sizes, 1000) };
     console.log(`k-means: ${s.clusters} clusters of ${found.assignments.length} images in ${found.iterations} iterations, sizes ${Math.min(...found.sizes)} to ${Math.max(...found.sizes)}`);
   }
@@ -130,6 +136,16 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     if (result.stoppedBy === 'diverged') break;
   }
   const final = records[records.length - 1];
+  if (s.saveDirectory !== undefined) {
+    // The settings first (atomically), then the weights (saveTrainerCheckpoint is atomic itself).
+    fs.mkdirSync(s.saveDirectory, { recursive: true });
+    const runFile = path.join(s.saveDirectory, 'run.json');
+    fs.writeFileSync(`${runFile}.tmp`, JSON.stringify({ settings: s, step: trainer.step, seconds: trainer.seconds, clusterSizes }, null, 2));
+    fs.renameSync(`${runFile}.tmp`, runFile);
+    const networks = emaGenerator ? { generator, emaGenerator } : { generator };
+    const saved = await train.saveTrainerCheckpoint(s.saveDirectory, { networks, optimizers: {}, step: trainer.step, seconds: trainer.seconds, seed: s.seed, history: [] });
+    console.log(`saved G${emaGenerator ? ' and its EMA copy' : ''} to ${saved}`);
+  }
   trainer.dispose();
   discriminator.dispose();
   if (s.clusters > 0) labels?.dispose();
@@ -204,7 +220,11 @@ async function main() {
     labelConditioning: conditioning(args, run === 'self-conditioned' ? 'projection' : 'planes'),
     clusters: run === 'self-conditioned' ? option(args, 'clusters', 50) : 0,
     emaDecay: args.includes('--ema') ? Number(args[args.indexOf('--ema') + 1]) : run === 'compare' ? 0 : 0.999,
+    saveDirectory: args.includes('--save') ? args[args.indexOf('--save') + 1] : undefined,
   };
+  if (base.saveDirectory !== undefined && (base.saveDirectory === '' || base.saveDirectory.startsWith('--') || run === 'compare')) {
+    throw new Error(`dcgan-runs: --save needs a directory and a single run (not compare), got '${base.saveDirectory}' for run '${run}'`);
+  }
   if (!(base.emaDecay >= 0 && base.emaDecay < 1)) throw new Error(`dcgan-runs: --ema must be a decay in [0, 1), got '${args[args.indexOf('--ema') + 1]}'`);
 
   if (run !== 'compare') {
