@@ -15,7 +15,8 @@
  * learning rates of D and G, default 4e-4 each), --ema d (decay of the EMA copy of G that is
  * measured next to G, default 0.999; --ema 0 for none), --conditioning planes|projection|both
  * (how the conditional D sees the label, default planes; projection for self-conditioned),
- * --clusters K (k-means clusters of the self-conditioned run, default 50), --save DIR (after training, save G and its
+ * --clusters K (k-means clusters of the self-conditioned run, default 50), --decay s (with --steps N: hold the
+ * learning rate for the first 1 - s of the N steps, then decay it linearly to 5% of itself, train.linearDecay), --save DIR (after training, save G and its
  * EMA copy as a genlab checkpoint in DIR, with DIR/run.json holding the settings and the k-means cluster sizes, so
  * that `scripts/dcgan-truncation.ts --load DIR` can measure them without retraining). The defaults are the recipe chosen by
  * quality against steps (lesson 05, section 3).
@@ -63,6 +64,8 @@ interface RunSettings {
   emaDecay: number;
   /** k-means clusters that replace the labels (0: none, the labels are used when conditional). */
   clusters: number;
+  /** Share of the step budget over which the learning rate decays linearly at the end (0: constant). */
+  decayShare: number;
   /** Directory to save the trained G and its EMA copy in (undefined: not saved). */
   saveDirectory?: string;
 }
@@ -111,6 +114,7 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     batchSize: s.batchSize,
     // WGAN-GP keeps its own recipe (Adam 1e-4, 0, 0.9), set by the trainer.
     ...(s.loss === 'wgan-gp' ? {} : { discriminatorLearningRate: s.discriminatorLearningRate, generatorLearningRate: s.generatorLearningRate }),
+    learningRateSchedule: s.decayShare > 0 && s.loss !== 'wgan-gp' ? train.linearDecay(s.generatorLearningRate, s.steps, s.decayShare) : undefined,
     emaGenerator,
     emaDecay: s.emaDecay,
     seed: s.seed,
@@ -221,7 +225,11 @@ async function main() {
     clusters: run === 'self-conditioned' ? option(args, 'clusters', 50) : 0,
     emaDecay: args.includes('--ema') ? Number(args[args.indexOf('--ema') + 1]) : run === 'compare' ? 0 : 0.999,
     saveDirectory: args.includes('--save') ? args[args.indexOf('--save') + 1] : undefined,
+    decayShare: args.includes('--decay') ? option(args, 'decay', 0.5) : 0,
   };
+  if (base.decayShare > 0 && (base.steps === 0 || base.decayShare > 1 || base.discriminatorLearningRate !== base.generatorLearningRate || base.loss === 'wgan-gp')) {
+    throw new Error(`dcgan-runs: --decay s needs s in (0, 1], a step budget (--steps) and one learning rate for D and G, got s = ${base.decayShare}, --steps ${base.steps}, --lr-d ${base.discriminatorLearningRate}, --lr-g ${base.generatorLearningRate}`);
+  }
   if (base.saveDirectory !== undefined && (base.saveDirectory === '' || base.saveDirectory.startsWith('--') || run === 'compare')) {
     throw new Error(`dcgan-runs: --save needs a directory and a single run (not compare), got '${base.saveDirectory}' for run '${run}'`);
   }
