@@ -15,11 +15,12 @@
  * learning rates of D and G, default 4e-4 each), --ema d (decay of the EMA copy of G that is
  * measured next to G, default 0.999; --ema 0 for none), --conditioning planes|projection|both
  * (how the conditional D sees the label, default planes; projection for self-conditioned),
- * --clusters K (k-means clusters of the self-conditioned run, default 50), --decay s (with --steps N: hold the
- * learning rate for the first 1 - s of the N steps, then decay it linearly to 5% of itself, train.linearDecay), --save DIR (after training, save G and its
- * EMA copy as a genlab checkpoint in DIR, with DIR/run.json holding the settings and the k-means cluster sizes, so
- * that `scripts/dcgan-truncation.ts --load DIR` can measure them without retraining). The defaults are the recipe chosen by
- * quality against steps (lesson 05, section 3).
+ * --clusters K (k-means clusters of the self-conditioned run, default 50), --upsampling transposed|resize
+ * (G's up-sampling, default transposed), --decay s (with --steps N: hold the learning rate for the first
+ * 1 - s of the N steps, then decay it linearly to 5% of itself, train.linearDecay), --save DIR (after
+ * training, save G and its EMA copy as a genlab checkpoint in DIR, with DIR/run.json holding the settings
+ * and the k-means cluster sizes, so that `scripts/dcgan-truncation.ts --load DIR` measures them without
+ * retraining). The defaults are the recipe chosen by quality against steps (lesson 05, section 3).
  * `scripts/dcgan-steps.ts` measures quality against steps for one setting (how these were chosen).
  */
 import * as fs from 'fs';
@@ -64,6 +65,8 @@ interface RunSettings {
   emaDecay: number;
   /** k-means clusters that replace the labels (0: none, the labels are used when conditional). */
   clusters: number;
+  /** G's up-sampling layers. */
+  upsampling: 'transposed' | 'resize';
   /** Share of the step budget over which the learning rate decays linearly at the end (0: constant). */
   decayShare: number;
   /** Directory to save the trained G and its EMA copy in (undefined: not saved). */
@@ -100,7 +103,7 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     measureOptions = { clusters: data.proportionalLabels(found.sizes, 1000) };
     console.log(`k-means: ${s.clusters} clusters of ${found.assignments.length} images in ${found.iterations} iterations, sizes ${Math.min(...found.sizes)} to ${Math.max(...found.sizes)}`);
   }
-  const options = { filters: s.filters, seed: s.seed, discriminatorNorm: norm, labelConditioning: s.labelConditioning, numClasses: s.clusters || 10 } as const;
+  const options = { filters: s.filters, seed: s.seed, discriminatorNorm: norm, labelConditioning: s.labelConditioning, numClasses: s.clusters || 10, upsampling: s.upsampling } as const;
   const generator = s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options);
   const discriminator = s.conditional ? models.buildConditionalDcganDiscriminator(options) : models.buildDcganDiscriminator(options);
   const emaGenerator = s.emaDecay > 0 ? (s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options)) : undefined;
@@ -226,6 +229,7 @@ async function main() {
     emaDecay: args.includes('--ema') ? Number(args[args.indexOf('--ema') + 1]) : run === 'compare' ? 0 : 0.999,
     saveDirectory: args.includes('--save') ? args[args.indexOf('--save') + 1] : undefined,
     decayShare: args.includes('--decay') ? option(args, 'decay', 0.5) : 0,
+    upsampling: args.includes('--upsampling') ? (args[args.indexOf('--upsampling') + 1] as RunSettings['upsampling']) : 'transposed',
   };
   if (base.decayShare > 0 && (base.steps === 0 || base.decayShare > 1 || base.discriminatorLearningRate !== base.generatorLearningRate || base.loss === 'wgan-gp')) {
     throw new Error(`dcgan-runs: --decay s needs s in (0, 1], a step budget (--steps) and one learning rate for D and G, got s = ${base.decayShare}, --steps ${base.steps}, --lr-d ${base.discriminatorLearningRate}, --lr-g ${base.generatorLearningRate}`);

@@ -26,6 +26,8 @@ interface SavedRun {
     labelConditioning: models.DcganOptions['labelConditioning'];
     clusters: number;
     emaDecay: number;
+    /** Absent in runs saved before the option existed: 'transposed'. */
+    upsampling?: 'transposed' | 'resize';
   };
   step: number;
   clusterSizes?: number[];
@@ -44,7 +46,7 @@ async function main() {
   await initBackend();
 
   const s = run.settings;
-  const options = { filters: s.filters, seed: s.seed, labelConditioning: s.labelConditioning, numClasses: s.clusters || 10 } as const;
+  const options = { filters: s.filters, seed: s.seed, labelConditioning: s.labelConditioning, numClasses: s.clusters || 10, upsampling: s.upsampling ?? 'transposed' } as const;
   const build = () => (s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options));
   const networks: Record<string, tf.LayersModel> = s.emaDecay > 0 ? { generator: build(), emaGenerator: build() } : { generator: build() };
   await train.loadTrainerCheckpoint(dir, { networks, optimizers: {}, step: 0, seconds: 0, seed: s.seed, history: [] });
