@@ -15,8 +15,12 @@
  * learning rates of D and G, default 4e-4 each), --ema d (decay of the EMA copy of G that is
  * measured next to G, default 0.999; --ema 0 for none), --conditioning planes|projection|both
  * (how the conditional D sees the label, default planes; projection for self-conditioned),
- * --clusters K (k-means clusters of the self-conditioned run, default 50). The defaults are the recipe chosen by
- * quality against steps (lesson 05, section 3).
+ * --clusters K (k-means clusters of the self-conditioned run, default 50), --upsampling transposed|resize
+ * (G's up-sampling, default transposed), --decay s (with --steps N: hold the learning rate for the first
+ * 1 - s of the N steps, then decay it linearly to 5% of itself, train.linearDecay), --save DIR (after
+ * training, save G and its EMA copy as a genlab checkpoint in DIR, with DIR/run.json holding the settings
+ * and the k-means cluster sizes, so that `scripts/dcgan-truncation.ts --load DIR` measures them without
+ * retraining). The defaults are the recipe chosen by quality against steps (lesson 05, section 3).
  * `scripts/dcgan-steps.ts` measures quality against steps for one setting (how these were chosen).
  */
 import * as fs from 'fs';
@@ -61,6 +65,12 @@ interface RunSettings {
   emaDecay: number;
   /** k-means clusters that replace the labels (0: none, the labels are used when conditional). */
   clusters: number;
+  /** G's up-sampling layers. */
+  upsampling: 'transposed' | 'resize';
+  /** Share of the step budget over which the learning rate decays linearly at the end (0: constant). */
+  decayShare: number;
+  /** Directory to save the trained G and its EMA copy in (undefined: not saved). */
+  saveDirectory?: string;
 }
 
 interface RunOutcome {
@@ -84,14 +94,16 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
   // Self-conditioning (Liu et al. 2020): the k-means cluster of each training image stands in for its label.
   let labels = s.conditional ? set.train.labels : undefined;
   let measureOptions: { clusters?: Int32Array } = {};
+  let clusterSizes: number[] | undefined;
   if (s.clusters > 0) {
     const found = data.kMeans(set.train.images, s.clusters, { seed: s.seed });
     found.centroids.dispose();
     labels = tf.tensor1d(found.assignments, 'int32');
+    clusterSizes = Array.from(found.sizes);
     measureOptions = { clusters: data.proportionalLabels(found.sizes, 1000) };
     console.log(`k-means: ${s.clusters} clusters of ${found.assignments.length} images in ${found.iterations} iterations, sizes ${Math.min(...found.sizes)} to ${Math.max(...found.sizes)}`);
   }
-  const options = { filters: s.filters, seed: s.seed, discriminatorNorm: norm, labelConditioning: s.labelConditioning, numClasses: s.clusters || 10 } as const;
+  const options = { filters: s.filters, seed: s.seed, discriminatorNorm: norm, labelConditioning: s.labelConditioning, numClasses: s.clusters || 10, upsampling: s.upsampling } as const;
   const generator = s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options);
   const discriminator = s.conditional ? models.buildConditionalDcganDiscriminator(options) : models.buildDcganDiscriminator(options);
   const emaGenerator = s.emaDecay > 0 ? (s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options)) : undefined;
@@ -105,6 +117,7 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     batchSize: s.batchSize,
     // WGAN-GP keeps its own recipe (Adam 1e-4, 0, 0.9), set by the trainer.
     ...(s.loss === 'wgan-gp' ? {} : { discriminatorLearningRate: s.discriminatorLearningRate, generatorLearningRate: s.generatorLearningRate }),
+    learningRateSchedule: s.decayShare > 0 && s.loss !== 'wgan-gp' ? train.linearDecay(s.generatorLearningRate, s.steps, s.decayShare) : undefined,
     emaGenerator,
     emaDecay: s.emaDecay,
     seed: s.seed,
@@ -130,6 +143,16 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     if (result.stoppedBy === 'diverged') break;
   }
   const final = records[records.length - 1];
+  if (s.saveDirectory !== undefined) {
+    // The settings first (atomically), then the weights (saveTrainerCheckpoint is atomic itself).
+    fs.mkdirSync(s.saveDirectory, { recursive: true });
+    const runFile = path.join(s.saveDirectory, 'run.json');
+    fs.writeFileSync(`${runFile}.tmp`, JSON.stringify({ settings: s, step: trainer.step, seconds: trainer.seconds, clusterSizes }, null, 2));
+    fs.renameSync(`${runFile}.tmp`, runFile);
+    const networks = emaGenerator ? { generator, emaGenerator } : { generator };
+    const saved = await train.saveTrainerCheckpoint(s.saveDirectory, { networks, optimizers: {}, step: trainer.step, seconds: trainer.seconds, seed: s.seed, history: [] });
+    console.log(`saved G${emaGenerator ? ' and its EMA copy' : ''} to ${saved}`);
+  }
   trainer.dispose();
   discriminator.dispose();
   if (s.clusters > 0) labels?.dispose();
@@ -204,7 +227,16 @@ async function main() {
     labelConditioning: conditioning(args, run === 'self-conditioned' ? 'projection' : 'planes'),
     clusters: run === 'self-conditioned' ? option(args, 'clusters', 50) : 0,
     emaDecay: args.includes('--ema') ? Number(args[args.indexOf('--ema') + 1]) : run === 'compare' ? 0 : 0.999,
+    saveDirectory: args.includes('--save') ? args[args.indexOf('--save') + 1] : undefined,
+    decayShare: args.includes('--decay') ? option(args, 'decay', 0.5) : 0,
+    upsampling: args.includes('--upsampling') ? (args[args.indexOf('--upsampling') + 1] as RunSettings['upsampling']) : 'transposed',
   };
+  if (base.decayShare > 0 && (base.steps === 0 || base.decayShare > 1 || base.discriminatorLearningRate !== base.generatorLearningRate || base.loss === 'wgan-gp')) {
+    throw new Error(`dcgan-runs: --decay s needs s in (0, 1], a step budget (--steps) and one learning rate for D and G, got s = ${base.decayShare}, --steps ${base.steps}, --lr-d ${base.discriminatorLearningRate}, --lr-g ${base.generatorLearningRate}`);
+  }
+  if (base.saveDirectory !== undefined && (base.saveDirectory === '' || base.saveDirectory.startsWith('--') || run === 'compare')) {
+    throw new Error(`dcgan-runs: --save needs a directory and a single run (not compare), got '${base.saveDirectory}' for run '${run}'`);
+  }
   if (!(base.emaDecay >= 0 && base.emaDecay < 1)) throw new Error(`dcgan-runs: --ema must be a decay in [0, 1), got '${args[args.indexOf('--ema') + 1]}'`);
 
   if (run !== 'compare') {

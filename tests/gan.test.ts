@@ -237,3 +237,64 @@ test('seed 0 repeats: tfjs reads a seed of 0 as "none", so genlab hands it a fix
   t.deepEqual(Array.from(z1.dataSync()), Array.from(z2.dataSync()), 'sampleLatent with seed 0 repeats');
   tf.dispose([z1, z2]);
 });
+
+test.serial('sampleLatent with truncation: every |z_i| <= psi, the variance of a truncated normal, seeded, no leaks', async (t) => {
+  const count = 200;
+  const latentSize = 100;
+  const plain = tf.tidy(() => Array.from(models.sampleLatent(count, latentSize, 3).dataSync()));
+  // Var of N(0, 1) truncated to [-psi, psi] = 1 - 2 psi phi(psi) / (2 Phi(psi) - 1), with
+  // phi(1) = 0.2419707, 2 Phi(1) - 1 = 0.6826895; phi(2) = 0.0539910, 2 Phi(2) - 1 = 0.9544997.
+  const expectedVariance: Record<string, number> = { '1': 1 - (2 * 0.2419707) / 0.6826895, '2': 1 - (4 * 0.053991) / 0.9544997 };
+  for (const psi of [2, 1, 0.5, 0.05]) {
+    let values!: number[];
+    await assertNoLeak(t, () => {
+      const z = models.sampleLatent(count, latentSize, 3, { truncation: psi });
+      t.deepEqual(z.shape, [count, latentSize]);
+      values = Array.from(z.dataSync());
+      z.dispose();
+    }, `sampleLatent(truncation ${psi})`);
+    t.true(values.every((v) => Math.abs(v) <= psi), `psi ${psi}: largest |z_i| ${Math.max(...values.map(Math.abs))}`);
+    // Components already within psi are kept; the others are redrawn.
+    t.true(plain.every((v, i) => Math.abs(v) > psi || values[i] === v), `psi ${psi}: components within psi are kept`);
+    t.true(plain.some((v, i) => Math.abs(v) > psi && values[i] !== v), `psi ${psi}: components outside psi are redrawn`);
+    const mean = values.reduce((s, v) => s + v, 0) / values.length;
+    const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
+    t.true(Math.abs(mean) < 0.02 * psi, `psi ${psi}: mean ${mean}`);
+    if (expectedVariance[String(psi)] !== undefined) {
+      // 20,000 draws: the standard error of the variance is under 0.004 (psi 1) and 0.008 (psi 2).
+      const tolerance = psi === 1 ? 0.015 : 0.03;
+      t.true(Math.abs(variance - expectedVariance[String(psi)]) < tolerance, `psi ${psi}: variance ${variance} vs ${expectedVariance[String(psi)]}`);
+    }
+  }
+  // A uniform redraw in [-1, 1] would have variance 1/3 = 0.333 at psi = 1, apart from 0.291: the check above can tell.
+  const again = models.sampleLatent(count, latentSize, 3, { truncation: 1 });
+  const other = models.sampleLatent(count, latentSize, 4, { truncation: 1 });
+  const once = models.sampleLatent(count, latentSize, 3, { truncation: 1 });
+  t.deepEqual(Array.from(again.dataSync()), Array.from(once.dataSync()), 'the same seed gives the same truncated z');
+  t.notDeepEqual(Array.from(again.dataSync()), Array.from(other.dataSync()), 'another seed gives another z');
+  const none = models.sampleLatent(count, latentSize, 3, { truncation: Infinity });
+  t.deepEqual(Array.from(none.dataSync()), plain, 'truncation Infinity is no truncation');
+  tf.dispose([again, other, once, none]);
+  for (const bad of [0, -1, NaN]) {
+    t.throws(() => models.sampleLatent(4, 8, 0, { truncation: bad }), { message: new RegExp(`sampleLatent: options.truncation must be a positive threshold psi.*got ${bad}`) });
+  }
+});
+
+test.serial('generateImages and generateConditional with truncation use the truncated z', async (t) => {
+  const generator = models.buildGanGenerator({ latentSize: 8, generatorUnits: [16], seed: 2 });
+  await assertNoLeak(t, () => {
+    const images = models.generateImages(generator, 6, 5, { truncation: 0.5 });
+    const expected = tf.tidy(() => generator.predict(models.sampleLatent(6, 8, 5, { truncation: 0.5 })) as tf.Tensor);
+    t.deepEqual(Array.from(images.dataSync()), Array.from(expected.dataSync()));
+    tf.dispose([images, expected]);
+  }, 'generateImages(truncation)');
+  generator.dispose();
+  const conditional = models.buildCganGenerator({ latentSize: 8, generatorUnits: [16], seed: 2 });
+  await assertNoLeak(t, () => {
+    const images = models.generateConditional(conditional, [1, 7], 5, { truncation: 0.5 });
+    const expected = tf.tidy(() => conditional.predict([models.sampleLatent(2, 8, 5, { truncation: 0.5 }), models.oneHotLabels([1, 7], 10)]) as tf.Tensor);
+    t.deepEqual(Array.from(images.dataSync()), Array.from(expected.dataSync()));
+    tf.dispose([images, expected]);
+  }, 'generateConditional(truncation)');
+  conditional.dispose();
+});

@@ -169,6 +169,39 @@ test.serial('two time-scale learning rates: D and G optimizers get their own rat
   discriminator.dispose();
 });
 
+test.serial('learningRateSchedule: both optimizers take the scheduled rate of each step; a rate near 0 leaves the weights nearly still', (t) => {
+  const generator = models.buildDcganGenerator(tiny);
+  const discriminator = models.buildDcganDiscriminator(tiny);
+  const data = tf.randomUniform([16, 28, 28, 1], -1, 1, 'float32', 2);
+  const rate = (trainer: ReturnType<typeof train.createLossVariantTrainer>, i: number) => (trainer.phases[i].optimizer as unknown as { learningRate: number }).learningRate;
+  const asked: number[] = [];
+  const schedule = train.linearDecay(4e-4, 4); // 4e-4 up to step 2, then halfway down at step 3
+  const decaying = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, learningRateSchedule: (step) => (asked.push(step), schedule(step)) });
+  const rates: number[][] = [];
+  for (let i = 0; i < 4; i++) {
+    decaying.trainStep();
+    rates.push([rate(decaying, 0), rate(decaying, 1)]);
+  }
+  t.deepEqual(asked, [0, 0, 1, 1, 2, 2, 3, 3], 'asked once per phase and step');
+  t.deepEqual(rates, [0, 1, 2, 3].map((step) => [schedule(step), schedule(step)]));
+  t.deepEqual(rates.map((r) => r[0]), [4e-4, 4e-4, 4e-4, 2e-4]);
+  decaying.dispose();
+  // Adam moves every weight by about the learning rate per step: at 1e-12 the weights stay within 1e-9.
+  const before = [...snapshot(generator), ...snapshot(discriminator)];
+  const still = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, learningRateSchedule: () => 1e-12 });
+  still.trainStep();
+  const after = [...snapshot(generator), ...snapshot(discriminator)];
+  const largest = Math.max(...after.map((w, i) => Math.max(...w.map((v, j) => Math.abs(v - before[i][j])))));
+  t.true(largest > 0 && largest < 1e-9, `largest change ${largest}`);
+  still.dispose();
+  t.throws(() => train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4, learningRateSchedule: 4e-4 as unknown as (step: number) => number }), {
+    message: /options.learningRateSchedule must be a function of the step, e.g. train.linearDecay\(4e-4, steps\), got number/,
+  });
+  tf.dispose(data);
+  generator.dispose();
+  discriminator.dispose();
+});
+
 test.serial('same seed, same run: two DCGANs built and trained with seed 0 give the same losses and weights', async (t) => {
   const run = async () => {
     const generator = models.buildDcganGenerator({ filters: 4, seed: 0 });

@@ -179,3 +179,29 @@ test.serial('midpointQuality: recognisable samples paired in order, G judged at 
   t.throws(() => train.midpointQuality(brightnessGenerator(true), judge), { message: /generator must be unconditional \(one input, z\), got 2 inputs/ });
   generator.dispose();
 });
+
+test.serial('measureGenerator with truncation judges the images of the truncated z', async (t) => {
+  const judge = fakeJudge();
+  const generator = brightnessGenerator(false);
+  let record!: train.QualityRecord;
+  await assertNoLeak(t, () => {
+    record = train.measureGenerator(generator, judge, { count: 500, seed: 3, truncation: 0.5 });
+  }, 'measureGenerator(truncation)');
+  // By hand: the class of each sample is floor(10 * toUnit(tanh(sum of its truncated z))).
+  const shares = (truncation: number) => {
+    const sums = tf.tidy(() => models.sampleLatent(500, 4, 3, { truncation }).sum(1).tanh().add(1).div(2).dataSync());
+    const counts = new Array(10).fill(0);
+    sums.forEach((b) => counts[Math.min(9, Math.max(0, Math.floor(10 * b)))]++);
+    return counts.map((c) => c / 500);
+  };
+  const truncated = shares(0.5);
+  t.true(Math.abs(record.smallestShare - Math.min(...truncated)) < 1e-9, `${record.smallestShare} vs ${Math.min(...truncated)}`);
+  t.is(record.classes, truncated.filter((p) => p >= 0.02).length);
+  // |sum of 4 components| <= 2 keeps tanh within +-0.964: the darkest and brightest classes all but vanish.
+  const untruncated = train.measureGenerator(generator, judge, { count: 500, seed: 3 });
+  t.true(record.classes < untruncated.classes, `truncation narrows the classes: ${record.classes} vs ${untruncated.classes}`);
+  for (const bad of [0, -0.5]) {
+    t.throws(() => train.measureGenerator(generator, judge, { count: 10, truncation: bad }), { message: new RegExp(`measureGenerator: options.truncation must be a positive threshold psi.*got ${bad}`) });
+  }
+  generator.dispose();
+});

@@ -14,7 +14,7 @@
  * goes next to z in G and next to the image features in D.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_GAN_OPTIONS, ganOptions, mlpHidden, sampleLatent, LayerSeeds, type GanOptions } from './gan';
+import { DEFAULT_GAN_OPTIONS, ganOptions, mlpHidden, sampleLatent, LayerSeeds, type GanOptions, type LatentOptions } from './gan';
 
 export interface CganOptions extends GanOptions {
   /** Number of classes of the label y (default 10). */
@@ -88,13 +88,14 @@ export function oneHotLabels(labels: tf.Tensor | ArrayLike<number>, numClasses: 
 /**
  * Images of the given labels from a conditional generator: [labels.length, H, W, C].
  * The same seed gives the same z for every call, so two calls with different labels show the
- * same "style" with a different class.
+ * same "style" with a different class. `options.truncation`: draw z with the truncation trick
+ * (see LatentOptions in ./gan.ts).
  */
-export function generateConditional(generator: tf.LayersModel, labels: ArrayLike<number> | tf.Tensor1D, seed = 0): tf.Tensor {
+export function generateConditional(generator: tf.LayersModel, labels: ArrayLike<number> | tf.Tensor1D, seed = 0, options: LatentOptions = {}): tf.Tensor {
   const latentSize = generator.inputs[0].shape[1] as number;
   const numClasses = generator.inputs[1].shape[1] as number;
   return tf.tidy(() => {
     const y = oneHotLabels(labels, numClasses);
-    return generator.predict([sampleLatent(y.shape[0], latentSize, seed), y]) as tf.Tensor;
+    return generator.predict([sampleLatent(y.shape[0], latentSize, seed, options), y]) as tf.Tensor;
   });
 }

@@ -13,7 +13,7 @@
  * used PyTorch-GAN `gan.py` reference).
  */
 import * as tf from '@tensorflow/tfjs';
-import { tfSeed } from '../data/random';
+import { makeRandom, tfSeed } from '../data/random';
 
 export interface GanOptions {
   /** Size of the noise vector z (100 in Goodfellow et al., 2014 and Radford et al., 2015). */
@@ -137,17 +137,55 @@ export function buildGanDiscriminator(options: GanOptions = {}): tf.LayersModel 
   return tf.model({ inputs: image, outputs: logit, name: 'discriminator' });
 }
 
-/** Seeded noise z ~ N(0, I): [count, latentSize]. */
-export function sampleLatent(count: number, latentSize: number, seed = 0): tf.Tensor2D {
+/** How z is drawn for sampling (not for training: G always trains on z ~ N(0, I)). */
+export interface LatentOptions {
+  /**
+   * The truncation trick's threshold psi (Brock et al. 2019, BigGAN §3.1; Marchesi 2017): every
+   * component z_i with |z_i| > psi is drawn again from N(0, 1) until it lies within psi, so z
+   * follows N(0, I) truncated to the cube |z_i| <= psi. Smaller psi: samples nearer the
+   * centre of G's input space, more typical and less varied. Default Infinity: no truncation.
+   */
+  truncation?: number;
+}
+
+export const DEFAULT_LATENT_OPTIONS: Required<LatentOptions> = { truncation: Infinity };
+
+/**
+ * Seeded noise z ~ N(0, I): [count, latentSize]; with `options.truncation` = psi, z ~ N(0, I)
+ * truncated to |z_i| <= psi. Truncation keeps every component of the untruncated draw that
+ * already lies within psi and redraws only the others, so the same seed gives the same z pulled
+ * towards 0.
+ */
+export function sampleLatent(count: number, latentSize: number, seed = 0, options: LatentOptions = {}): tf.Tensor2D {
   if (!Number.isInteger(count) || count < 1) throw new Error(`sampleLatent: count must be a positive integer, got ${count}`);
-  return tf.randomNormal([count, latentSize], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D;
+  if (!Number.isInteger(latentSize) || latentSize < 1) throw new Error(`sampleLatent: latentSize must be a positive integer, got ${latentSize}`);
+  const truncation = options.truncation ?? DEFAULT_LATENT_OPTIONS.truncation;
+  if (typeof truncation !== 'number' || !(truncation > 0)) {
+    throw new Error(`sampleLatent: options.truncation must be a positive threshold psi for |z_i| (or Infinity for none), got ${truncation}`);
+  }
+  const z = tf.randomNormal([count, latentSize], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D; // [count, latent]
+  if (truncation === Infinity) return z;
+  const values = z.dataSync() as Float32Array;
+  z.dispose();
+  // Redraws from their own seeded stream (Box-Muller on seedrandom's uniforms); a redraw is kept
+  // with probability P(|z_i| <= psi), 0.68 at psi = 1 and 0.38 at psi = 0.5.
+  const uniform = makeRandom(`${seed}/truncation`);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  const truncated = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    let value = values[i];
+    while (Math.abs(value) > truncation) value = normal();
+    truncated[i] = value;
+  }
+  return tf.tensor2d(truncated, [count, latentSize]);
 }
 
 /**
  * `count` images from a generator whose single input is z: [count, H, W, C] in the generator's
  * range ([-1, 1] for tanh). Inference mode (batch norm uses its running statistics).
+ * `options.truncation`: draw z with the truncation trick (see LatentOptions).
  */
-export function generateImages(generator: tf.LayersModel, count: number, seed = 0): tf.Tensor {
+export function generateImages(generator: tf.LayersModel, count: number, seed = 0, options: LatentOptions = {}): tf.Tensor {
   const latentSize = generator.inputs[0].shape[1] as number;
-  return tf.tidy(() => generator.predict(sampleLatent(count, latentSize, seed)) as tf.Tensor);
+  return tf.tidy(() => generator.predict(sampleLatent(count, latentSize, seed, options)) as tf.Tensor);
 }

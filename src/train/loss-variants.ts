@@ -71,6 +71,12 @@ export interface LossVariantTrainerOptions {
   discriminatorLearningRate?: number;
   /** G's own learning rate, overriding `learningRate`. */
   generatorLearningRate?: number;
+  /**
+   * Learning rate of both networks as a function of the step, overriding the constant rates
+   * (default: constant). E.g. `train.linearDecay(4e-4, steps)`: constant, then linearly down
+   * over the second half, as lesson 02's ring recipe.
+   */
+  learningRateSchedule?: (step: number) => number;
   /** Adam beta1 (default 0.5, Radford et al. 2015; 'wgan-gp' defaults to 0). */
   beta1?: number;
   /** Adam beta2 (default 0.999; 'wgan-gp' defaults to 0.9). */
@@ -149,6 +155,9 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
   if (o.labelSmoothing !== 0 && loss !== 'minimax' && loss !== 'non-saturating') {
     throw new Error(`createLossVariantTrainer: options.labelSmoothing applies to the BCE losses (minimax, non-saturating), got loss '${loss}'`);
   }
+  if (o.learningRateSchedule !== undefined && typeof o.learningRateSchedule !== 'function') {
+    throw new Error(`createLossVariantTrainer: options.learningRateSchedule must be a function of the step, e.g. train.linearDecay(4e-4, steps), got ${typeof o.learningRateSchedule}`);
+  }
   if (!(o.data instanceof tf.Tensor)) throw new Error(`createLossVariantTrainer: options.data must be a tensor of real images, got ${typeof o.data}`);
   const latentSize = generator.inputs[0].shape[1] as number;
   const numClasses = conditional || info ? (generator.inputs[1].shape[1] as number) : 0;
@@ -225,12 +234,14 @@ export function createLossVariantTrainer(options: LossVariantTrainerOptions): Ad
         trains: ['discriminator'],
         optimizer: tf.train.adam(o.discriminatorLearningRate ?? o.learningRate, o.beta1, o.beta2),
         repeats: o.discriminatorSteps,
+        learningRate: o.learningRateSchedule,
         loss: ({ real, labels }, context) => discriminatorPhase(real, labels, context),
       },
       {
         name: 'g',
         trains: ['generator'],
         optimizer: tf.train.adam(o.generatorLearningRate ?? o.learningRate, o.beta1, o.beta2),
+        learningRate: o.learningRateSchedule,
         loss: ({ labels }, context) => generatorPhase(labels, context),
         afterUpdate: emaGenerator ? () => updateEma(emaGenerator, generator, { decay: o.emaDecay }) : undefined,
       },

@@ -70,6 +70,11 @@ export function measureGenerator(
      * samples are scored as unconditional ones (no conditional accuracy).
      */
     clusters?: ArrayLike<number>;
+    /**
+     * Draw z with the truncation trick at this threshold psi (|z_i| <= psi; see
+     * models.LatentOptions): fidelity traded for diversity. Default: none.
+     */
+    truncation?: number;
   } = {},
 ): QualityRecord {
   const count = options.count ?? DEFAULT_QUALITY_TRACKING_OPTIONS.count;
@@ -83,9 +88,12 @@ export function measureGenerator(
   if (options.clusters !== undefined && (!twoInputs || info || options.clusters.length !== count)) {
     throw new Error(`measureGenerator: options.clusters needs a conditional generator and one cluster per sample (${count}), got ${options.clusters.length} for a generator with ${generator.inputs.length} input(s)`);
   }
+  if (options.truncation !== undefined && !(options.truncation > 0)) {
+    throw new Error(`measureGenerator: options.truncation must be a positive threshold psi for |z_i| (or Infinity for none), got ${options.truncation}`);
+  }
   const codes = options.clusters !== undefined ? Array.from(options.clusters) : twoInputs ? Array.from({ length: count }, (_, i) => i % numClasses) : undefined;
   const images = tf.tidy(() => {
-    const z = sampleLatent(count, latentSize, seed); //                                         [N, latent]
+    const z = sampleLatent(count, latentSize, seed, { truncation: options.truncation }); //    [N, latent]
     const inputs = twoInputs ? [z, tf.oneHot(tf.tensor1d(codes!, 'int32'), numClasses).cast('float32')] : z;
     return toUnit(generator.predict(inputs, { batchSize: 250 }) as tf.Tensor); //              [N, 28, 28, 1] in [0, 1]
   });

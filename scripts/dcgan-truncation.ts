@@ -1,0 +1,110 @@
+/**
+ * The truncation trick measured: fidelity against diversity for a saved DCGAN. Loads the G (and
+ * its EMA copy) that `npm run train:dcgan -- … --save DIR` kept, draws 1,000 samples for every
+ * threshold psi (z ~ N(0, I) truncated to |z_i| <= psi, the same seed each time) and judges them.
+ *
+ *   npx tsx scripts/dcgan-truncation.ts --load results/dcgan/fashion-sc-4500 [--psi none,2,1.5,1,0.75,0.5] [--count 1000] [--seed 2024]
+ *
+ * Writes results/dcgan/truncation-<basename of DIR>.json and two figures: recognisability and
+ * the rarest class's share against psi (.html), and samples of the same z at each psi (-1.html).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { tf, initBackend, data, metrics, models, train, viz } from '../src/index';
+
+function value(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i < 0 ? fallback : args[i + 1];
+}
+
+interface SavedRun {
+  settings: {
+    dataset: 'mnist' | 'fashion';
+    conditional: boolean;
+    filters: number;
+    seed: number;
+    labelConditioning: models.DcganOptions['labelConditioning'];
+    clusters: number;
+    emaDecay: number;
+    /** Absent in runs saved before the option existed: 'transposed'. */
+    upsampling?: 'transposed' | 'resize';
+  };
+  step: number;
+  clusterSizes?: number[];
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const dir = value(args, 'load', '');
+  const runFile = path.join(dir, 'run.json');
+  if (dir === '' || !fs.existsSync(runFile)) throw new Error(`dcgan-truncation: --load must name a directory saved by train:dcgan --save (with run.json), got '${dir}'`);
+  const run = JSON.parse(fs.readFileSync(runFile, 'utf8')) as SavedRun;
+  const thresholds = value(args, 'psi', 'none,2,1.5,1,0.75,0.5').split(',').map((s) => (s === 'none' ? Infinity : Number(s)));
+  if (thresholds.some((psi) => !(psi > 0))) throw new Error(`dcgan-truncation: --psi must be a list of positive numbers or 'none', got '${value(args, 'psi', '')}'`);
+  const count = Number(value(args, 'count', '1000'));
+  const seed = Number(value(args, 'seed', String(train.DEFAULT_QUALITY_TRACKING_OPTIONS.seed)));
+  await initBackend();
+
+  const s = run.settings;
+  const options = { filters: s.filters, seed: s.seed, labelConditioning: s.labelConditioning, numClasses: s.clusters || 10, upsampling: s.upsampling ?? 'transposed' } as const;
+  const build = () => (s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options));
+  const networks: Record<string, tf.LayersModel> = s.emaDecay > 0 ? { generator: build(), emaGenerator: build() } : { generator: build() };
+  await train.loadTrainerCheckpoint(dir, { networks, optimizers: {}, step: 0, seconds: 0, seed: s.seed, history: [] });
+  const judge = await metrics.judge(s.dataset);
+  // A self-conditioned G draws each cluster as often as it occurs in the data; a conditional one every label equally often.
+  const clusters = run.clusterSizes ? data.proportionalLabels(run.clusterSizes, count) : undefined;
+
+  const rows: Array<Record<string, number | string>> = [];
+  for (const psi of thresholds) {
+    for (const [name, generator] of Object.entries(networks)) {
+      const r = train.measureGenerator(generator, judge, { count, seed, clusters, truncation: psi });
+      rows.push({ generator: name === 'generator' ? 'G' : 'EMA of G', psi: psi === Infinity ? 'none' : psi, recognisability: r.recognisability, classes: r.classes, smallestShare: r.smallestShare, entropy: r.entropy, frechet: r.frechet, ...(r.conditionalAccuracy === undefined ? {} : { conditionalAccuracy: r.conditionalAccuracy }) });
+      console.log(
+        `psi ${psi === Infinity ? 'none' : psi}, ${name === 'generator' ? 'G' : 'EMA of G'}: recognisable ${(100 * r.recognisability).toFixed(1)}%, classes ${r.classes}/10, ` +
+          `rarest ${(100 * r.smallestShare).toFixed(1)}%, entropy ${r.entropy.toFixed(3)}, judge-Fréchet ${r.frechet.toFixed(2)}` +
+          (r.conditionalAccuracy === undefined ? '' : `, conditional accuracy ${(100 * r.conditionalAccuracy).toFixed(1)}%`),
+      );
+    }
+  }
+
+  // Figures: the trade-off against psi (finite thresholds), and the same z at each threshold.
+  const finite = thresholds.filter((psi) => psi !== Infinity);
+  const curve = viz.lossCurves(
+    finite.map((psi) => {
+      const of = (g: string) => rows.find((r) => r.psi === psi && r.generator === g)!;
+      const point: Record<string, number> = { step: psi };
+      for (const g of Array.from(new Set(rows.map((r) => r.generator as string)))) {
+        point[`recognisable (${g})`] = of(g).recognisability as number;
+        point[`rarest class (${g})`] = of(g).smallestShare as number;
+      }
+      return point;
+    }),
+    { title: `Truncation trick: fidelity against diversity (step ${run.step})`, xLabel: 'threshold psi (|z_i| <= psi)', yLabel: 'share of samples' },
+  );
+  const sampler = networks.emaGenerator ?? networks.generator;
+  const shown = 10;
+  const codes = clusters ? Array.from({ length: shown }, (_, i) => clusters[Math.floor((i * count) / shown)]) : Array.from({ length: shown }, (_, i) => i % 10);
+  const grid = tf.tidy(() =>
+    tf.concat(
+      thresholds.map((psi) => data.toUnit(s.conditional ? models.generateConditional(sampler, codes, 7, { truncation: psi }) : models.generateImages(sampler, shown, 7, { truncation: psi }))),
+    ),
+  );
+  const samples = viz.imageGrid(grid, { columns: shown, title: `The same z at psi = ${thresholds.map((p) => (p === Infinity ? 'none' : p)).join(', ')} (one row each)` });
+  grid.dispose();
+
+  const out = path.join(__dirname, '..', 'results', 'dcgan');
+  fs.mkdirSync(out, { recursive: true });
+  const file = path.join(out, `truncation-${path.basename(path.resolve(dir))}.json`);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ load: dir, step: run.step, settings: s, count, seed, command: args.join(' '), rows }, null, 2));
+  fs.renameSync(`${file}.tmp`, file);
+  viz.saveFigure(curve, file.replace(/\.json$/, '.html'));
+  viz.saveFigure(samples, file.replace(/\.json$/, '-1.html'));
+  console.log(`wrote ${file}`);
+  Object.values(networks).forEach((m) => m.dispose());
+  judge.dispose();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
