@@ -20,7 +20,7 @@
  * 1 - s of the N steps, then decay it linearly to 5% of itself, train.linearDecay), --save DIR (after
  * training, save G and its EMA copy as a genlab checkpoint in DIR, with DIR/run.json holding the settings
  * and the k-means cluster sizes, so that `scripts/dcgan-truncation.ts --load DIR` measures them without
- * retraining). The defaults are the recipe chosen by quality against steps (lesson 05, section 3).
+ * retraining; the results then go to results/dcgan/<basename of DIR>.json). The defaults are the recipe chosen by quality against steps (lesson 05, section 3).
  * `scripts/dcgan-steps.ts` measures quality against steps for one setting (how these were chosen).
  */
 import * as fs from 'fs';
@@ -259,7 +259,10 @@ async function main() {
     // Unconditional G: how recognisable is G halfway between two digits it draws?
     const midpoints = base.conditional ? undefined : train.midpointQuality(emaGenerator ?? generator, judge);
     if (midpoints) console.log(`midpoints (${emaGenerator ? 'EMA of G' : 'G'}): ${(100 * midpoints.recognisability.different).toFixed(1)}% recognisable between ${midpoints.pairs.different} pairs of different digits, ${(100 * midpoints.recognisability.same).toFixed(1)}% between ${midpoints.pairs.same} pairs of the same digit`);
-    writeResult(run === 'self-conditioned' && dataset === 'fashion' ? 'fashion-self-conditioned' : run, { ...rest, summary: summary(outcome), midpoints }, [figure, curves]);
+    // A saved run's results are named after its folder, so runs saved apart are not overwritten.
+    const resultName = base.saveDirectory !== undefined ? path.basename(path.resolve(base.saveDirectory))
+      : run === 'self-conditioned' && dataset === 'fashion' ? 'fashion-self-conditioned' : run;
+    writeResult(resultName, { ...rest, summary: summary(outcome), midpoints }, [figure, curves]);
     console.log(JSON.stringify(summary(outcome)));
     generator.dispose();
     emaGenerator?.dispose();
