@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { discriminatorLossTerms, generatorLoss, meanProbability, type GeneratorLossForm } from '../losses/gan';
 import { AdversarialTrainer, type StepContext } from './adversarial';
 import { batchSampler } from './batches';
-import { copyWeights, updateEma } from './ema';
+import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
 
 /** A batch of real data: samples in G's output range and, for a conditional GAN, their labels. */
 export interface GanBatch extends tf.TensorContainerObject {
@@ -75,7 +75,7 @@ export const DEFAULT_GAN_TRAINER_OPTIONS = {
   learningRate: 2e-4,
   beta1: 0.5,
   beta2: 0.999,
-  emaDecay: 0.999,
+  emaDecay: DEFAULT_EMA_OPTIONS.decay,
   seed: 0,
 };
 

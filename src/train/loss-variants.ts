@@ -38,7 +38,7 @@ import {
 } from '../losses/stabilisers';
 import { AdversarialTrainer, type StepContext, type PhaseOutputs } from './adversarial';
 import { batchSampler } from './batches';
-import { copyWeights, updateEma } from './ema';
+import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
 import { isInfoGenerator } from '../models/dcgan';
 import type { GanBatch } from './gan';
 
@@ -110,7 +110,7 @@ export const DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS = {
   beta1: 0.5,
   beta2: 0.999,
   labelSmoothing: 0,
-  emaDecay: 0.999,
+  emaDecay: DEFAULT_EMA_OPTIONS.decay,
   seed: 0,
   informationWeight: 1,
   fakeLabels: 'uniform' as 'uniform' | 'data',

@@ -26,7 +26,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AdversarialTrainer, type Phase } from './adversarial';
 import { batchSampler } from './batches';
 import { ImageHistoryBuffer } from './image-buffer';
-import { copyWeights, updateEma } from './ema';
+import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
 import { pix2pixDiscriminatorLoss, pix2pixGeneratorLoss, cycleGanGeneratorLoss, cycleGanDiscriminatorLoss } from '../losses/translation';
 import { pairForDiscriminator, type Pix2Pix } from '../models/pix2pix';
 import { linearDecaySchedule, type CycleGan } from '../models/cyclegan';
@@ -76,7 +76,7 @@ export interface Pix2PixTrainerOptions {
 export const DEFAULT_PIX2PIX_TRAINER_OPTIONS = {
   objective: 'full' as Pix2PixObjective,
   batchSize: 16,
-  emaDecay: 0.999,
+  emaDecay: DEFAULT_EMA_OPTIONS.decay,
   decaySteps: 0,
   decayStart: 0,
   seed: 0,
