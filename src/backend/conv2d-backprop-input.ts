@@ -173,6 +173,19 @@ function groupKernels(backend: tf.KernelBackend, filter: tf.TensorInfo, h: AxisP
   return kernels;
 }
 
+/**
+ * Runs of at least this many channels are moved with copyWithin, shorter ones value by value
+ * (measured in Node 20: copyWithin is 2x faster for 16 floats, 13x slower for 1).
+ */
+const COPY_WITHIN_FROM = 16;
+
+/** The [first, end) of the conv rows i whose dx row (qMin + i)*stride + offset is in [0, size). */
+function inside(window: Window, stride: number, offset: number, size: number): [number, number] {
+  const first = Math.max(Math.ceil(-offset / stride) - window.qMin, 0);
+  const end = Math.min(Math.floor((size - 1 - offset) / stride) - window.qMin + 1, window.rows);
+  return [first, end];
+}
+
 export function conv2dBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): tf.TensorInfo {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { backend } = args;
@@ -217,25 +230,34 @@ export function conv2dBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>):
 
   // Interleave: dx[n, (qMin + u)*sh + rh - padTop, (qMin + v)*sw + rw - padLeft, :] = phase[n, u, v, :].
   const dx = (backend as WasmBackend).makeOutput([...attrs.inputShape], 'float32');
-  const target = heapView(backend, dx); // no allocation below: the view stays valid
+  const target = heapView(backend, dx); // no allocation below: the views stay valid
   if (phasesComputed < h.stride * w.stride) target.fill(0); // phases no tap reaches are zero
-  const rowStride = inWidth * inChannels;
+  // One view of the whole heap, so that a run of channels moves with copyWithin (a memmove).
+  const heap = new Float32Array(target.buffer);
+  const targetBase = target.byteOffset / 4;
   for (const { group, out } of outputs) {
-    const source = heapView(backend, out);
+    const sourceBase = heapView(backend, out).byteOffset / 4;
     const { windowH: wh, windowW: ww } = group;
     const pixelStride = group.phases.length * inChannels;
     for (const { ph, pw, index } of group.phases) {
+      // The u (v) whose row (column) lands inside dx: a folded group's common window overhangs.
+      const [uFirst, uEnd] = inside(wh, h.stride, ph.phase - h.padTop, inHeight);
+      const [vFirst, vEnd] = inside(ww, w.stride, pw.phase - w.padTop, inWidth);
+      const runs = vEnd - vFirst;
+      if (runs <= 0) continue;
+      const targetStep = w.stride * inChannels;
       for (let n = 0; n < batchSize; n++) {
-        for (let u = 0; u < wh.rows; u++) {
+        for (let u = uFirst; u < uEnd; u++) {
           const ih = (wh.qMin + u) * h.stride + ph.phase - h.padTop;
-          if (ih < 0 || ih >= inHeight) continue; // only in a folded group's common window
-          const rowBase = (n * inHeight + ih) * rowStride;
-          let from = ((n * wh.rows + u) * ww.rows) * pixelStride + index * inChannels;
-          for (let v = 0; v < ww.rows; v++, from += pixelStride) {
-            const iw = (ww.qMin + v) * w.stride + pw.phase - w.padTop;
-            if (iw < 0 || iw >= inWidth) continue;
-            const to = rowBase + iw * inChannels;
-            for (let c = 0; c < inChannels; c++) target[to + c] = source[from + c];
+          const iw = (ww.qMin + vFirst) * w.stride + pw.phase - w.padTop;
+          let to = targetBase + ((n * inHeight + ih) * inWidth + iw) * inChannels;
+          let from = sourceBase + ((n * wh.rows + u) * ww.rows + vFirst) * pixelStride + index * inChannels;
+          if (inChannels >= COPY_WITHIN_FROM) {
+            for (let v = 0; v < runs; v++, to += targetStep, from += pixelStride) heap.copyWithin(to, from, from + inChannels);
+          } else {
+            for (let v = 0; v < runs; v++, to += targetStep, from += pixelStride) {
+              for (let c = 0; c < inChannels; c++) heap[to + c] = heap[from + c];
+            }
           }
         }
       }
