@@ -238,6 +238,21 @@ test.serial('FusedBatchNorm matches the cpu backend, with and without scale and 
   }
 });
 
+test.serial('Tanh through sigmoid matches the cpu backend to 3e-7, saturates, and its gradient still works', async (t) => {
+  const x = tf.concat([tf.randomNormal([64 * 28 * 28], 0, 2, 'float32', 5), tf.tensor1d([0, 1e-6, -1e-4, 20, -20, 90, -90])]);
+  const run = () => [tf.tanh(x), tf.grad((v: tf.Tensor) => tf.tanh(v).mul(v).sum())(x)];
+  const ours = run();
+  const reference = await onBackend('cpu', run);
+  t.true(relativeError(ours[0], reference[0]) < 3e-7, `tanh: ${relativeError(ours[0], reference[0])}`);
+  t.true(relativeError(ours[1], reference[1]) < 1e-6, `tanh gradient: ${relativeError(ours[1], reference[1])}`);
+  t.deepEqual([...ours[0].dataSync().slice(-4)], [1, -1, 1, -1]);
+  tf.tanh(x).dispose(); // brings x's data back from the cpu backend
+  const before = liveBuffers();
+  tf.tanh(x).dispose();
+  t.is(liveBuffers(), before, 'no buffer left behind');
+  tf.dispose([x, ...ours, ...reference]);
+});
+
 test.serial('LeakyRelu matches the cpu backend and its gradient still works', async (t) => {
   for (const [shape, alpha] of [[[64, 7, 7, 128], 0.2], [[5, 3], 0.01], [[7], 0.3]] as Array<[number[], number]>) {
     const x = tf.randomNormal(shape, 0, 1, 'float32', 12);

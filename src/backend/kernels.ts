@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
-import { batchMatMul, concat, fusedBatchNorm, identity, leakyRelu, reduceLeading, tile } from './small-kernels';
+import { batchMatMul, concat, fusedBatchNorm, identity, leakyRelu, reduceLeading, tanh, tile } from './small-kernels';
 import { type KernelArgs, type KernelImpl, saveStockKernel } from './wasm-ops';
 
 /** Kernels the stock backend lacks. */
@@ -25,6 +25,7 @@ const REPLACEMENTS: Record<string, (args: KernelArgs<any>, stock: KernelImpl) =>
   BatchMatMul: batchMatMul,
   Tile: tile,
   LeakyRelu: leakyRelu,
+  Tanh: tanh,
   Identity: identity,
   Concat: concat,
   FusedBatchNorm: fusedBatchNorm,

@@ -15,6 +15,7 @@
  *   in many gradients): the stock wasm kernel copies the data; tensors are immutable, so the
  *   output can share it with a raised reference count, as the stock Reshape and the cpu
  *   backend's Identity do.
+ * - Tanh (every generator's output layer): see tanh below.
  * - Concat along a last axis of a few values (see concat below).
  * - Sum and Mean over leading axes (batch norm's statistics and every bias gradient reduce
  *   [B, H, W, C] over B, H, W): the stock kernels first transpose the reduced axes to the
@@ -96,6 +97,28 @@ export function leakyRelu(args: KernelArgs<{ alpha: number }>, stock: KernelImpl
   if (x.dtype !== 'float32' || x.shape.length === 0) return stock(args) as tf.TensorInfo;
   const alphas = cachedFill(backend, [x.shape[x.shape.length - 1]], alpha);
   return run(backend, 'Prelu', { x, alpha: alphas });
+}
+
+/**
+ * Tanh as 2 * sigmoid(2x) - 1 (the same function): the stock kernel calls the C library's tanh
+ * value by value (about 28 ns each), while XNNPACK's sigmoid is vectorised; the four passes
+ * together are about 6x faster on [64, 28, 28, 1]. The price is precision near 0, where the
+ * result is a difference of values near 1: the absolute error stays below 3e-7, so the
+ * relative error passes 1e-4 only for |x| < 3e-3, far below what a pixel value can show.
+ */
+export function tanh(args: KernelArgs, stock: KernelImpl): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { backend } = args;
+  if (x.dtype !== 'float32') return stock(args) as tf.TensorInfo;
+  const two = cachedFill(backend, [], 2);
+  const doubled = run(backend, 'Multiply', { a: x, b: two });
+  const sigmoid = run(backend, 'Sigmoid', { x: doubled });
+  release(backend, doubled);
+  const scaled = run(backend, 'Multiply', { a: sigmoid, b: two });
+  release(backend, sigmoid);
+  const out = run(backend, 'Sub', { a: scaled, b: cachedFill(backend, [], 1) });
+  release(backend, scaled);
+  return out;
 }
 
 /**
