@@ -267,6 +267,13 @@ export function conv2dBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>):
   return dx;
 }
 
+/** The [first, end) of the positions o in [0, outSize) whose o*stride + offset is in [0, inSize). */
+function inRange(offset: number, stride: number, inSize: number, outSize: number): [number, number] {
+  const first = Math.max(Math.ceil(-offset / stride), 0);
+  const end = Math.min(Math.floor((inSize - 1 - offset) / stride) + 1, outSize);
+  return [first, Math.max(end, first)];
+}
+
 /**
  * Few dy rows (the small-image end of a U-Net: 1 x 1 to 4 x 4 at batch 16) make the phase
  * convolutions tiny while their re-arranged kernels are as large as the filter, re-packed by
@@ -298,21 +305,19 @@ function byColumns(backend: tf.KernelBackend, dy: tf.TensorInfo, filter: tf.Tens
   const target = heapView(backend, dx);
   const source = heapView(backend, columns);
   target.fill(0);
-  const rowStride = inWidth * inChannels;
-  for (let n = 0, m = 0; n < batchSize; n++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++, m++) {
-        let from = m * taps;
-        for (let kh = 0; kh < filterHeight; kh++) {
+  // Tap by tap, over the dy positions whose input pixel lies inside dx: no test in the inner loop.
+  for (let kh = 0; kh < filterHeight; kh++) {
+    const [ohFirst, ohEnd] = inRange(kh - padTop, strideHeight, inHeight, outHeight);
+    for (let kw = 0; kw < filterWidth; kw++) {
+      const [owFirst, owEnd] = inRange(kw - padLeft, strideWidth, inWidth, outWidth);
+      const tap = (kh * filterWidth + kw) * inChannels;
+      const targetStep = strideWidth * inChannels;
+      for (let n = 0; n < batchSize; n++) {
+        for (let oh = ohFirst; oh < ohEnd; oh++) {
           const ih = oh * strideHeight + kh - padTop;
-          if (ih < 0 || ih >= inHeight) {
-            from += filterWidth * inChannels;
-            continue;
-          }
-          for (let kw = 0; kw < filterWidth; kw++, from += inChannels) {
-            const iw = ow * strideWidth + kw - padLeft;
-            if (iw < 0 || iw >= inWidth) continue;
-            const to = (n * inHeight + ih) * rowStride + iw * inChannels;
+          let to = ((n * inHeight + ih) * inWidth + owFirst * strideWidth + kw - padLeft) * inChannels;
+          let from = ((n * outHeight + oh) * outWidth + owFirst) * taps + tap;
+          for (let ow = owFirst; ow < owEnd; ow++, to += targetStep, from += taps) {
             for (let c = 0; c < inChannels; c++) target[to + c] += source[from + c];
           }
         }
