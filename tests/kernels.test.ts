@@ -11,6 +11,7 @@ import { tf, initBackend } from '../src/index';
 import { TRAINING_KERNELS } from '../src/backend/kernels';
 import { useColumns } from '../src/backend/conv2d-backprop-input';
 import { filterByColumns } from '../src/backend/conv2d-backprop-filter';
+import { convByColumns } from '../src/backend/conv2d';
 import { relativeError, onBackend } from './helpers';
 
 let onWasm = false;
@@ -236,6 +237,40 @@ test.serial('FusedBatchNorm matches the cpu backend, with and without scale and 
     t.true(relativeError(ours, reference) < 1e-5, `case ${i}: relative error ${relativeError(ours, reference)}`);
     tf.dispose([x, mean, variance, ours, reference, ...(offset ? [offset] : []), ...(scale ? [scale] : [])]);
   }
+});
+
+// Few output positions (M = N*OH*OW <= Cout): Conv2D goes through columns of x and one matrix product.
+const FORWARD_COLUMN_CASES: ConvCase[] = [
+  { x: [4, 2, 2, 64], filter: [4, 4, 64, 64], strides: 2, pad: 'same', what: 'U-Net bottleneck, 64 channels (copyWithin)' },
+  { x: [2, 4, 4, 128], filter: [4, 4, 128, 512], strides: 2, pad: 'same', what: 'U-Net decoder input gradient' },
+  { x: [3, 5, 4, 16], filter: [3, 3, 16, 32], strides: 2, pad: 'valid' },
+  { x: [1, 3, 5, 3], filter: [3, 2, 3, 16], strides: [1, 2], pad: 'same', what: '3 channels (plain copy)' },
+  { x: [2, 6, 7, 5], filter: [5, 3, 5, 96], strides: [3, 2], pad: 'same' },
+];
+
+for (const c of FORWARD_COLUMN_CASES) {
+  test.serial(`conv2d forward by columns matches the cpu backend: ${caseName(c)}`, async (t) => {
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', 6) as tf.Tensor4D;
+    const filter = tf.randomNormal(c.filter, 0, 1, 'float32', 7) as tf.Tensor4D;
+    const run = () => tf.conv2d(x, filter, c.strides, c.pad);
+    const reference = await onBackend('cpu', run);
+    const [n, oh, ow, cout] = reference.shape;
+    t.true(convByColumns(n * oh * ow, cout), 'the case takes the columns route');
+    run().dispose(); // brings x and filter back from the cpu backend
+    const tensorsBefore = tf.memory().numTensors;
+    const buffersBefore = liveBuffers();
+    const ours = run();
+    t.is(tf.memory().numTensors, tensorsBefore + 1, 'one output tensor');
+    t.is(liveBuffers(), buffersBefore + 1, 'one output buffer, no intermediate left behind');
+    t.deepEqual(ours.shape, reference.shape);
+    t.true(relativeError(ours, reference) < 1e-5, `relative error ${relativeError(ours, reference)}`);
+    tf.dispose([x, filter, ours, reference]);
+  });
+}
+
+test('Conv2D takes the columns route only for few output positions', (t) => {
+  t.true(convByColumns(16, 256), 'U-Net bottleneck: 16 positions, 256 filters');
+  t.false(convByColumns(64 * 7 * 7, 128), 'DCGAN D conv2: 3136 positions');
 });
 
 test.serial('Tanh through sigmoid matches the cpu backend to 3e-7, saturates, and its gradient still works', async (t) => {

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
+import { conv2d } from './conv2d';
 import { batchMatMul, concat, fusedBatchNorm, identity, leakyRelu, reduceLeading, tanh, tile } from './small-kernels';
 import { type KernelArgs, type KernelImpl, saveStockKernel } from './wasm-ops';
 
@@ -22,6 +23,7 @@ const MISSING: tf.KernelConfig[] = [conv2dBackpropFilterConfig];
 /** Kernels that replace a stock one; each receives the stock implementation. */
 const REPLACEMENTS: Record<string, (args: KernelArgs<any>, stock: KernelImpl) => tf.TensorInfo> = {
   Conv2DBackpropInput: (args) => conv2dBackpropInput(args),
+  Conv2D: conv2d,
   BatchMatMul: batchMatMul,
   Tile: tile,
   LeakyRelu: leakyRelu,
