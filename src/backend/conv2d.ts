@@ -56,7 +56,7 @@ export function conv2d(args: KernelArgs<Conv2DAttrs>, stock: KernelImpl): tf.Ten
   );
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
   const positions = batchSize * outHeight * outWidth;
-  if (!convByColumns(positions, outChannels)) return stock(args) as tf.TensorInfo;
+  if (positions === 0 || !convByColumns(positions, outChannels)) return stock(args) as tf.TensorInfo;
   const { strideHeight, strideWidth } = info;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
