@@ -27,7 +27,7 @@
  * kernel at stride 2, measured ~1.5x slower than a conv per phase.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type KernelArgs, type WasmBackend, conv2d, fromValues, heapView, pair, release, reshape, run, slice, transpose } from './wasm-ops';
+import { COPY_WITHIN_FROM, type KernelArgs, type WasmBackend, conv2d, fromValues, heapView, pair, release, reshape, run, slice, transpose } from './wasm-ops';
 
 interface Conv2DBackpropInputAttrs {
   inputShape: [number, number, number, number];
@@ -172,12 +172,6 @@ function groupKernels(backend: tf.KernelBackend, filter: tf.TensorInfo, h: AxisP
   kernelCache.set(filter.dataId, { key, kernels });
   return kernels;
 }
-
-/**
- * Runs of at least this many channels are moved with copyWithin, shorter ones value by value
- * (measured in Node 20: copyWithin is 2x faster for 16 floats, 13x slower for 1).
- */
-const COPY_WITHIN_FROM = 16;
 
 /** The [first, end) of the conv rows i whose dx row (qMin + i)*stride + offset is in [0, size). */
 function inside(window: Window, stride: number, offset: number, size: number): [number, number] {

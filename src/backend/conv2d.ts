@@ -15,7 +15,7 @@
  * convolutions go to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type KernelArgs, type KernelImpl, type WasmBackend, heapView, pair, release, reshape, run } from './wasm-ops';
+import { COPY_WITHIN_FROM, type KernelArgs, type KernelImpl, type WasmBackend, heapView, pair, release, reshape, run } from './wasm-ops';
 
 /** True when Conv2D goes through columns and one matrix product (see the header). */
 export function convByColumns(positions: number, outChannels: number): boolean {
@@ -29,9 +29,6 @@ interface Conv2DAttrs {
   dilations: number | [number, number];
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
-
-/** Runs of at least this many channels are copied with copyWithin (as in conv2d-backprop-input). */
-const COPY_WITHIN_FROM = 16;
 
 export function conv2d(args: KernelArgs<Conv2DAttrs>, stock: KernelImpl): tf.TensorInfo {
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };

@@ -92,6 +92,13 @@ export function heapView(backend: tf.KernelBackend, info: tf.TensorInfo): Float3
   return (backend as WasmBackend).typedArrayFromHeap(info);
 }
 
+/**
+ * Runs of at least this many float32 values are moved within the heap with copyWithin (a
+ * memmove), shorter ones value by value (measured in Node 20: copyWithin is 2x faster for 16
+ * values, 13x slower for 1).
+ */
+export const COPY_WITHIN_FROM = 16;
+
 /** The [height, width] pair of a conv attribute given as a number or a pair. */
 export function pair(value: number | [number, number] | number[]): [number, number] {
   return typeof value === 'number' ? [value, value] : [value[0], value[1]];
