@@ -353,10 +353,11 @@ test.serial('Concat matches the cpu backend: short and long runs, any axis', asy
   }
 });
 
-test.serial('Sum and Mean match the cpu backend over leading and other axes', async (t) => {
+test.serial('Sum and Mean match the cpu backend over leading, middle and other axes', async (t) => {
   const x = tf.randomNormal([6, 5, 4, 3], 2, 1, 'float32', 13);
   const cases: Array<[number | number[], boolean]> = [
     [[0, 1, 2], false], [[0, 1, 2], true], [0, false], [[1, 0], true], [[0, 1, 2, 3], false], [-1, false], [[1, 2], false],
+    [[1, 2], true], [1, false], [[2], true], [[0, 2], true], [[2, 3], false],
   ];
   for (const [axis, keepDims] of cases) {
     const run = () => [tf.sum(x, axis, keepDims), tf.mean(x, axis, keepDims)];
@@ -368,8 +369,9 @@ test.serial('Sum and Mean match the cpu backend over leading and other axes', as
     }
     tf.dispose([...ours, ...reference]);
   }
-  // The shapes of a DCGAN step: batch-norm statistics and bias gradients, a dense layer's columns.
-  for (const [shape, axis] of [[[64, 14, 14, 64], [0, 1, 2]], [[64, 6272], 0], [[1, 5], 0], [[1, 1, 3], [0, 1]]] as Array<[number[], number[] | number]>) {
+  // The shapes of a DCGAN step (batch-norm statistics and bias gradients, a dense layer's
+  // columns) and instance norm's statistics (per image and channel, over H and W).
+  for (const [shape, axis] of [[[64, 14, 14, 64], [0, 1, 2]], [[64, 6272], 0], [[1, 5], 0], [[1, 1, 3], [0, 1]], [[16, 16, 16, 64], [1, 2]], [[4, 1, 1, 8], [1, 2]]] as Array<[number[], number[] | number]>) {
     const big = tf.randomNormal(shape, 0.5, 1, 'float32', 17);
     const run = () => [tf.sum(big, axis), tf.mean(big, axis)];
     const ours = run();

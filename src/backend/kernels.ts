@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
 import { conv2d } from './conv2d';
-import { batchMatMul, concat, fusedBatchNorm, identity, leakyRelu, reduceLeading, tanh, tile } from './small-kernels';
+import { batchMatMul, concat, fusedBatchNorm, identity, leakyRelu, reduceAxisRun, tanh, tile } from './small-kernels';
 import { type KernelArgs, type KernelImpl, saveStockKernel } from './wasm-ops';
 
 /** Kernels the stock backend lacks. */
@@ -31,8 +31,8 @@ const REPLACEMENTS: Record<string, (args: KernelArgs<any>, stock: KernelImpl) =>
   Identity: identity,
   Concat: concat,
   FusedBatchNorm: fusedBatchNorm,
-  Sum: (args, stock) => reduceLeading(args, stock, false),
-  Mean: (args, stock) => reduceLeading(args, stock, true),
+  Sum: (args, stock) => reduceAxisRun(args, stock, false),
+  Mean: (args, stock) => reduceAxisRun(args, stock, true),
 };
 
 /** The kernel names genlab registers for the wasm backend. */

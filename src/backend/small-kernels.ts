@@ -17,11 +17,12 @@
  *   backend's Identity do.
  * - Tanh (every generator's output layer): see tanh below.
  * - Concat along a last axis of a few values (see concat below).
- * - Sum and Mean over leading axes (batch norm's statistics and every bias gradient reduce
- *   [B, H, W, C] over B, H, W): the stock kernels first transpose the reduced axes to the
- *   end, a full strided copy. Read as [M, C] rows, the mean is an average pooling with an
- *   M x 1 window, which XNNPACK runs in one vectorised pass. (A row of ones times the [M, C]
- *   matrix in XNNPACK is slower: it re-packs the matrix as weights on every call.)
+ * - Sum and Mean over a run of axes before the last (batch norm's statistics and every bias
+ *   gradient reduce [B, H, W, C] over B, H, W; instance norm over H, W): the stock kernels first
+ *   transpose the reduced axes to the end, a full strided copy. Read as [outer, M, C], the mean
+ *   is an average pooling with an M x 1 window, which XNNPACK runs in one vectorised pass.
+ *   (A row of ones times the [M, C] matrix in XNNPACK is slower: it re-packs the matrix as
+ *   weights on every call.)
  * - FusedBatchNorm with per-channel statistics (every batch-norm layer): the stock kernel is
  *   a scalar loop with an index division per value. With a = scale / sqrt(variance + eps)
  *   and b = offset - mean * a, computed per channel, the layer is x * a + b: two
@@ -122,11 +123,15 @@ export function tanh(args: KernelArgs, stock: KernelImpl): tf.TensorInfo {
 }
 
 /**
- * Sum (or Mean) over a leading run of axes, read as [M, C] rows: the mean is XNNPACK's average
- * pooling of [1, M, 1, C] with an M x 1 window (one vectorised pass; ~3x faster than a float64
- * loop in JS on [64, 14, 14, 64]), the sum that mean times M. Other cases go to the stock kernel.
+ * Sum (or Mean) over one run of neighbouring axes that leaves a last axis, read as
+ * [outer, M, C]: the mean is XNNPACK's average pooling of [outer, M, 1, C] with an M x 1 window
+ * (one vectorised pass), the sum that mean times M. Batch norm's statistics and every bias
+ * gradient reduce [B, H, W, C] over B, H, W (outer = 1; ~3x faster than the stock kernel's
+ * transpose and loop on [64, 14, 14, 64]); instance norm reduces over H, W (outer = B). Other
+ * cases (several runs, or a run that ends at the last axis, which the stock kernel reads in
+ * order) go to the stock kernel.
  */
-export function reduceLeading(
+export function reduceAxisRun(
   args: KernelArgs<{ axis: number | number[]; keepDims: boolean }>,
   stock: KernelImpl,
   mean: boolean,
@@ -136,22 +141,25 @@ export function reduceLeading(
   const { axis, keepDims } = args.attrs!;
   const rank = x.shape.length;
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-  const isLeading = axes.length > 0 && axes.every((a, i) => a === i);
-  const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
-  const keptShape = x.shape.slice(axes.length);
-  const columns = keptShape.reduce((p, d) => p * d, 1);
+  const first = axes[0];
+  const last = axes[axes.length - 1];
+  const isRun = axes.length > 0 && axes.every((a, i) => a === first + i) && last < rank - 1;
+  const size = (from: number, to: number) => x.shape.slice(from, to).reduce((p, d) => p * d, 1);
+  const outer = size(0, first);
+  const rows = size(first, last + 1);
+  const columns = size(last + 1, rank);
   // XNNPACK refuses a 1 x 1 pooling window; an empty tensor has nothing to pool.
-  if (!isLeading || x.dtype !== 'float32' || rank === 0 || rows < 2 || columns === 0) {
+  if (!isRun || x.dtype !== 'float32' || rows < 2 || outer * columns === 0) {
     return stock(args) as tf.TensorInfo;
   }
-  const x4 = reshape(backend, x, [1, rows, 1, columns]);
-  const pooled = run(backend, 'AvgPool', { x: x4 }, { filterSize: [rows, 1], strides: [1, 1], pad: 'valid' }); // [1, 1, 1, C]
+  const x4 = reshape(backend, x, [outer, rows, 1, columns]);
+  const pooled = run(backend, 'AvgPool', { x: x4 }, { filterSize: [rows, 1], strides: [1, 1], pad: 'valid' }); // [outer, 1, 1, C]
   release(backend, x4);
   if (!mean) {
     const values = heapView(backend, pooled); // our own new output: scaled in place
-    for (let c = 0; c < columns; c++) values[c] *= rows;
+    for (let i = 0; i < values.length; i++) values[i] *= rows;
   }
-  const outShape = keepDims ? [...axes.map(() => 1), ...keptShape] : keptShape;
+  const outShape = x.shape.flatMap((d, i) => (i < first || i > last ? [d] : keepDims ? [1] : []));
   const out = reshape(backend, pooled, outShape);
   release(backend, pooled);
   return out;
