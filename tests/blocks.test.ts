@@ -65,6 +65,35 @@ test.serial('instance norm: affine weights, and the gradient matches finite diff
   tf.dispose([x, w, analytic, gSum]);
 });
 
+test.serial('reflection padding gradient: each dy value lands on the pixel it copied (random dy, pads 1-3, both routes)', async (t) => {
+  // numpy.pad(mode='reflect') reads output row o from input row reflect(o - pad).
+  const reflect = (i: number, size: number) => (i < 0 ? -i : i >= size ? 2 * (size - 1) - i : i);
+  for (const [h, w, p, q] of [[9, 8, 3, 1], [6, 7, 2, 2], [4, 5, 1, 1], [3, 6, 2, 1]]) {
+    // [3, 6, 2, 1]: rows 3 < 2*2 + 2, the mirrored ranges overlap and the ops' own gradient is used.
+    const x = tf.randomNormal([2, h, w, 3], 0, 1, 'float32', 31);
+    const layer = new ReflectionPadding2D({ padding: [p, q] });
+    const dy = tf.randomNormal([2, h + 2 * p, w + 2 * q, 3], 0, 1, 'float32', 32);
+    const tensorsBefore = tf.memory().numTensors;
+    const g = tf.grad((v: tf.Tensor) => (layer.apply(v) as tf.Tensor).mul(dy).sum() as tf.Scalar)(x);
+    t.is(tf.memory().numTensors, tensorsBefore + 1, `[${h}, ${w}] pad [${p}, ${q}]: only the gradient stays`);
+    const d = dy.arraySync() as number[][][][];
+    const expected = tf.buffer([2, h, w, 3]);
+    for (let n = 0; n < 2; n++) {
+      for (let i = 0; i < h + 2 * p; i++) {
+        for (let j = 0; j < w + 2 * q; j++) {
+          for (let c = 0; c < 3; c++) {
+            const [si, sj] = [reflect(i - p, h), reflect(j - q, w)];
+            expected.set(expected.get(n, si, sj, c) + d[n][i][j][c], n, si, sj, c);
+          }
+        }
+      }
+    }
+    const reference = expected.toTensor();
+    t.true(relativeError(g, reference) < 1e-6, `[${h}, ${w}] pad [${p}, ${q}]: relative error ${relativeError(g, reference)}`);
+    tf.dispose([x, dy, g, reference]);
+  }
+});
+
 test.serial('reflection padding equals numpy.pad(mode="reflect") on a hand-built example, and its gradient counts copies', async (t) => {
   const a = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [1, 3, 4, 1]);
   const layer = new ReflectionPadding2D({ padding: [2, 1] });

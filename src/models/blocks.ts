@@ -190,21 +190,56 @@ tf.serialization.registerClass(SeededDropout);
  * and drops the contributions of the mirrored copies, so a mirror-padded network would train on
  * wrong gradients. The ops used here all have exact gradients (tests/blocks.test.ts checks it).
  */
+function reflectAxisByOps(x: tf.Tensor4D, axis: 1 | 2, pad: number): tf.Tensor4D {
+  const size = x.shape[axis];
+  const before = stripOf(x, axis, 1, pad, true); // rows 1..pad, mirrored, go before row 0
+  const after = stripOf(x, axis, size - 1 - pad, pad, true); // rows size-1-pad..size-2, mirrored, go after the last row
+  return tf.concat([before, x, after], axis);
+}
+
+/** `length` rows of x along `axis` from `start`, mirrored if asked (one row is its own mirror). */
+function stripOf(x: tf.Tensor4D, axis: 1 | 2, start: number, length: number, mirrored = false): tf.Tensor4D {
+  // Fresh begin/size arrays per slice: tfjs keeps them by reference for the backward pass.
+  const begin = [0, 0, 0, 0];
+  const extent = [-1, -1, -1, -1];
+  begin[axis] = start;
+  extent[axis] = length;
+  const strip = tf.slice(x, begin, extent);
+  return mirrored && length > 1 ? tf.reverse(strip, axis) : strip;
+}
+
+/**
+ * Reflection padding of one axis with its gradient written out. Differentiating the ops above
+ * pads each strip's gradient back to the full size of x and adds the three (two full-size pads,
+ * two full-size adds, a split of dy); folding the mirrored strips of dy back onto the rows they
+ * copy touches only those rows:
+ *
+ *   dx = concat(dMid[0], dMid[1..pad] + mirror(dBefore), dMid[pad+1..size-2-pad],
+ *               dMid[size-1-pad..size-2] + mirror(dAfter), dMid[size-1])
+ *
+ * where dBefore, dMid, dAfter are dy's first pad rows, middle size rows and last pad rows. When
+ * the two mirrored ranges overlap (size < 2*pad + 2) the ops' own gradient is used.
+ */
 function reflectAxis(x: tf.Tensor4D, axis: 1 | 2, pad: number): tf.Tensor4D {
   if (pad === 0) return x;
   const size = x.shape[axis];
-  // Fresh begin/size arrays per slice: tfjs keeps them by reference for the backward pass.
-  const at = (start: number) => {
-    const begin = [0, 0, 0, 0];
-    const extent = [-1, -1, -1, -1];
-    begin[axis] = start;
-    extent[axis] = pad;
-    const strip = tf.slice(x, begin, extent);
-    return pad === 1 ? strip : tf.reverse(strip, axis); // one row mirrored is itself (the 3x3 convs' case)
-  };
-  const before = at(1); // rows 1..pad, mirrored, go before row 0
-  const after = at(size - 1 - pad); // rows size-1-pad..size-2, mirrored, go after the last row
-  return tf.concat([before, x, after], axis);
+  if (size < 2 * pad + 2) return reflectAxisByOps(x, axis, pad);
+  const padded = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+    value: reflectAxisByOps(args[0] as tf.Tensor4D, axis, pad),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+      const g = dy as tf.Tensor4D;
+      const middle = (start: number, length: number) => stripOf(g, axis, pad + start, length);
+      const pieces = [
+        middle(0, 1),
+        tf.add(middle(1, pad), stripOf(g, axis, 0, pad, true)),
+        ...(size - 2 - 2 * pad > 0 ? [middle(1 + pad, size - 2 - 2 * pad)] : []),
+        tf.add(middle(size - 1 - pad, pad), stripOf(g, axis, pad + size, pad, true)),
+        middle(size - 1, 1),
+      ];
+      return tf.concat(pieces, axis);
+    },
+  }));
+  return padded(x) as tf.Tensor4D;
 }
 
 // ---------------------------------------------------------------------------------------------
