@@ -273,6 +273,36 @@ test('Conv2D takes the columns route only for few output positions', (t) => {
   t.false(convByColumns(64 * 7 * 7, 128), 'DCGAN D conv2: 3136 positions');
 });
 
+test.serial('Slice reads the input in place and matches the cpu backend: ranks 1-5, float32/int32/bool, whole and cut axes', async (t) => {
+  const cases: Array<[number[], number[], number[]]> = [
+    [[16, 34, 34, 64], [0, 0, 1, 0], [-1, -1, 1, -1]], // one column of an activation (reflection padding)
+    [[16, 34, 34, 8], [0, 0, 3, 0], [-1, -1, 28, -1]],
+    [[2, 9, 7, 3], [1, 2, 3, 1], [1, 4, 2, 2]], // every axis cut, runs of 2
+    [[60, 5], [17, 0], [16, -1]], // a batch of rows: one contiguous run
+    [[4, 6, 5, 3, 2], [1, 0, 2, 0, 1], [2, -1, 3, -1, 1]],
+    [[7], [2], [4]],
+    [[3, 4], [1, 2], [0, 2]], // empty
+  ];
+  for (const dtype of ['float32', 'int32', 'bool'] as const) {
+    for (const [shape, begin, size] of cases) {
+      const values = tf.randomUniform(shape, -50, 50, 'float32', 41);
+      const x = dtype === 'float32' ? values : dtype === 'int32' ? values.toInt() : values.greater(0);
+      const ours = tf.slice(x, begin, size);
+      const reference = await onBackend('cpu', () => tf.slice(x, begin, size));
+      t.deepEqual(ours.shape, reference.shape, `${dtype} ${JSON.stringify([shape, begin, size])}: shape`);
+      t.is(ours.dtype, dtype);
+      t.deepEqual(Array.from(ours.dataSync()), Array.from(reference.dataSync()), `${dtype} ${JSON.stringify([shape, begin, size])}: values`);
+      tf.dispose([values, x, ours, reference]);
+    }
+  }
+  const x = tf.randomNormal([16, 34, 34, 64], 0, 1, 'float32', 42);
+  tf.slice(x, [0, 0, 1, 0], [-1, -1, 3, -1]).dispose();
+  const buffersBefore = liveBuffers();
+  const part = tf.slice(x, [0, 0, 1, 0], [-1, -1, 3, -1]);
+  t.is(liveBuffers(), buffersBefore + 1, 'only the output buffer');
+  tf.dispose([x, part]);
+});
+
 test.serial('Tanh through sigmoid matches the cpu backend to 3e-7, saturates, and its gradient still works', async (t) => {
   const x = tf.concat([tf.randomNormal([64 * 28 * 28], 0, 2, 'float32', 5), tf.tensor1d([0, 1e-6, -1e-4, 20, -20, 90, -90])]);
   const run = () => [tf.tanh(x), tf.grad((v: tf.Tensor) => tf.tanh(v).mul(v).sum())(x)];

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
 import { conv2d } from './conv2d';
-import { batchMatMul, concat, fusedBatchNorm, identity, leakyRelu, reduceAxisRun, tanh, tile } from './small-kernels';
+import { batchMatMul, concat, fusedBatchNorm, identity, leakyRelu, reduceAxisRun, slice, tanh, tile } from './small-kernels';
 import { type KernelArgs, type KernelImpl, saveStockKernel } from './wasm-ops';
 
 /** Kernels the stock backend lacks. */
@@ -28,6 +28,7 @@ const REPLACEMENTS: Record<string, (args: KernelArgs<any>, stock: KernelImpl) =>
   Tile: tile,
   LeakyRelu: leakyRelu,
   Tanh: tanh,
+  Slice: slice,
   Identity: identity,
   Concat: concat,
   FusedBatchNorm: fusedBatchNorm,

@@ -62,8 +62,11 @@ export const reshape = (backend: tf.KernelBackend, x: tf.TensorInfo, shape: numb
 export const transpose = (backend: tf.KernelBackend, x: tf.TensorInfo, perm: number[]) =>
   run(backend, 'Transpose', { x }, { perm });
 
-export const slice = (backend: tf.KernelBackend, x: tf.TensorInfo, begin: number[], size: number[]) =>
-  run(backend, 'Slice', { x }, { begin, size });
+/** Slice through the registered kernel (genlab's, which reads the input in place), not the stock one. */
+export function slice(backend: tf.KernelBackend, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+  const kernel = tf.getKernel('Slice', 'wasm')!.kernelFunc as unknown as KernelImpl;
+  return kernel({ inputs: { x }, backend, attrs: { begin, size } }) as tf.TensorInfo;
+}
 
 /** Stride-1-or-more NHWC conv2d with explicit padding [top, bottom, left, right]. */
 export function conv2d(
