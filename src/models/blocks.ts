@@ -185,7 +185,7 @@ export class SeededDropout extends tf.layers.Layer {
 tf.serialization.registerClass(SeededDropout);
 
 /**
- * Reflection padding of one axis, built from slices, reverse and concat rather than
+ * Reflection padding of one axis, built from slices and concat rather than
  * tf.mirrorPad: the gradient tfjs 4.22 registers for MirrorPad only slices the centre out of dy
  * and drops the contributions of the mirrored copies, so a mirror-padded network would train on
  * wrong gradients. The ops used here all have exact gradients (tests/blocks.test.ts checks it).
@@ -204,8 +204,16 @@ function stripOf(x: tf.Tensor4D, axis: 1 | 2, start: number, length: number, mir
   const extent = [-1, -1, -1, -1];
   begin[axis] = start;
   extent[axis] = length;
-  const strip = tf.slice(x, begin, extent);
-  return mirrored && length > 1 ? tf.reverse(strip, axis) : strip;
+  if (!mirrored || length === 1) return tf.slice(x, begin, extent);
+  // Mirrored: single rows, last to first (on wasm several times faster than tf.reverse).
+  const rows = Array.from({ length }, (_, i) => {
+    const rowBegin = [...begin];
+    const rowExtent = [...extent];
+    rowBegin[axis] = start + length - 1 - i;
+    rowExtent[axis] = 1;
+    return tf.slice(x, rowBegin, rowExtent);
+  });
+  return tf.concat(rows, axis);
 }
 
 /**
