@@ -27,7 +27,7 @@
  * kernel at stride 2, measured ~1.5x slower than a conv per phase.
  */
 import * as tf from '@tensorflow/tfjs';
-import { COPY_WITHIN_FROM, type KernelArgs, type WasmBackend, conv2d, fromValues, heapView, pair, release, reshape, run, slice, transpose } from './wasm-ops';
+import { COPY_WITHIN_FROM, type KernelArgs, type WasmBackend, conv2d, convInfo, fromValues, heapView, release, reshape, run, slice, transpose } from './wasm-ops';
 
 interface Conv2DBackpropInputAttrs {
   inputShape: [number, number, number, number];
@@ -187,16 +187,7 @@ export function conv2dBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>):
   if (attrs.dataFormat === 'NCHW') {
     throw new Error(`Conv2DBackpropInput: dataFormat must be 'NHWC', got 'NCHW'`);
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    pair(attrs.strides),
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = convInfo(attrs.inputShape, filter.shape, attrs);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
   if (useColumns(batchSize * outHeight * outWidth, info.outChannels)) return byColumns(backend, dy, filter, info);
   const h = planAxis(info.filterHeight, info.strideHeight, info.padInfo.top, inHeight, outHeight);

@@ -15,7 +15,7 @@
  * convolutions go to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { COPY_WITHIN_FROM, type KernelArgs, type KernelImpl, type WasmBackend, heapView, pair, release, reshape, run } from './wasm-ops';
+import { COPY_WITHIN_FROM, type KernelArgs, type KernelImpl, type WasmBackend, convInfo, heapView, pair, release, reshape, run } from './wasm-ops';
 
 /** True when Conv2D goes through columns and one matrix product (see the header). */
 export function convByColumns(positions: number, outChannels: number): boolean {
@@ -41,58 +41,69 @@ export function conv2d(args: KernelArgs<Conv2DAttrs>, stock: KernelImpl): tf.Ten
   ) {
     return stock(args) as tf.TensorInfo;
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    pair(attrs.strides),
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  const info = convInfo(x.shape, filter.shape, attrs);
+  const { batchSize, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
   const positions = batchSize * outHeight * outWidth;
   if (positions === 0 || !convByColumns(positions, outChannels)) return stock(args) as tf.TensorInfo;
-  const { strideHeight, strideWidth } = info;
-  const padTop = info.padInfo.top;
-  const padLeft = info.padInfo.left;
   const taps = filterHeight * filterWidth * inChannels;
-
-  const columns = (backend as WasmBackend).makeOutput([1, positions, taps], 'float32');
-  const target = heapView(backend, columns); // no allocation until the loop ends: the views stay valid
-  const heap = new Float32Array(target.buffer); // one view of the heap, for copyWithin
-  const targetBase = target.byteOffset / 4;
-  const sourceBase = heapView(backend, x).byteOffset / 4;
-  let p = targetBase;
-  for (let n = 0; n < batchSize; n++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        for (let kh = 0; kh < filterHeight; kh++) {
-          const ih = oh * strideHeight + kh - padTop;
-          if (ih < 0 || ih >= inHeight) {
-            heap.fill(0, p, p + filterWidth * inChannels);
-            p += filterWidth * inChannels;
-            continue;
-          }
-          for (let kw = 0; kw < filterWidth; kw++, p += inChannels) {
-            const iw = ow * strideWidth + kw - padLeft;
-            if (iw < 0 || iw >= inWidth) {
-              heap.fill(0, p, p + inChannels);
-              continue;
-            }
-            const from = sourceBase + ((n * inHeight + ih) * inWidth + iw) * inChannels;
-            if (inChannels >= COPY_WITHIN_FROM) heap.copyWithin(p, from, from + inChannels);
-            else for (let c = 0; c < inChannels; c++) heap[p + c] = heap[from + c];
-          }
-        }
-      }
-    }
-  }
+  const columns = columnsOf(backend, x, info);
   const filter3 = reshape(backend, filter, [1, taps, outChannels]);
   const product = run(backend, 'BatchMatMul', { a: columns, b: filter3 }, { transposeA: false, transposeB: false }); // [1, M, Cout]
   release(backend, columns, filter3);
   const y = reshape(backend, product, [batchSize, outHeight, outWidth, outChannels]);
   release(backend, product);
   return y;
+}
+
+/**
+ * The columns of x for a convolution (im2col), [1, N*OH*OW, KH*KW*Cin]:
+ *
+ *   columns[(b, oh, ow), (kh, kw, ci)] = x[b, oh*sh + kh - padTop, ow*sw + kw - padLeft, ci]   (0 outside)
+ *
+ * made in JS on the wasm heap, a pixel's channels moved as one run.
+ */
+export function columnsOf(backend: tf.KernelBackend, x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const { strideHeight, strideWidth } = info;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+  const taps = filterHeight * filterWidth * inChannels;
+  const columns = (backend as WasmBackend).makeOutput([1, batchSize * outHeight * outWidth, taps], 'float32');
+  // No allocation until the loop ends: the views stay valid. Short runs go value by value
+  // through the arrays' own views; long ones by copyWithin on a view of the whole heap.
+  const target = heapView(backend, columns);
+  const source = heapView(backend, x);
+  const heap = new Float32Array(target.buffer);
+  const targetBase = target.byteOffset / 4;
+  const sourceBase = source.byteOffset / 4;
+  const long = inChannels >= COPY_WITHIN_FROM;
+  const tapRow = filterWidth * inChannels;
+  let p = 0;
+  for (let n = 0; n < batchSize; n++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight + kh - padTop;
+          if (ih < 0 || ih >= inHeight) {
+            target.fill(0, p, p + tapRow);
+            p += tapRow;
+            continue;
+          }
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const iw = ow * strideWidth + kw - padLeft;
+            const from = ((n * inHeight + ih) * inWidth + iw) * inChannels;
+            if (iw < 0 || iw >= inWidth) {
+              for (let c = 0; c < inChannels; c++) target[p++] = 0;
+            } else if (long) {
+              heap.copyWithin(targetBase + p, sourceBase + from, sourceBase + from + inChannels);
+              p += inChannels;
+            } else {
+              for (let c = 0; c < inChannels; c++) target[p++] = source[from + c];
+            }
+          }
+        }
+      }
+    }
+  }
+  return columns;
 }

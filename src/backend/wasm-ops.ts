@@ -85,6 +85,24 @@ export function conv2d(
   });
 }
 
+/** The geometry of an NHWC conv2d (dilation 1) of an input of `inputShape` with a filter of `filterShape`. */
+export function convInfo(
+  inputShape: number[],
+  filterShape: number[],
+  attrs: { strides: number | number[]; pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding; dimRoundingMode?: 'floor' | 'round' | 'ceil' },
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    inputShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    pair(attrs.strides),
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
 /** A new float32 tensor in the wasm heap holding `values`. */
 export function fromValues(backend: tf.KernelBackend, values: Float32Array, shape: number[]): tf.TensorInfo {
   return (backend as WasmBackend).makeOutput(shape, 'float32', undefined, values);
