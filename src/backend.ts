@@ -47,6 +47,7 @@ export const BACKEND_CHOICES = ['node', 'wasm', 'cpu'] as const;
 type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 let chosen: Promise<BackendInfo> | undefined;
+let running: BackendInfo | undefined;
 
 /**
  * Chooses and initialises the tfjs backend once per process and returns which one runs.
@@ -59,11 +60,17 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     chosen = choose(requested, threads).then((info) => {
       const threadNote = info.threads > 1 ? `, ${info.threads} threads` : '';
       if (options.verbose ?? true) console.log(`genlab: backend ${info.name}${threadNote} (${info.reason})`);
+      running = info;
       return info;
     });
     chosen.catch(() => (chosen = undefined));
   }
   return chosen;
+}
+
+/** What `initBackend()` chose (name, reason, threads), or undefined before it has finished. */
+export function backendInfo(): BackendInfo | undefined {
+  return running;
 }
 
 /** The backend in use, or undefined before `initBackend()` has finished. */

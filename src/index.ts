@@ -14,8 +14,9 @@ import * as metrics from './metrics';
 import * as losses from './losses';
 import * as models from './models';
 import * as train from './train';
+import * as course from './course';
 
-export { tf, data, viz, rules, metrics, losses, models, train };
-export { initBackend, currentBackend, BACKEND_CHOICES } from './backend';
+export { tf, data, viz, rules, metrics, losses, models, train, course };
+export { initBackend, currentBackend, backendInfo, BACKEND_CHOICES } from './backend';
 export type { BackendInfo, BackendName, InitBackendOptions } from './backend';
 export { quickMode, pick } from './quick';
