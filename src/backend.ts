@@ -54,6 +54,16 @@ let running: BackendInfo | undefined;
  * Later calls return the same answer without printing again.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  checkInitOptions(options);
+  if (chosen !== undefined && options.backend !== undefined) {
+    const info = await chosen;
+    if (BACKEND_NAMES[options.backend] !== info.name) {
+      throw new Error(
+        `initBackend: backend '${options.backend}' was asked for, but '${info.name}' already runs in this process; ` +
+          'the backend is chosen once per process (restart the kernel, or set GENLAB_BACKEND before starting)',
+      );
+    }
+  }
   const requested = options.backend ?? parseChoice(process.env.GENLAB_BACKEND);
   const threads = requestedThreads(options.threads ?? process.env.GENLAB_WASM_THREADS);
   if (chosen === undefined) {
@@ -77,6 +87,25 @@ export function backendInfo(): BackendInfo | undefined {
 export function currentBackend(): BackendName | undefined {
   const name = tf.getBackend();
   return name === 'tensorflow' || name === 'wasm' || name === 'cpu' ? name : undefined;
+}
+
+/** The tfjs backend name that each choice runs. */
+const BACKEND_NAMES: Record<BackendChoice, BackendName> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
+function checkInitOptions(options: InitBackendOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new Error(`initBackend: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const known = ['backend', 'verbose', 'threads'];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new Error(`initBackend: unknown option '${key}' (expected one of ${known.join(', ')})`);
+  }
+  if (options.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(options.backend)) {
+    throw new Error(`initBackend: backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(options.backend)}`);
+  }
+  if (options.verbose !== undefined && typeof options.verbose !== 'boolean') {
+    throw new Error(`initBackend: verbose must be true or false, got ${JSON.stringify(options.verbose)}`);
+  }
 }
 
 function parseChoice(value: string | undefined): BackendChoice | undefined {

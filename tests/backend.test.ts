@@ -19,6 +19,21 @@ test.serial('initBackend names the backend it chose and why', async (t) => {
   t.is(await initBackend(), info, 'a second call returns the same choice');
 });
 
+test.serial('initBackend refuses a bad option, and a later call that asks for another backend than the one running', async (t) => {
+  const info = await initBackend();
+  const other = info.name === 'cpu' ? 'wasm' : 'cpu';
+  const mismatch = await t.throwsAsync(initBackend({ backend: other }));
+  t.regex(mismatch!.message, new RegExp(`initBackend: backend '${other}' was asked for, but '${info.name}' already runs`));
+  const same = info.name === 'tensorflow' ? 'node' : info.name;
+  t.is(await initBackend({ backend: same as 'node' | 'wasm' | 'cpu' }), info, 'asking for the running backend is fine');
+  const gpu = await t.throwsAsync(initBackend({ backend: 'gpu' as never }));
+  t.regex(gpu!.message, /initBackend: backend must be one of node, wasm, cpu, got "gpu"/);
+  const unknown = await t.throwsAsync(initBackend({ thread: 2 } as never));
+  t.regex(unknown!.message, /initBackend: unknown option 'thread' \(expected one of backend, verbose, threads\)/);
+  const verbose = await t.throwsAsync(initBackend({ verbose: 'yes' } as never));
+  t.regex(verbose!.message, /initBackend: verbose must be true or false, got "yes"/);
+});
+
 test.serial('an unknown GENLAB_BACKEND is refused with the valid values', async (t) => {
   const saved = process.env.GENLAB_BACKEND;
   process.env.GENLAB_BACKEND = 'gpu';
