@@ -86,3 +86,12 @@ test.serial('show returns the markup outside a notebook; saveFigure writes svg a
   t.throws(() => viz.saveFigure(figure, path.join(dir, 'loss.png')), { message: /must end in \.svg or \.html/ });
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('lossCurves labels a log axis with plain decimals, not SI prefixes', (t) => {
+  const p = Array.from({ length: 50 }, (_, i) => 0.001 * Math.pow(999, i / 49));
+  const figure = viz.lossCurves({ step: p, gradient: p }, { logY: true });
+  const ticks = [...figure.html.matchAll(/>([^<>]{1,12})<\/text>/g)].map((m) => m[1]);
+  t.true(ticks.includes('0.001'), `ticks: ${ticks.join(' ')}`);
+  t.true(ticks.includes('0.01'));
+  t.false(ticks.some((tick) => /^\d+m$/.test(tick)), `an SI-prefixed tick among ${ticks.join(' ')}`);
+});

@@ -56,10 +56,16 @@ export function lossCurves(history: History, options: LossCurvesOptions = {}): F
     marginLeft: 56,
     grid: true,
     x: { label: o.xLabel },
-    y: { label: o.yLabel, type: o.logY ? 'log' : 'linear' },
+    // Plain decimals on a log axis: Plot's default log ticks use SI prefixes ("10m" for 0.01).
+    y: o.logY ? { label: o.yLabel, type: 'log', tickFormat: plainNumber } : { label: o.yLabel, type: 'linear' },
     color: { legend: names.length > 1, domain: names },
     marks: [Plot.line(points, { x: 'step', y: 'value', stroke: 'series' })],
   });
+}
+
+/** 0.01 -> "0.01", 20000 -> "20,000": three significant digits, no SI prefix. */
+function plainNumber(value: number): string {
+  return value.toLocaleString('en-US', { maximumSignificantDigits: 3 });
 }
 
 function toColumns(history: History): Record<string, ReadonlyArray<number>> {
