@@ -8,9 +8,11 @@
  *   npm run judge:train -- --retrain    # ignore the cache
  *   npm run judge:train -- --ledger     # also merge the numbers into lessons/measured.json
  *
- * Records judges.<mnist|fashion>.testAccuracy (% of the full test split) and .realRecognisable
- * (% of the first 1,000 test images judged with confidence >= 0.9: the ceiling a generator is
- * compared with). Only --ledger merges them (the tests run this too, and must not rewrite the ledger).
+ * With --ledger it records judges.<mnist|fashion>.testAccuracy (% of the full test split),
+ * .realRecognisable (% of the test split judged with confidence >= 0.9: the ceiling a generator
+ * is compared with) and .realRecognisable1000 (the same for the first 1,000 test images, which
+ * the lessons print), and merges them into the ledger. Without it nothing is recorded (the unit
+ * tests run this first, and must not rewrite the ledger).
  */
 import { initBackend, metrics, data, course, tf } from '../src/index';
 import { parseCommand, run } from './args';
@@ -36,12 +38,14 @@ async function main() {
         `${info.trainSeconds.toFixed(0)} s on ${info.backend}; cache ${metrics.judgeDir()}/${name})`,
     );
     if (recording) {
-      course.record(`judges.${name}.testAccuracy`, 100 * info.testAccuracy, { unit: '%', digits: 1, label: `${name} judge, test accuracy` });
+      course.record(`judges.${name}.testAccuracy`, 100 * info.testAccuracy, { unit: '%', digits: 2, label: `${name} judge, test accuracy` });
       const set = await data.loadDataset(name);
-      const real = set.test.images.slice(0, 1000);
-      const quality = metrics.sampleQuality(real, { judge });
-      course.record(`judges.${name}.realRecognisable`, 100 * quality.recognisability, { unit: '%', digits: 1, label: `${name} judge, 1,000 real test images recognisable` });
-      tf.dispose(real);
+      const all = metrics.sampleQuality(set.test.images, { judge });
+      course.record(`judges.${name}.realRecognisable`, 100 * all.recognisability, { unit: '%', digits: 1, label: `${name} judge, real test images recognisable (all ${set.test.images.shape[0]})` });
+      const first = tf.tidy(() => set.test.images.slice(0, 1000));
+      const some = metrics.sampleQuality(first, { judge });
+      course.record(`judges.${name}.realRecognisable1000`, 100 * some.recognisability, { unit: '%', digits: 1, label: `${name} judge, the first 1,000 real test images recognisable` });
+      tf.dispose(first);
       data.disposeDataset(set);
     }
     judge.dispose();
