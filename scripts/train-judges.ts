@@ -11,7 +11,8 @@
  * With --ledger it records judges.<mnist|fashion>.testAccuracy (% of the full test split),
  * .realRecognisable (% of the test split judged with confidence >= 0.9: the ceiling a generator
  * is compared with) and .realRecognisable1000 (the same for the first 1,000 test images, which
- * the lessons print), and merges them into the ledger. Without it nothing is recorded (the unit
+ * the lessons print), .rightWhenSure (accuracy on the images it is sure of) and .meanConfidence
+ * (%), and merges them into the ledger. Without it nothing is recorded (the unit
  * tests run this first, and must not rewrite the ledger).
  */
 import { initBackend, metrics, data, course, tf } from '../src/index';
@@ -42,6 +43,14 @@ async function main() {
       const set = await data.loadDataset(name);
       const all = metrics.sampleQuality(set.test.images, { judge });
       course.record(`judges.${name}.realRecognisable`, 100 * all.recognisability, { unit: '%', digits: 1, label: `${name} judge, real test images recognisable (all ${set.test.images.shape[0]})` });
+      // How often it is right when it is sure, and how sure it is on average: a judge's confidence should mean what it says.
+      const verdict = judge.classify(set.test.images);
+      const truth = set.test.labels.dataSync();
+      const sure = verdict.confidences.map((c, i) => (c >= 0.9 ? i : -1)).filter((i) => i >= 0);
+      const rightWhenSure = sure.filter((i) => verdict.labels[i] === truth[i]).length / sure.length;
+      const meanConfidence = verdict.confidences.reduce((a, b) => a + b, 0) / verdict.confidences.length;
+      course.record(`judges.${name}.rightWhenSure`, 100 * rightWhenSure, { unit: '%', digits: 1, label: `${name} judge, right about the real test images it is sure of` });
+      course.record(`judges.${name}.meanConfidence`, 100 * meanConfidence, { unit: '%', digits: 1, label: `${name} judge, mean confidence on the real test images` });
       const first = tf.tidy(() => set.test.images.slice(0, 1000));
       const some = metrics.sampleQuality(first, { judge });
       course.record(`judges.${name}.realRecognisable1000`, 100 * some.recognisability, { unit: '%', digits: 1, label: `${name} judge, the first 1,000 real test images recognisable` });
