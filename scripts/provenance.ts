@@ -24,7 +24,8 @@ export interface RunStart {
 }
 
 export function startRun(command: string): RunStart {
-  const status = git(['status', '--porcelain', '--untracked-files=no']);
+  // The ledger is what runs write: a change there (an earlier lesson of the same course:full) is not a change of the code.
+  const status = git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)lessons/measured.json']);
   return {
     command,
     commit: git(['rev-parse', 'HEAD']) ?? 'unknown',
