@@ -190,7 +190,7 @@ async function main() {
     const previous = readRecord(path.join(dir, 'record.json'));
     const hash = inputsHash(lessonFile, notebook);
     const unchanged = previous?.status === 'ok' && previous.inputsHash === hash;
-    const estimate = previous ? previous.seconds.total + (previous.seconds.quick ?? 0) : undefined;
+    const estimate = previous ? previous.seconds.total + (args['no-quick'] ? 0 : (previous.seconds.quick ?? 0)) : undefined;
     return { notebook, slug, lesson, lessonFile, dir, previous, hash, skip: unchanged && !args.force, estimate };
   });
   for (const p of plan.filter((p) => p.skip)) {
