@@ -15,16 +15,14 @@ require('tsx/cjs/api').register();
 const { install, jupyterEnv } = require('./kernel');
 const { findPython, indent, runNotebook, selectNotebooks, ROOT } = require('./notebook-run.ts');
 const { parseCommand, run } = require('./args.ts');
-const { ownTiedKeys, readRecordFile } = require('./ledger.ts');
+const { unrecordedTies } = require('./ledger.ts');
 
 const NOTEBOOKS = path.join(ROOT, 'notebooks');
 const OUT = path.join(ROOT, 'results', 'notebooks');
 
 /** The keys tied in a lesson's prose that its run did not record (empty when all were). */
 function missingKeys(notebook, recordFile) {
-  const lesson = path.join(ROOT, 'lessons', path.basename(notebook, '.ipynb') + '.md');
-  const recorded = new Set(readRecordFile(recordFile).map((n) => n.key));
-  return ownTiedKeys(lesson).filter((key) => !recorded.has(key));
+  return unrecordedTies(path.join(ROOT, 'lessons', path.basename(notebook, '.ipynb') + '.md'), recordFile);
 }
 
 async function main() {

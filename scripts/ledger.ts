@@ -294,6 +294,12 @@ export function ownTiedKeys(lessonFile: string): string[] {
   return [...new Set(keys)];
 }
 
+/** The keys `lessonFile`'s prose ties to its own lesson that the run record `recordFile` lacks. */
+export function unrecordedTies(lessonFile: string, recordFile: string): string[] {
+  const recorded = new Set(readRecordFile(recordFile).map((n) => n.key));
+  return ownTiedKeys(lessonFile).filter((key) => !recorded.has(key));
+}
+
 /** Rewrites the tied numbers of lessons/*.md and README.md from the ledger; returns the changes. */
 export function rewriteAll(root = ROOT, ledger = readLedger()): Tie[] {
   const changes: Tie[] = [];

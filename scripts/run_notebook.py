@@ -9,7 +9,7 @@ cell can have its own (scripts/course-full.ts derives them from the cells' budge
 Writes the executed notebook to OUTPUT and prints one JSON line:
   {"seconds": ..., "cells": ..., "figures": ..., "error": null | {"cell": i, "message": ..., "timeout": bool},
    "cellSeconds": [...]}
-cellSeconds has one entry per cell of the notebook (null for a cell that did not run).
+cellSeconds has one entry per cell of the notebook (0 for Markdown, null for a cell that did not run).
 A figure is a display output carrying HTML or SVG with an <svg> chart in it.
 """
 import json

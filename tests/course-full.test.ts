@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { readLedger } from '../scripts/ledger';
+import { findPython, runNotebook } from '../scripts/notebook-run';
+import { buildNotebook } from '../scripts/notebooks';
 
 // course:full for real, through the tslab kernel, on two fixture lessons (tests/fixtures/course):
 // 90-ok records one number, 91-fail records one and then fails. The copy lives under results/ so
@@ -46,4 +48,23 @@ test('course:full records, fails a failing lesson, resumes, and rewrites ties fr
   t.regex(second.out, /--rewrite: 1 tied number\(s\) rewritten, 1 notebook\(s\) rebuilt/);
   t.regex(fs.readFileSync(path.join(root, 'lessons', '90-ok.md'), 'utf8'), /The answer is \*\*42\.1\*\*<!-- ledger: 90\.fixture\.answer -->/);
   t.regex(fs.readFileSync(path.join(root, 'notebooks', '90-ok.ipynb'), 'utf8'), /\*\*42\.1\*\*/);
+});
+
+test('a cell over its own time limit fails with the cell named, while the others keep the default', async (t) => {
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'limits-'));
+  const notebook = path.join(dir, '92-slow.ipynb');
+  const markdown = ['# Slow', '', '```ts', 'const started = Date.now();', '```', '', '```ts', 'await new Promise((done) => setTimeout(done, 30000));', '```', ''].join('\n');
+  fs.writeFileSync(notebook, buildNotebook(markdown, '92-slow'));
+  const cells = JSON.parse(fs.readFileSync(notebook, 'utf8')).cells as unknown[];
+  t.is(cells.length, 3);
+  const { install, jupyterEnv } = require('../scripts/kernel');
+  install();
+  const started = Date.now();
+  const r = await runNotebook(findPython(), notebook, path.join(dir, 'out.ipynb'), { env: jupyterEnv({ GENLAB_QUICK: '0' }), cellLimits: [null, null, 3] });
+  t.truthy(r.error, JSON.stringify(r));
+  t.is(r.error!.cell, 2);
+  t.true(r.error!.timeout);
+  t.regex(r.error!.message, /timed out/);
+  t.true((r.cellSeconds![2] ?? 0) < 25, `the slow cell was stopped after ${r.cellSeconds![2]} s`);
+  t.true(Date.now() - started < 120_000);
 });

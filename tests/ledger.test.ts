@@ -12,6 +12,7 @@ import {
   mergeRun,
   readLedger,
   rewriteTies,
+  unrecordedTies,
   validateLedger,
   type Ledger,
   type Provenance,
@@ -159,4 +160,21 @@ test('course:full limits: stated length, else the last run of an unchanged cell,
     { limit: LIMIT_MULTIPLE * 40 + LIMIT_MARGIN, from: 'last run' },
     { limit: NEVER_RUN_LIMIT, from: 'never run' },
   ]);
+});
+
+test('quick-run coverage: a lesson\'s own tied keys that its run did not record (not NN.run.…, not other lessons\')', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coverage-'));
+  const lesson = path.join(dir, '02-gan.md');
+  fs.writeFileSync(
+    lesson,
+    [
+      'a 93.1%<!-- ledger: 02.mnist.emaRecognisable --> b 12<!-- ledger: 02.mnist.missing -->',
+      'c 4.0<!-- ledger: 02.run.fullMinutes --> d 97.2%<!-- ledger: judges.mnist.realRecognisable1000 -->',
+      '`e 5<!-- ledger: 02.example.inCode -->`',
+    ].join('\n'),
+  );
+  const record = path.join(dir, 'record.jsonl');
+  fs.writeFileSync(record, JSON.stringify({ key: '02.mnist.emaRecognisable', value: 1, unit: '', digits: 1, label: 'x', quick: true, backend: 'wasm', threads: 2, at: 1 }) + '\n');
+  t.deepEqual(unrecordedTies(lesson, record), ['02.mnist.missing']);
+  t.deepEqual(unrecordedTies(lesson, path.join(dir, 'absent.jsonl')), ['02.mnist.emaRecognisable', '02.mnist.missing']);
 });
