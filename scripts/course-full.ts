@@ -277,7 +277,8 @@ async function main() {
       const e = full.error!;
       const limit = limits[e.cell];
       const what = e.timeout ? `went over its limit of ${limit?.limit} s (${limit?.from})` : 'failed';
-      failures.push(`${p.slug}: cell ${e.cell} ${what}`);
+      const firstLine = cells[e.cell] ? sourceOf(cells[e.cell]).split('\n')[0].slice(0, 80) : '';
+      failures.push(`${p.slug}: cell ${e.cell}${firstLine ? ` (${firstLine})` : ''} ${what}`);
       console.log(`${tag}: FAILED in ${minutes(elapsed)}: cell ${e.cell} ${what}; its numbers stay out of the ledger; total ${minutes(sinceStart)}, ${toGo}`);
       console.log(indent(e.message));
     }

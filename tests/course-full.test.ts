@@ -31,7 +31,7 @@ test('course:full records, fails a failing lesson, resumes, and rewrites ties fr
   t.regex(first.out, /\[1\/2\] 90-ok: done in [\d.]+ min; 2 numbers into the ledger; total [\d.]+ min, about 0\.0 min to go \(\+ 1 lesson\(s\) never run\)/);
   t.regex(first.out, /\[2\/2\] 91-fail: FAILED in [\d.]+ min: cell 2 failed; its numbers stay out of the ledger/);
   t.regex(first.out, /fixture failure/);
-  t.regex(first.out, /FAILED 91-fail: cell 2 failed/);
+  t.regex(first.out, /FAILED 91-fail: cell 2 \(throw new Error\('fixture failure'\);\) failed/);
   const ledger = readLedger(path.join(root, 'lessons', 'measured.json'));
   t.is(ledger.values['90.fixture.answer'].value, 42.125);
   t.truthy(ledger.values['90.run.fullMinutes']);
