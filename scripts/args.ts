@@ -157,6 +157,17 @@ export function parseCommand<const S extends CommandSpec>(command: string, argv:
   return result as Parsed<S>;
 }
 
+/** `parseCommand` for a script's top level: a bad command line prints its message and exits 2. */
+export function parseCommandOrExit<const S extends CommandSpec>(command: string, argv: string[], spec: S): Parsed<S> {
+  try {
+    return parseCommand(command, argv, spec);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+}
+
 /**
  * Runs an async `main`, printing a UsageError as its message alone and any other error with
  * its stack, and exits non-zero on either.
