@@ -13,6 +13,8 @@ import * as genlab from '../src/index';
 /** A benchmark case: `prepare()` builds the networks and returns one step. */
 export interface BenchCase {
   name: string;
+  /** Its part of the ledger keys: bench.<key>.<runner>.msPerStep. */
+  key: string;
   /** Images per step (what images/s counts). */
   batchSize: number;
   /** Tiny enough to time on the pure-JS cpu backend. */
@@ -135,12 +137,14 @@ type Builder = (options?: Record<string, unknown>) => tf.LayersModel;
 export const BENCH_CASES: BenchCase[] = [
   {
     name: 'Reference DCGAN (issue 4), batch 64',
+    key: 'reference',
     batchSize: 64,
     cpuFriendly: false,
     prepare: () => referenceDcgan(64),
   },
   {
     name: 'MLP GAN (lesson 02), batch 64',
+    key: 'mlpGan',
     batchSize: 64,
     cpuFriendly: true,
     prepare() {
@@ -152,6 +156,7 @@ export const BENCH_CASES: BenchCase[] = [
   },
   {
     name: 'VAE (lesson 04), batch 64',
+    key: 'vae',
     batchSize: 64,
     cpuFriendly: true,
     prepare() {
@@ -189,6 +194,7 @@ export const BENCH_CASES: BenchCase[] = [
   },
   {
     name: 'DCGAN (lesson 05, course defaults), batch 64',
+    key: 'dcgan',
     batchSize: 64,
     cpuFriendly: false,
     prepare() {
@@ -200,6 +206,7 @@ export const BENCH_CASES: BenchCase[] = [
   },
   {
     name: 'Pix2Pix U-Net + PatchGAN (lesson 06, course defaults), batch 16',
+    key: 'pix2pix',
     batchSize: 16,
     cpuFriendly: false,
     prepare() {
@@ -222,6 +229,7 @@ export const BENCH_CASES: BenchCase[] = [
   },
   {
     name: 'CycleGAN ResNet generator G_AB vs D_B (lesson 07, course defaults, adversarial part only), batch 16',
+    key: 'cyclegan',
     batchSize: 16,
     cpuFriendly: false,
     prepare() {

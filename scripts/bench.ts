@@ -4,6 +4,7 @@
  *   npm run bench                       # all cases, 3 interleaved rounds
  *   npm run bench -- --rounds 5 --steps 8 --only reference
  *   npm run bench -- --cpu-cap 300      # let the cpu backend try a big model for up to 300 s
+ *   npm run bench -- --ledger           # also merge the numbers into lessons/measured.json
  *
  * Each measurement is a child process (scripts/bench-worker.ts, or scripts/bench-torch.py for
  * PyTorch) that builds the model, runs `--warmup` steps, then times `--steps` steps. The
@@ -16,6 +17,12 @@
  * Where a step spends its time, kernel by kernel (tf.profile):
  *   npx tsx scripts/bench-worker.ts '{"case":0,"backend":"wasm","threads":1,"steps":1,"warmup":2,"profile":true}'
  * A benchmark, not a test: nothing here asserts a speed.
+ *
+ * Records (course.record) bench.<case>.<runner>.msPerStep (median) and .vsTorch1 (speed relative
+ * to PyTorch on 1 thread, the median of per-round ratios); case = reference, mlpGan, vae, dcgan,
+ * pix2pix, cyclegan; runner = wasm1, wasm2 (wasm with N threads), cpu, torch1, torch2. With
+ * --ledger they are merged into lessons/measured.json (README ties its speed numbers to them);
+ * without, a run on a busy machine cannot replace the ledger's numbers by accident.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -23,40 +30,26 @@ import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import { BENCH_CASES } from './bench-steps';
 import { checkThreads, requestedThreads } from '../src/backend/threads';
+import { record } from '../src/course';
+import { parseCommand, run } from './args';
+import { startRecording } from './recorded';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'results', 'bench');
 const PYTHON = process.env.GENLAB_BENCH_PYTHON ?? '/usr/bin/python3';
 
-interface Options {
-  rounds: number;
-  steps: number;
-  warmup: number;
-  cpuSteps: number;
-  cpuCapSeconds: number;
-  only?: string;
-}
-
-function parseOptions(argv: string[]): Options {
-  const options: Options = { rounds: 3, steps: 5, warmup: 2, cpuSteps: 3, cpuCapSeconds: 120 };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    const number = () => {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`bench: ${flag} needs a non-negative number, got '${value}'`);
-      i++;
-      return n;
-    };
-    if (flag === '--rounds') options.rounds = number();
-    else if (flag === '--steps') options.steps = number();
-    else if (flag === '--warmup') options.warmup = number();
-    else if (flag === '--cpu-steps') options.cpuSteps = number();
-    else if (flag === '--cpu-cap') options.cpuCapSeconds = number();
-    else if (flag === '--only') options.only = argv[++i];
-    else throw new Error(`bench: unknown option '${flag}' (see the header of scripts/bench.ts)`);
-  }
-  return options;
+function parseOptions(argv: string[]) {
+  return parseCommand('bench', argv, {
+    flags: {
+      rounds: { kind: 'positiveInteger', default: 3, help: 'interleaved rounds' },
+      steps: { kind: 'positiveInteger', default: 5, help: 'timed steps per backend and round' },
+      warmup: { kind: 'nonNegativeInteger', default: 2, help: 'untimed steps first' },
+      'cpu-steps': { kind: 'positiveInteger', default: 3, help: 'timed steps of the pure-JS cpu backend (small models)' },
+      'cpu-cap': { kind: 'positive', default: 120, help: 'seconds the cpu backend may take for one step of a big model' },
+      only: { kind: 'string', help: 'only the cases whose name contains this' },
+      ledger: { kind: 'boolean', help: 'merge the numbers (bench.…) into lessons/measured.json' },
+    },
+  });
 }
 
 /** One way to run a case: a genlab backend or PyTorch, with a thread count. */
@@ -120,7 +113,9 @@ function torchAvailable(): boolean {
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  const args = parseOptions(process.argv.slice(2));
+  const options = { rounds: args.rounds, steps: args.steps, warmup: args.warmup, cpuSteps: args['cpu-steps'], cpuCapSeconds: args['cpu-cap'], only: args.only };
+  const recording = startRecording('bench', `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim());
   const cases = BENCH_CASES.map((c, index) => ({ ...c, index })).filter(
     (c) => options.only === undefined || c.name.toLowerCase().includes(options.only.toLowerCase()),
   );
@@ -200,6 +195,13 @@ async function main(): Promise<void> {
           .filter((r): r is number => r !== undefined);
         if (ratios.length > 0) speedVsTorch = median(ratios);
       }
+      const runnerKey = `${runner.kind === 'torch' ? 'torch' : runner.kind}${runner.kind === 'cpu' ? '' : runner.threads}`;
+      if (!cutOff) {
+        record(`bench.${benchCase.key}.${runnerKey}.msPerStep`, ms, { unit: ' ms', digits: 0, label: `${benchCase.name}, ${runner.label}, ms/step (median)` });
+        if (speedVsTorch !== undefined && runner.kind !== 'torch') {
+          record(`bench.${benchCase.key}.${runnerKey}.vsTorch1`, speedVsTorch, { unit: '×', digits: 2, label: `${benchCase.name}, ${runner.label}, speed vs PyTorch 1 thread` });
+        }
+      }
       rows.push({
         model: benchCase.name,
         runner: runner.label,
@@ -248,9 +250,7 @@ async function main(): Promise<void> {
     fs.renameSync(`${file}.tmp`, file);
   }
   console.log(`bench: wrote ${path.relative(ROOT, OUT)}/bench-${stamp}.{json,md} and latest.{json,md}`);
+  recording.finish(args.ledger);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+run(main);

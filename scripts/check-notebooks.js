@@ -1,103 +1,72 @@
 #!/usr/bin/env node
 /**
  * `npm run notebooks:check`: runs every notebook through the real tslab kernel with Jupyter's
- * nbclient, in quick mode (GENLAB_QUICK=1), and fails on any cell error or on a notebook
- * that shows no figure. Executed copies go to results/notebooks/ for inspection.
+ * nbclient, in quick mode (GENLAB_QUICK=1), and fails on any cell error, on a notebook that
+ * shows no figure, or on a lesson whose quick run no longer records a key its prose ties to
+ * (`<!-- ledger: 02.mnist.emaRecognisable -->`, see CONTRIBUTING.md, "Numbers in lessons").
+ * Executed copies and each run's recorded numbers (NN-slug.record.jsonl) go to results/notebooks/.
  *
  *   node scripts/check-notebooks.js [NAME_FILTER ...] [--full] [--jobs N]
  */
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { spawn, spawnSync } = require('child_process');
+require('tsx/cjs/api').register();
 const { install, jupyterEnv } = require('./kernel');
+const { findPython, indent, runNotebook, selectNotebooks, ROOT } = require('./notebook-run.ts');
+const { parseCommand, run } = require('./args.ts');
+const { unrecordedTies } = require('./ledger.ts');
 
-const ROOT = path.resolve(__dirname, '..');
 const NOTEBOOKS = path.join(ROOT, 'notebooks');
 const OUT = path.join(ROOT, 'results', 'notebooks');
 
-function findPython() {
-  const candidates = [process.env.GENLAB_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean);
-  for (const python of candidates) {
-    const r = spawnSync(python, ['-c', 'import nbclient, nbformat'], { stdio: 'ignore' });
-    if (r.status === 0) return python;
-  }
-  console.error(
-    [
-      'notebooks:check needs Python with Jupyter\'s nbclient, and none was found.',
-      'Install it with:  sudo apt-get install jupyter-nbconvert python3-nbclient   (Debian / Ubuntu)',
-      '            or:  python3 -m pip install nbclient nbformat ipykernel',
-      'or point GENLAB_PYTHON at a Python that has it.',
-    ].join('\n'),
-  );
-  process.exit(1);
-}
-
-function runOne(python, notebook, env) {
-  const target = path.join(OUT, path.basename(notebook));
-  return new Promise((resolve) => {
-    const child = spawn(python, [path.join(__dirname, 'run_notebook.py'), notebook, target], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => {
-      const line = stdout.trim().split('\n').pop();
-      try {
-        resolve({ notebook, ...JSON.parse(line) });
-      } catch {
-        resolve({ notebook, error: { cell: -1, message: `runner exited ${code}: ${stderr.slice(-3000)}` }, figures: 0 });
-      }
-    });
-  });
+/** The keys tied in a lesson's prose that its run did not record (empty when all were). */
+function missingKeys(notebook, recordFile) {
+  return unrecordedTies(path.join(ROOT, 'lessons', path.basename(notebook, '.ipynb') + '.md'), recordFile);
 }
 
 async function main() {
-  const args = process.argv.slice(2);
-  const full = args.includes('--full');
-  const jobsAt = args.indexOf('--jobs');
-  const jobs = jobsAt >= 0 ? Number(args[jobsAt + 1]) : 1;
-  const filters = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--jobs');
-  const notebooks = fs
-    .readdirSync(NOTEBOOKS)
-    .filter((f) => f.endsWith('.ipynb'))
-    .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-    .sort()
-    .map((f) => path.join(NOTEBOOKS, f));
+  const args = parseCommand('notebooks:check', process.argv.slice(2), {
+    usage: 'usage: node scripts/check-notebooks.js [NAME_FILTER ...] [--full] [--jobs N]',
+    positionals: { help: 'lesson numbers or parts of notebook names (default: every notebook)' },
+    flags: {
+      full: { kind: 'boolean', help: 'full mode instead of quick (course:full is the recorded way to run it)' },
+      jobs: { kind: 'positiveInteger', default: 1, help: 'notebooks run at once' },
+    },
+  });
+  const notebooks = selectNotebooks(NOTEBOOKS, args.positionals);
   if (notebooks.length === 0) {
-    console.error(`notebooks:check: no notebook matches ${filters.join(' ') || '(any)'} in ${NOTEBOOKS}`);
+    console.error(`notebooks:check: no notebook matches ${args.positionals.join(' ') || '(any)'} in ${NOTEBOOKS}`);
     process.exit(1);
   }
   const python = findPython();
   install();
-  const env = jupyterEnv({ GENLAB_QUICK: full ? '0' : '1' });
+  fs.mkdirSync(OUT, { recursive: true });
   const queue = [...notebooks];
   const results = [];
   const worker = async () => {
     for (let nb = queue.shift(); nb !== undefined; nb = queue.shift()) {
-      const r = await runOne(python, nb, env);
-      const name = path.basename(r.notebook);
-      const ok = !r.error && r.figures > 0;
+      const name = path.basename(nb);
+      const recordFile = path.join(OUT, name.replace(/\.ipynb$/, '.record.jsonl'));
+      fs.rmSync(recordFile, { force: true });
+      const env = jupyterEnv({ GENLAB_QUICK: args.full ? '0' : '1', GENLAB_RECORD: recordFile });
+      const r = await runNotebook(python, nb, path.join(OUT, name), { env });
+      const missing = r.error ? [] : missingKeys(nb, recordFile);
+      const ok = !r.error && r.figures > 0 && missing.length === 0;
       console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}  ${r.seconds ?? '?'} s, ${r.cells ?? '?'} cells, ${r.figures} figures`);
       if (r.error) console.log(`     error in cell ${r.error.cell}:\n${indent(r.error.message)}`);
       else if (r.figures === 0) console.log('     the notebook showed no figure');
-      results.push({ ...r, ok });
+      if (missing.length > 0) {
+        console.log(`     its prose ties ${missing.join(', ')}, which this run did not record (course.record with that key in a cell)`);
+      }
+      results.push({ ...r, missingKeys: missing, ok });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
-  fs.mkdirSync(OUT, { recursive: true });
+  await Promise.all(Array.from({ length: args.jobs }, worker));
   fs.writeFileSync(path.join(OUT, 'summary.json'), JSON.stringify(results, null, 2) + '\n');
   const failed = results.filter((r) => !r.ok).length;
   console.log(`notebooks: ${results.length - failed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
 }
 
-function indent(text) {
-  return text
-    .split('\n')
-    .slice(-40)
-    .map((l) => `       ${l}`)
-    .join('\n');
-}
-
-main();
+run(main);

@@ -37,7 +37,10 @@
  * head Q(c | x) on its last features (the paper's MNIST head: FC 128, LeakyReLU, FC K; here
  * without the head's batch norm) that must recover c from G's image. Training adds
  * lambda * CE(Q(G(z, c)), c) to both losses (see train/loss-variants.ts), so G has to make the
- * K codes *distinguishable*: on MNIST they become the digits without ever seeing a label.
+ * K codes *distinguishable*. Distinguishable is not the same as digits: in the paper the codes on
+ * MNIST line up with the ten digits, but in this course's short runs most codes mixed several
+ * digits (code purity far below a label's; `npm run experiment -- dcgan-steps --name info --info 1`
+ * records it as dcgan-steps.info.G.codePurity).
  */
 import * as tf from '@tensorflow/tfjs';
 import { SpectralNormConv2D, SpectralNormDense } from './spectral-norm';

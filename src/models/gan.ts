@@ -34,7 +34,7 @@ export interface GanOptions {
    * Dropout rate after every hidden layer of D (default 0: none; Goodfellow et al., 2014 train
    * their maxout D with dropout, and PyTorch MNIST GAN tutorials use 0.3). In lesson 02's
    * 10-minute budget 0.3 slowed learning: its EMA samples were 66% recognisable after 6,000
-   * steps at learning rate 1e-3, against 72% without (judge version 2, scripts/measure-gan.ts).
+   * steps at learning rate 1e-3, against 72% without (judge version 2, `npm run experiment -- measure-gan`).
    */
   discriminatorDropout?: number;
   /** Negative slope of LeakyReLU in both networks (default 0.2, Radford et al., 2015 §4). */

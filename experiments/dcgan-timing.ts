@@ -3,15 +3,22 @@
  * On shared cores the wall time depends on the load; the CPU time of a one-thread run does not
  * (much), and equals the wall time of a one-thread run on an idle core.
  *
- *   GENLAB_WASM_THREADS=1 npx tsx scripts/dcgan-timing.ts [--steps 30] [--warmup 5]
+ *   GENLAB_WASM_THREADS=1 npm run experiment -- dcgan-timing [--steps 30] [--warmup 5]
+ *
+ * Records dcgan-timing.<setting>.msPerStep and .cpuMsPerStep, setting = f64-b64, f32-b64, f32-b32,
+ * f32-b32-conditional.
  */
 import * as os from 'os';
-import { initBackend, data, models, train } from '../src/index';
+import { initBackend, data, models, train, course } from '../src/index';
+import { parseCommand, run } from '../scripts/args';
 
-const option = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
+const parseSettings = () =>
+  parseCommand('dcgan-timing', process.argv.slice(2), {
+  flags: {
+    steps: { kind: 'positiveInteger', default: 30, help: 'timed training steps per setting' },
+    warmup: { kind: 'nonNegativeInteger', default: 5, help: 'untimed steps first' },
+  },
+  });
 
 const SETTINGS = [
   { filters: 64, batchSize: 64, conditional: false },
@@ -21,9 +28,10 @@ const SETTINGS = [
 ];
 
 async function main() {
+  const args = parseSettings();
   const backend = await initBackend();
   const set = await data.loadDataset('mnist', { range: [-1, 1] });
-  const steps = option('steps', 30);
+  const steps = args.steps;
   for (const s of SETTINGS) {
     const options = { filters: s.filters, seed: 0 };
     const generator = s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options);
@@ -31,11 +39,14 @@ async function main() {
     const trainer = train.createLossVariantTrainer({
       generator, discriminator, data: set.train.images, labels: s.conditional ? set.train.labels : undefined, batchSize: s.batchSize, seed: 0,
     });
-    await trainer.run({ steps: option('warmup', 5), progress: false });
+    if (args.warmup > 0) await trainer.run({ steps: args.warmup, progress: false });
     const cpu = process.cpuUsage();
     const wall = Date.now();
     await trainer.run({ steps, progress: false });
     const used = process.cpuUsage(cpu);
+    const setting = `f${s.filters}-b${s.batchSize}${s.conditional ? '-conditional' : ''}`;
+    course.record(`dcgan-timing.${setting}.msPerStep`, (Date.now() - wall) / steps, { unit: ' ms', digits: 0, label: `${setting}, wall time per step` });
+    course.record(`dcgan-timing.${setting}.cpuMsPerStep`, (used.user + used.system) / 1000 / steps, { unit: ' ms', digits: 0, label: `${setting}, CPU time per step` });
     console.log(
       `${s.conditional ? 'conditional ' : ''}F=${s.filters} batch ${s.batchSize}: ${((Date.now() - wall) / steps).toFixed(0)} ms/step wall, ` +
         `${((used.user + used.system) / 1000 / steps).toFixed(0)} ms/step CPU (${backend.threads} thread${backend.threads > 1 ? 's' : ''}, load ${os.loadavg()[0].toFixed(1)})`,
@@ -46,7 +57,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+run(main);

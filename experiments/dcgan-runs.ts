@@ -3,12 +3,12 @@
  * seconds (quality checks excluded), measures 1,000 samples with the judge every few hundred
  * steps, and writes results/dcgan/<run>.json plus a figure (results/dcgan/<run>.html).
  *
- *   npm run train:dcgan -- mnist [--minutes 15]        DCGAN on MNIST (non-saturating loss)
- *   npm run train:dcgan -- fashion [--minutes 15]      DCGAN on Fashion-MNIST
- *   npm run train:dcgan -- conditional [--minutes 10]  conditional DCGAN on MNIST
- *   npm run train:dcgan -- self-conditioned [--minutes 15] [--clusters 50] [--dataset mnist|fashion]
- *                                                      DCGAN conditioned on k-means clusters (no labels)
- *   npm run compare:gan-losses [-- --minutes 3]        the same DCGAN with five losses, same budget and seed
+ *   npm run experiment -- dcgan-runs mnist [--minutes 15]        DCGAN on MNIST (non-saturating loss)
+ *   npm run experiment -- dcgan-runs fashion [--minutes 10]      DCGAN on Fashion-MNIST
+ *   npm run experiment -- dcgan-runs conditional [--minutes 10]  conditional DCGAN on MNIST
+ *   npm run experiment -- dcgan-runs self-conditioned [--minutes 15] [--clusters 50] [--dataset mnist|fashion]
+ *                                                                DCGAN conditioned on k-means clusters (no labels)
+ *   npm run experiment -- dcgan-runs compare [--minutes 3]       the same DCGAN with five losses, same budget and seed
  *
  * Options: --filters F (default 32), --batch B (32), --seed S (0), --every N (steps between checks),
  * --steps N (also stop after N steps; the time budget still applies), --lr-d and --lr-g (Adam
@@ -19,33 +19,23 @@
  * (G's up-sampling, default transposed), --decay s (with --steps N: hold the learning rate for the first
  * 1 - s of the N steps, then decay it linearly to 5% of itself, train.linearDecay), --save DIR (after
  * training, save G and its EMA copy as a genlab checkpoint in DIR, with DIR/run.json holding the settings
- * and the k-means cluster sizes, so that `scripts/dcgan-truncation.ts --load DIR` measures them without
+ * and the k-means cluster sizes, so that `npm run experiment -- dcgan-truncation --load DIR` measures them without
  * retraining; the results then go to results/dcgan/<basename of DIR>.json). The defaults are the recipe chosen by quality against steps (lesson 05, section 3).
- * `scripts/dcgan-steps.ts` measures quality against steps for one setting (how these were chosen).
+ * `npm run experiment -- dcgan-steps` measures quality against steps for one setting (how these were chosen).
+ *
+ * Records dcgan-runs.<result>.recognisable, .smallestShare, .emaRecognisable, .emaSmallestShare,
+ * .conditionalAccuracy (%), .frechet, .steps, .msPerStep, and for unconditional runs
+ * .midpointsDifferent / .midpointsSame (%); compare records dcgan-runs.compare.<loss>.… alike.
+ * <result> is the run's name (fashion-self-conditioned for the Fashion-MNIST self-conditioned run,
+ * the folder's name with --save).
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf, initBackend, data, metrics, models, train, viz } from '../src/index';
+import { tf, initBackend, data, metrics, models, train, viz, course } from '../src/index';
+import { parseCommand, run as runMain } from '../scripts/args';
+import { keyPart } from '../scripts/ledger';
 
 type RunName = 'mnist' | 'fashion' | 'conditional' | 'self-conditioned' | 'compare';
-
-function option(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`dcgan-runs: --${name} must be a positive number, got '${args[i + 1]}'`);
-  return value;
-}
-
-function conditioning(args: string[], fallback: RunSettings['labelConditioning']): RunSettings['labelConditioning'] {
-  const i = args.indexOf('--conditioning');
-  if (i < 0) return fallback;
-  const value = args[i + 1];
-  if (value !== 'planes' && value !== 'projection' && value !== 'both') {
-    throw new Error(`dcgan-runs: --conditioning must be planes, projection or both, got '${value}'`);
-  }
-  return value;
-}
 
 interface RunSettings {
   dataset: 'mnist' | 'fashion';
@@ -149,7 +139,7 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     const runFile = path.join(s.saveDirectory, 'run.json');
     fs.writeFileSync(`${runFile}.tmp`, JSON.stringify({ settings: s, step: trainer.step, seconds: trainer.seconds, clusterSizes }, null, 2));
     fs.renameSync(`${runFile}.tmp`, runFile);
-    const networks = emaGenerator ? { generator, emaGenerator } : { generator };
+    const networks: Record<string, tf.LayersModel> = emaGenerator ? { generator, emaGenerator } : { generator };
     const saved = await train.saveTrainerCheckpoint(s.saveDirectory, { networks, optimizers: {}, step: trainer.step, seconds: trainer.seconds, seed: s.seed, history: [] });
     console.log(`saved G${emaGenerator ? ' and its EMA copy' : ''} to ${saved}`);
   }
@@ -182,6 +172,22 @@ function writeResult(name: string, result: unknown, figures: viz.Figure[]): void
   console.log(`wrote ${file}`);
 }
 
+/** The run's headline numbers under dcgan-runs.<name>.…: G at the end, its EMA copy, steps and speed. */
+function recordOutcome(name: string, o: RunOutcome): void {
+  const key = `dcgan-runs.${name}`;
+  const pct = { unit: '%', digits: 1 };
+  course.record(`${key}.recognisable`, 100 * o.final.recognisability, { ...pct, label: `${name}: G, recognisable samples` });
+  course.record(`${key}.smallestShare`, 100 * o.final.smallestShare, { ...pct, label: `${name}: G, rarest class share` });
+  course.record(`${key}.frechet`, o.final.frechet, { digits: 2, label: `${name}: G, judge-Fréchet` });
+  if (o.final.conditionalAccuracy !== undefined) course.record(`${key}.conditionalAccuracy`, 100 * o.final.conditionalAccuracy, { ...pct, label: `${name}: G, conditional accuracy` });
+  if (o.emaFinal) {
+    course.record(`${key}.emaRecognisable`, 100 * o.emaFinal.recognisability, { ...pct, label: `${name}: EMA of G, recognisable samples` });
+    course.record(`${key}.emaSmallestShare`, 100 * o.emaFinal.smallestShare, { ...pct, label: `${name}: EMA of G, rarest class share` });
+  }
+  course.record(`${key}.steps`, o.steps, { digits: 0, label: `${name}: training steps` });
+  course.record(`${key}.msPerStep`, (1000 * o.trainingSeconds) / o.steps, { unit: ' ms', digits: 0, label: `${name}: training time per step` });
+}
+
 const summary = (o: RunOutcome) => ({
   loss: o.settings.loss,
   steps: o.steps,
@@ -200,36 +206,53 @@ const summary = (o: RunOutcome) => ({
   },
 });
 
+const RUNS = ['mnist', 'fashion', 'conditional', 'self-conditioned', 'compare'] as const;
+
 async function main() {
-  const args = process.argv.slice(2);
-  // The run is the first word that is neither an option nor an option's value.
-  const run = (args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))) ?? 'mnist') as RunName;
-  if (!['mnist', 'fashion', 'conditional', 'self-conditioned', 'compare'].includes(run)) {
-    throw new Error(`dcgan-runs: the run must be mnist, fashion, conditional, self-conditioned or compare, got '${run}'`);
-  }
+  const args = parseCommand('dcgan-runs', process.argv.slice(2), {
+    usage: 'usage: npm run experiment -- dcgan-runs mnist|fashion|conditional|self-conditioned|compare [flags]',
+    positionals: { help: 'the run (default mnist)', choices: RUNS, max: 1 },
+    flags: {
+      minutes: { kind: 'positive', help: 'training-time budget (default 15 for mnist and self-conditioned, 3 for compare, else 10)' },
+      steps: { kind: 'nonNegativeInteger', default: 0, help: 'also stop after this many steps (0: no step budget)' },
+      filters: { kind: 'positiveInteger', default: 32, help: 'filters of G and D' },
+      batch: { kind: 'positiveInteger', default: 32, help: 'images per batch' },
+      seed: { kind: 'nonNegativeInteger', default: 0, help: 'seed of weights, batches and noise' },
+      every: { kind: 'positiveInteger', help: 'steps between checks (default 50 for compare, else 200)' },
+      'lr-d': { kind: 'positive', default: 4e-4, help: "D's Adam learning rate" },
+      'lr-g': { kind: 'positive', default: 4e-4, help: "G's Adam learning rate" },
+      ema: { kind: 'nonNegative', help: 'decay of the EMA copy of G measured next to G (0: none; default 0.999, compare 0)' },
+      conditioning: { kind: 'string', choices: ['planes', 'projection', 'both'], help: 'how the conditional D sees the label (default planes, projection for self-conditioned)' },
+      clusters: { kind: 'positiveInteger', default: 50, help: 'k-means clusters of the self-conditioned run' },
+      dataset: { kind: 'string', default: 'mnist', choices: ['mnist', 'fashion'], help: 'data set of the self-conditioned run' },
+      upsampling: { kind: 'string', default: 'transposed', choices: ['transposed', 'resize'], help: "G's up-sampling" },
+      decay: { kind: 'positive', help: 'with --steps N: hold the learning rate for the first 1 - s of the steps, then decay it linearly to 5%' },
+      save: { kind: 'string', help: 'save G and its EMA copy as a checkpoint in DIR (for dcgan-truncation --load DIR)' },
+    },
+  });
+  const run = (args.positionals[0] ?? 'mnist') as RunName;
   await initBackend();
-  const datasetIndex = args.indexOf('--dataset');
-  const dataset = run === 'fashion' || (run === 'self-conditioned' && datasetIndex >= 0 && args[datasetIndex + 1] === 'fashion') ? 'fashion' : 'mnist';
+  const dataset = run === 'fashion' || (run === 'self-conditioned' && args.dataset === 'fashion') ? 'fashion' : 'mnist';
   const set = await data.loadDataset(dataset, { range: [-1, 1] });
   const judge = await metrics.judge(dataset);
   const base: RunSettings = {
     dataset,
     loss: 'non-saturating',
     conditional: run === 'conditional' || run === 'self-conditioned',
-    seconds: 60 * option(args, 'minutes', run === 'compare' ? 3 : run === 'mnist' || run === 'self-conditioned' ? 15 : 10),
-    steps: option(args, 'steps', 0),
-    filters: option(args, 'filters', 32),
-    batchSize: option(args, 'batch', 32),
-    seed: option(args, 'seed', 0),
-    every: option(args, 'every', run === 'compare' ? 50 : 200),
-    discriminatorLearningRate: option(args, 'lr-d', 4e-4),
-    generatorLearningRate: option(args, 'lr-g', 4e-4),
-    labelConditioning: conditioning(args, run === 'self-conditioned' ? 'projection' : 'planes'),
-    clusters: run === 'self-conditioned' ? option(args, 'clusters', 50) : 0,
-    emaDecay: args.includes('--ema') ? Number(args[args.indexOf('--ema') + 1]) : run === 'compare' ? 0 : 0.999,
-    saveDirectory: args.includes('--save') ? args[args.indexOf('--save') + 1] : undefined,
-    decayShare: args.includes('--decay') ? option(args, 'decay', 0.5) : 0,
-    upsampling: args.includes('--upsampling') ? (args[args.indexOf('--upsampling') + 1] as RunSettings['upsampling']) : 'transposed',
+    seconds: 60 * (args.minutes ?? (run === 'compare' ? 3 : run === 'mnist' || run === 'self-conditioned' ? 15 : 10)),
+    steps: args.steps,
+    filters: args.filters,
+    batchSize: args.batch,
+    seed: args.seed,
+    every: args.every ?? (run === 'compare' ? 50 : 200),
+    discriminatorLearningRate: args['lr-d'],
+    generatorLearningRate: args['lr-g'],
+    labelConditioning: (args.conditioning ?? (run === 'self-conditioned' ? 'projection' : 'planes')) as RunSettings['labelConditioning'],
+    clusters: run === 'self-conditioned' ? args.clusters : 0,
+    emaDecay: args.ema ?? (run === 'compare' ? 0 : 0.999),
+    saveDirectory: args.save,
+    decayShare: args.decay ?? 0,
+    upsampling: args.upsampling as RunSettings['upsampling'],
   };
   if (base.decayShare > 0 && (base.steps === 0 || base.decayShare > 1 || base.discriminatorLearningRate !== base.generatorLearningRate || base.loss === 'wgan-gp')) {
     throw new Error(`dcgan-runs: --decay s needs s in (0, 1], a step budget (--steps) and one learning rate for D and G, got s = ${base.decayShare}, --steps ${base.steps}, --lr-d ${base.discriminatorLearningRate}, --lr-g ${base.generatorLearningRate}`);
@@ -237,7 +260,7 @@ async function main() {
   if (base.saveDirectory !== undefined && (base.saveDirectory === '' || base.saveDirectory.startsWith('--') || run === 'compare')) {
     throw new Error(`dcgan-runs: --save needs a directory and a single run (not compare), got '${base.saveDirectory}' for run '${run}'`);
   }
-  if (!(base.emaDecay >= 0 && base.emaDecay < 1)) throw new Error(`dcgan-runs: --ema must be a decay in [0, 1), got '${args[args.indexOf('--ema') + 1]}'`);
+  if (!(base.emaDecay >= 0 && base.emaDecay < 1)) throw new Error(`dcgan-runs: --ema must be a decay in [0, 1), got '${base.emaDecay}'`);
 
   if (run !== 'compare') {
     const outcome = await trainOnce(base, set, judge, `dcgan ${run}`);
@@ -263,6 +286,11 @@ async function main() {
     const resultName = base.saveDirectory !== undefined ? path.basename(path.resolve(base.saveDirectory))
       : run === 'self-conditioned' && dataset === 'fashion' ? 'fashion-self-conditioned' : run;
     writeResult(resultName, { ...rest, summary: summary(outcome), midpoints }, [figure, curves]);
+    recordOutcome(keyPart(resultName), outcome);
+    if (midpoints) {
+      course.record(`dcgan-runs.${keyPart(resultName)}.midpointsDifferent`, 100 * midpoints.recognisability.different, { unit: '%', digits: 1, label: 'recognisable midpoints between different digits' });
+      course.record(`dcgan-runs.${keyPart(resultName)}.midpointsSame`, 100 * midpoints.recognisability.same, { unit: '%', digits: 1, label: 'recognisable midpoints between the same digit' });
+    }
     console.log(JSON.stringify(summary(outcome)));
     generator.dispose();
     emaGenerator?.dispose();
@@ -274,6 +302,7 @@ async function main() {
       outcome.emaGenerator?.dispose();
       outcomes.push(outcome);
     }
+    for (const o of outcomes) recordOutcome(`compare.${keyPart(o.settings.loss)}`, o);
     const table = outcomes.map(summary);
     console.table(table.map((r) => ({ ...r, recognisability: `${(100 * r.recognisability).toFixed(1)}%`, smallestShare: `${(100 * r.smallestShare).toFixed(1)}%`, frechet: r.frechet.toFixed(2) })));
     const series = (key: 'smallestShare' | 'recognisability') =>
@@ -294,7 +323,4 @@ async function main() {
   data.disposeDataset(set);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

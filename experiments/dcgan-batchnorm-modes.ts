@@ -6,15 +6,24 @@
  * training: true, the moving statistics restored afterwards); and statistics re-estimated as
  * the plain average over 20 batches of 64 ("re-estimating BN statistics").
  *
- *   npx tsx scripts/dcgan-batchnorm-modes.ts [--filters 32] [--steps 1000] [--every 500] [--lr 4e-4]
+ *   npm run experiment -- dcgan-batchnorm-modes [--filters 32] [--steps 1000] [--every 500] [--lr 4e-4]
+ *
+ * Records, at the last check, dcgan-batchnorm-modes.<mode>.recognisable and .smallestShare (%),
+ * mode = moving, batch64, batch250, reestimated.
  */
 import * as os from 'os';
-import { tf, initBackend, data, metrics, models, train } from '../src/index';
+import { tf, initBackend, data, metrics, models, train, course } from '../src/index';
+import { parseCommand, run } from '../scripts/args';
 
-const option = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
+const parseSettings = () =>
+  parseCommand('dcgan-batchnorm-modes', process.argv.slice(2), {
+  flags: {
+    filters: { kind: 'positiveInteger', default: 32, help: 'filters of the DCGAN' },
+    steps: { kind: 'positiveInteger', default: 1000, help: 'training steps' },
+    every: { kind: 'positiveInteger', default: 500, help: 'steps between checks' },
+    lr: { kind: 'positive', default: 4e-4, help: 'Adam learning rate of both networks' },
+  },
+  });
 
 /** The non-trainable weights (batch norm's moving mean and variance), copied. */
 const movingStatistics = (model: tf.LayersModel) => model.weights.filter((w) => !w.trainable).map((w) => w.read().clone());
@@ -59,30 +68,39 @@ function measureWithReestimatedStatistics(generator: tf.LayersModel, judge: metr
 }
 
 async function main() {
+  const args = parseSettings();
   await initBackend();
   const set = await data.loadDataset('mnist', { range: [-1, 1] });
   const judge = await metrics.judge('mnist');
-  const filters = option('filters', 32);
+  const filters = args.filters;
   const generator = models.buildDcganGenerator({ filters, seed: 0 });
   const discriminator = models.buildDcganDiscriminator({ filters, seed: 0 });
-  const trainer = train.createLossVariantTrainer({ generator, discriminator, data: set.train.images, learningRate: option('lr', 4e-4), seed: 0 });
+  const trainer = train.createLossVariantTrainer({ generator, discriminator, data: set.train.images, learningRate: args.lr, seed: 0 });
   const format = (r: { recognisability: number; smallestShare: number; frechet: number }) =>
     `${(100 * r.recognisability).toFixed(1)}% rare ${(100 * r.smallestShare).toFixed(1)}% F ${r.frechet.toFixed(1)}`;
-  const steps = option('steps', 1000);
+  const steps = args.steps;
   while (trainer.step < steps) {
-    await trainer.run({ steps: Math.min(option('every', 500), steps - trainer.step), progress: false });
+    await trainer.run({ steps: Math.min(args.every, steps - trainer.step), progress: false });
     const msPerStep = (1000 * trainer.seconds) / trainer.step;
+    const modes = {
+      moving: train.measureGenerator(generator, judge),
+      batch64: measureWithBatchStatistics(generator, judge, 64),
+      batch250: measureWithBatchStatistics(generator, judge, 250),
+      reestimated: measureWithReestimatedStatistics(generator, judge, 20),
+    };
     console.log(
-      `step ${trainer.step} (${msPerStep.toFixed(0)} ms/step, load ${os.loadavg()[0].toFixed(1)}): moving ${format(train.measureGenerator(generator, judge))}` +
-        ` | batch 64 ${format(measureWithBatchStatistics(generator, judge, 64))} | batch 250 ${format(measureWithBatchStatistics(generator, judge, 250))}` +
-        ` | re-estimated 20 x 64 ${format(measureWithReestimatedStatistics(generator, judge, 20))}`,
+      `step ${trainer.step} (${msPerStep.toFixed(0)} ms/step, load ${os.loadavg()[0].toFixed(1)}): moving ${format(modes.moving)}` +
+        ` | batch 64 ${format(modes.batch64)} | batch 250 ${format(modes.batch250)} | re-estimated 20 x 64 ${format(modes.reestimated)}`,
     );
+    if (trainer.step >= steps) {
+      for (const [mode, r] of Object.entries(modes)) {
+        course.record(`dcgan-batchnorm-modes.${mode}.recognisable`, 100 * r.recognisability, { unit: '%', digits: 1, label: `${mode} statistics, recognisable after ${steps} steps` });
+        course.record(`dcgan-batchnorm-modes.${mode}.smallestShare`, 100 * r.smallestShare, { unit: '%', digits: 1, label: `${mode} statistics, rarest class share` });
+      }
+    }
   }
   trainer.dispose();
   judge.dispose();
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+run(main);

@@ -1,21 +1,20 @@
 /**
  * The truncation trick measured: fidelity against diversity for a saved DCGAN. Loads the G (and
- * its EMA copy) that `npm run train:dcgan -- … --save DIR` kept, draws 1,000 samples for every
+ * its EMA copy) that `npm run experiment -- dcgan-runs … --save DIR` kept, draws 1,000 samples for every
  * threshold psi (z ~ N(0, I) truncated to |z_i| <= psi, the same seed each time) and judges them.
  *
- *   npx tsx scripts/dcgan-truncation.ts --load results/dcgan/fashion-sc-4500 [--psi none,2,1.5,1,0.75,0.5] [--count 1000] [--seed 2024]
+ *   npm run experiment -- dcgan-truncation --load results/dcgan/fashion-sc-4500 [--psi none,2,1.5,1,0.75,0.5] [--count 1000] [--seed 2024]
  *
  * Writes results/dcgan/truncation-<basename of DIR>.json and two figures: recognisability and
  * the rarest class's share against psi (.html), and samples of the same z at each psi (-1.html).
+ * Records dcgan-truncation.<basename of DIR>.<G|ema>.psi<psi>.recognisable and .smallestShare (%),
+ * psi written with '_' for '.' (psi1_5) and psiNone for no truncation.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf, initBackend, data, metrics, models, train, viz } from '../src/index';
-
-function value(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i < 0 ? fallback : args[i + 1];
-}
+import { tf, initBackend, data, metrics, models, train, viz, course } from '../src/index';
+import { parseCommand, run as runMain, UsageError } from '../scripts/args';
+import { keyPart } from '../scripts/ledger';
 
 interface SavedRun {
   settings: {
@@ -34,15 +33,22 @@ interface SavedRun {
 }
 
 async function main() {
-  const args = process.argv.slice(2);
-  const dir = value(args, 'load', '');
+  const args = parseCommand('dcgan-truncation', process.argv.slice(2), {
+    flags: {
+      load: { kind: 'string', help: 'a directory saved by dcgan-runs --save (with run.json)' },
+      psi: { kind: 'string', default: 'none,2,1.5,1,0.75,0.5', help: "thresholds: positive numbers or 'none', comma-separated" },
+      count: { kind: 'positiveInteger', default: 1000, help: 'samples judged per threshold' },
+      seed: { kind: 'nonNegativeInteger', default: train.DEFAULT_QUALITY_TRACKING_OPTIONS.seed, help: 'noise seed' },
+    },
+  });
+  const dir = args.load ?? '';
   const runFile = path.join(dir, 'run.json');
-  if (dir === '' || !fs.existsSync(runFile)) throw new Error(`dcgan-truncation: --load must name a directory saved by train:dcgan --save (with run.json), got '${dir}'`);
+  if (dir === '' || !fs.existsSync(runFile)) throw new UsageError(`dcgan-truncation: --load must name a directory saved by dcgan-runs --save (with run.json), got '${dir}'`);
   const run = JSON.parse(fs.readFileSync(runFile, 'utf8')) as SavedRun;
-  const thresholds = value(args, 'psi', 'none,2,1.5,1,0.75,0.5').split(',').map((s) => (s === 'none' ? Infinity : Number(s)));
-  if (thresholds.some((psi) => !(psi > 0))) throw new Error(`dcgan-truncation: --psi must be a list of positive numbers or 'none', got '${value(args, 'psi', '')}'`);
-  const count = Number(value(args, 'count', '1000'));
-  const seed = Number(value(args, 'seed', String(train.DEFAULT_QUALITY_TRACKING_OPTIONS.seed)));
+  const thresholds = args.psi.split(',').map((s) => (s === 'none' ? Infinity : s.trim() === '' ? NaN : Number(s)));
+  if (thresholds.some((psi) => !(psi > 0))) throw new UsageError(`dcgan-truncation: --psi must be a list of positive numbers or 'none', got '${args.psi}'`);
+  const { count, seed } = args;
+  const runKey = `dcgan-truncation.${keyPart(path.basename(path.resolve(dir)))}`;
   await initBackend();
 
   const s = run.settings;
@@ -58,6 +64,10 @@ async function main() {
   for (const psi of thresholds) {
     for (const [name, generator] of Object.entries(networks)) {
       const r = train.measureGenerator(generator, judge, { count, seed, clusters, truncation: psi });
+      const key = `${runKey}.${name === 'generator' ? 'G' : 'ema'}.psi${psi === Infinity ? 'None' : keyPart(psi)}`;
+      const label = `${name === 'generator' ? 'G' : 'EMA of G'}, psi ${psi === Infinity ? 'none' : psi}`;
+      course.record(`${key}.recognisable`, 100 * r.recognisability, { unit: '%', digits: 1, label: `${label}, recognisable` });
+      course.record(`${key}.smallestShare`, 100 * r.smallestShare, { unit: '%', digits: 1, label: `${label}, rarest class share` });
       rows.push({ generator: name === 'generator' ? 'G' : 'EMA of G', psi: psi === Infinity ? 'none' : psi, recognisability: r.recognisability, classes: r.classes, smallestShare: r.smallestShare, entropy: r.entropy, frechet: r.frechet, ...(r.conditionalAccuracy === undefined ? {} : { conditionalAccuracy: r.conditionalAccuracy }) });
       console.log(
         `psi ${psi === Infinity ? 'none' : psi}, ${name === 'generator' ? 'G' : 'EMA of G'}: recognisable ${(100 * r.recognisability).toFixed(1)}%, classes ${r.classes}/10, ` +
@@ -95,7 +105,7 @@ async function main() {
   const out = path.join(__dirname, '..', 'results', 'dcgan');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `truncation-${path.basename(path.resolve(dir))}.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ load: dir, step: run.step, settings: s, count, seed, command: args.join(' '), rows }, null, 2));
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ load: dir, step: run.step, settings: s, count, seed, command: process.argv.slice(2).join(' '), rows }, null, 2));
   fs.renameSync(`${file}.tmp`, file);
   viz.saveFigure(curve, file.replace(/\.json$/, '.html'));
   viz.saveFigure(samples, file.replace(/\.json$/, '-1.html'));
@@ -104,7 +114,4 @@ async function main() {
   judge.dispose();
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -1,5 +1,5 @@
 /**
- * Usage: GENLAB_WASM_THREADS=1 nice -n 10 npx tsx scripts/ring-seeds.ts [--seeds 0,1,2,3,4,5] [options]
+ * Usage: GENLAB_WASM_THREADS=1 nice -n 10 npm run experiment -- ring-seeds [--seeds 0,1,2,3,4,5] [options]
  *
  * Measures lesson 02's toy GAN on the ring of 8 Gaussians (section 5) for several seeds: for
  * each seed it builds G and D with that seed, trains them with the lesson's recipe
@@ -7,8 +7,8 @@
  * measures 1,000 samples (noise seed 7, as in the lesson) with data.ringCoverage every
  * `--every` steps. The real points are the lesson's stream, `sampleRing(batch, 'train:<i>')`.
  *
- *   npx tsx scripts/ring-seeds.ts                 the lesson's recipe, seeds 0-5
- *   npx tsx scripts/ring-seeds.ts --seeds 0 --steps 6000 --lr 1e-3
+ *   npm run experiment -- ring-seeds                 the lesson's recipe, seeds 0-5
+ *   npm run experiment -- ring-seeds --seeds 0 --steps 6000 --lr 1e-3
  *
  * Options (defaults: RING_RECIPE):
  *   --seeds 0,1,2     seeds to run                --steps N     training steps
@@ -18,6 +18,8 @@
  *   --g 64,64 / --d 64,64   hidden units of G / D --latent N    size of z
  *   --beta1 B / --beta2 B   Adam betas            --every N     steps between coverage checks
  *   --loss minimax    the generator loss (default non-saturating)
+ *
+ * Records ring-seeds.seed<S>.modes and .highQuality (%) per seed, ring-seeds.minModes and .meanModes.
  *
  * Prints per seed: modes covered and high-quality share at the end, modes covered at every
  * check, training seconds (wall, from the trainer), the process's CPU seconds for that seed
@@ -42,7 +44,8 @@
  * A larger rate lets G re-find a mode it dropped early (the "modes every N steps" column shows
  * modes lost and regained); at 8e-3 one seed in six collapsed onto 3 modes.
  */
-import { tf, initBackend, data, models, train } from '../src/index';
+import { tf, initBackend, data, models, train, course } from '../src/index';
+import { parseCommand, run, UsageError } from '../scripts/args';
 
 /** Lesson 02 section 5's recipe: keep in step with the lesson's training cell. */
 export const RING_RECIPE = {
@@ -67,46 +70,45 @@ interface Settings extends Recipe {
   every: number;
 }
 
-function parseArgs(args: string[]): Settings {
-  const s: Settings = { ...RING_RECIPE, seeds: [0, 1, 2, 3, 4, 5], every: 250 };
-  for (let i = 0; i < args.length; i += 2) {
-    const key = args[i];
-    const value = args[i + 1];
-    if (value === undefined) throw new Error(`ring-seeds: ${key} needs a value`);
-    const number = () => {
-      const x = Number(value);
-      if (!Number.isFinite(x) || x < 0) throw new Error(`ring-seeds: ${key} must be a non-negative number, got '${value}'`);
-      return x;
-    };
-    const integers = () => {
-      const list = value.split(',').map(Number);
-      if (!list.every((n) => Number.isInteger(n) && n >= 0)) throw new Error(`ring-seeds: ${key} must be comma-separated non-negative integers, got '${value}'`);
-      return list;
-    };
-    switch (key) {
-      case '--seeds': s.seeds = integers(); break;
-      case '--steps': s.steps = number(); break;
-      case '--lr': s.learningRate = number(); break;
-      case '--lr-d': s.discriminatorLearningRate = number(); break;
-      case '--lr-g': s.generatorLearningRate = number(); break;
-      case '--decay': s.decayShare = number(); break;
-      case '--batch': s.batchSize = number(); break;
-      case '--k': s.discriminatorSteps = number(); break;
-      case '--g': s.generatorUnits = integers(); break;
-      case '--d': s.discriminatorUnits = integers(); break;
-      case '--latent': s.latentSize = number(); break;
-      case '--beta1': s.beta1 = number(); break;
-      case '--beta2': s.beta2 = number(); break;
-      case '--every': s.every = number(); break;
-      case '--loss':
-        if (value !== 'non-saturating' && value !== 'minimax') throw new Error(`ring-seeds: --loss must be non-saturating or minimax, got '${value}'`);
-        s.generatorLoss = value;
-        break;
-      default: throw new Error(`ring-seeds: unknown option '${key}' (see the comment at the top of scripts/ring-seeds.ts)`);
-    }
-  }
-  if (!(s.steps > 0) || !(s.every > 0)) throw new Error(`ring-seeds: --steps and --every must be positive, got ${s.steps} and ${s.every}`);
-  return s;
+function parseSettings(argv: string[]): Settings {
+  const r = RING_RECIPE;
+  const a = parseCommand('ring-seeds', argv, {
+    flags: {
+      seeds: { kind: 'integers', default: [0, 1, 2, 3, 4, 5], help: 'seeds to run' },
+      steps: { kind: 'positiveInteger', default: r.steps, help: 'training steps' },
+      lr: { kind: 'positive', default: r.learningRate, help: 'Adam rate of both networks' },
+      'lr-d': { kind: 'nonNegative', default: 0, help: "D's own rate (0: --lr)" },
+      'lr-g': { kind: 'nonNegative', default: 0, help: "G's own rate (0: --lr)" },
+      decay: { kind: 'nonNegative', default: r.decayShare, help: 'share of the run over which the rate decays linearly (0: constant)' },
+      batch: { kind: 'positiveInteger', default: r.batchSize, help: 'points per batch' },
+      k: { kind: 'positiveInteger', default: r.discriminatorSteps, help: 'D updates per G update' },
+      g: { kind: 'integers', default: r.generatorUnits, help: "G's hidden units" },
+      d: { kind: 'integers', default: r.discriminatorUnits, help: "D's hidden units" },
+      latent: { kind: 'positiveInteger', default: r.latentSize, help: 'size of z' },
+      beta1: { kind: 'nonNegative', default: r.beta1, help: 'Adam beta1' },
+      beta2: { kind: 'nonNegative', default: r.beta2, help: 'Adam beta2' },
+      every: { kind: 'positiveInteger', default: 250, help: 'steps between coverage checks' },
+      loss: { kind: 'string', default: r.generatorLoss, choices: ['non-saturating', 'minimax'], help: 'the generator loss' },
+    },
+  });
+  if (a.seeds.some((x) => x < 0)) throw new UsageError(`ring-seeds: --seeds must be non-negative integers, got '${a.seeds}'`);
+  return {
+    seeds: [...a.seeds],
+    every: a.every,
+    steps: a.steps,
+    learningRate: a.lr,
+    discriminatorLearningRate: a['lr-d'],
+    generatorLearningRate: a['lr-g'],
+    decayShare: a.decay,
+    batchSize: a.batch,
+    discriminatorSteps: a.k,
+    generatorUnits: [...a.g],
+    discriminatorUnits: [...a.d],
+    latentSize: a.latent,
+    beta1: a.beta1,
+    beta2: a.beta2,
+    generatorLoss: a.loss as Recipe['generatorLoss'],
+  };
 }
 
 /** A rate schedule for one network: linear decay over the last `decayShare` of the run, or constant. */
@@ -195,7 +197,7 @@ async function runSeed(seed: number, s: Settings): Promise<SeedResult> {
 }
 
 async function main() {
-  const s = parseArgs(process.argv.slice(2));
+  const s = parseSettings(process.argv.slice(2));
   const backend = await initBackend();
   const { seeds, every, ...recipe } = s;
   console.log(`ring-seeds (${backend.name}, ${backend.threads} thread(s)): ${JSON.stringify(recipe)}`);
@@ -209,7 +211,13 @@ async function main() {
         `ms/step by quarter ${r.msPerStepByQuarter.map((x) => x.toFixed(2)).join(' ')} | modes every ${every} steps: ${r.modesOverTime.join(' ')} | shares by mode ${r.shares.map((x) => x.toFixed(3)).join(' ')}`,
     );
   }
+  for (const r of results) {
+    course.record(`ring-seeds.seed${r.seed}.modes`, r.modesCovered, { digits: 0, label: `seed ${r.seed}, modes covered of 8` });
+    course.record(`ring-seeds.seed${r.seed}.highQuality`, 100 * r.highQuality, { unit: '%', digits: 1, label: `seed ${r.seed}, high-quality samples` });
+  }
   const modes = results.map((r) => r.modesCovered);
+  course.record('ring-seeds.minModes', Math.min(...modes), { digits: 0, label: 'fewest modes covered by a seed' });
+  course.record('ring-seeds.meanModes', modes.reduce((x, y) => x + y, 0) / modes.length, { digits: 2, label: 'modes covered, mean over the seeds' });
   console.log(
     `\nmodes per seed ${seeds.join(',')}: ${modes.join(' ')} (min ${Math.min(...modes)}); ` +
       `high quality ${results.map((r) => (100 * r.highQuality).toFixed(1)).join(' ')} %; ` +
@@ -217,7 +225,4 @@ async function main() {
   );
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+run(main);

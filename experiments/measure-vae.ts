@@ -9,13 +9,18 @@
  *   beta     beta = 0.25, 1, 4 (latent 32): test ELBO, reconstruction, KL
  *   cvae     a conditional VAE (latent 2): conditional accuracy of 1,000 samples
  *
- *   npx tsx scripts/measure-vae.ts [quality] [latent2] [beta] [cvae]     (default: all four)
+ *   npm run experiment -- measure-vae [quality] [latent2] [beta] [cvae]     (default: all four)
  *
- * Each part writes results/vae/<part>.json and its figures into results/vae/.
+ * Each part writes results/vae/<part>.json and its figures into results/vae/, and records
+ * measure-vae.quality.testElbo, .recognisable, .realRecognisable, .midtonesSamples, .midtonesReal;
+ * measure-vae.latent2.knnAccuracy, .silhouette; measure-vae.beta.b<0_25|1|4>.testElbo,
+ * .reconstruction, .kl; measure-vae.cvae.conditionalAccuracy.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf, initBackend, data, models, train, metrics, viz } from '../src/index';
+import { tf, initBackend, data, models, train, metrics, viz, course } from '../src/index';
+import { parseCommand, run } from '../scripts/args';
+import { keyPart } from '../scripts/ledger';
 
 /** The lesson's full-mode budgets, in epochs of 80 steps (8,000 digits / 100 per batch). */
 const EPOCHS = { quality: 50, latent2: 30, beta: 10, cvae: 20 };
@@ -63,6 +68,11 @@ async function quality(mnist: data.ImageDataset) {
   console.log(`samples: ${metrics.formatQuality(sampleQuality)}`);
   console.log(`real:    ${metrics.formatQuality(realQuality)}`);
   console.log(`midtone fraction: samples ${midtones.samples.toFixed(4)}, real ${midtones.real.toFixed(4)}`);
+  course.record('measure-vae.quality.testElbo', testElbo.elbo, { unit: ' nats', digits: 1, label: 'latent 32, test ELBO' });
+  course.record('measure-vae.quality.recognisable', 100 * sampleQuality.recognisability, { unit: '%', digits: 1, label: 'latent 32, recognisable samples' });
+  course.record('measure-vae.quality.realRecognisable', 100 * realQuality.recognisability, { unit: '%', digits: 1, label: 'real test digits, recognisable' });
+  course.record('measure-vae.quality.midtonesSamples', midtones.samples, { digits: 3, label: 'midtone fraction of samples' });
+  course.record('measure-vae.quality.midtonesReal', midtones.real, { digits: 3, label: 'midtone fraction of real digits' });
   viz.saveFigure(viz.imageGrid(samples.slice(0, 48), { columns: 16, title: 'Samples of the latent-32 VAE (Bernoulli means)' }), path.join(OUT, 'samples-latent32.html'));
   tf.dispose([samples, real]);
   judge.dispose();
@@ -86,6 +96,8 @@ async function latent2(mnist: data.ImageDataset) {
     return metrics.knnAccuracy(trainCodes, mnist.train.labels, rows, rows.map(() => digit), 5);
   });
   console.log(`latent 2, ${EPOCHS.latent2} epochs: 5-NN accuracy ${(100 * knnAccuracy).toFixed(1)}%, silhouette ${silhouette.toFixed(3)}, test ELBO ${testElbo.elbo.toFixed(2)}`);
+  course.record('measure-vae.latent2.knnAccuracy', 100 * knnAccuracy, { unit: '%', digits: 1, label: 'latent 2, 5-NN accuracy of test codes' });
+  course.record('measure-vae.latent2.silhouette', silhouette, { digits: 3, label: 'latent 2, silhouette' });
   console.log(`5-NN accuracy per digit: ${perClass.map((a, digit) => `${digit}: ${(100 * a).toFixed(0)}%`).join(', ')}`);
   viz.saveFigure(viz.scatter(testCodes, { labels, title: 'The 2,000 test digits in the 2-D latent space', xLabel: 'z1', yLabel: 'z2', r: 1.5 }), path.join(OUT, 'latent2-scatter.html'));
   tf.dispose([trainCodes, testCodes]);
@@ -100,6 +112,10 @@ async function beta(mnist: data.ImageDataset) {
     const seconds = await trainVae(vae, mnist, EPOCHS.beta, `beta ${b}`);
     const e = train.evaluateElbo(vae, mnist.test.images);
     console.log(`beta ${b}: test ELBO ${e.elbo.toFixed(2)}, reconstruction ${e.reconstruction.toFixed(2)}, KL ${e.kl.toFixed(2)}`);
+    const key = `measure-vae.beta.b${keyPart(b)}`;
+    course.record(`${key}.testElbo`, e.elbo, { unit: ' nats', digits: 1, label: `beta ${b}, test ELBO` });
+    course.record(`${key}.reconstruction`, e.reconstruction, { unit: ' nats', digits: 1, label: `beta ${b}, reconstruction` });
+    course.record(`${key}.kl`, e.kl, { unit: ' nats', digits: 1, label: `beta ${b}, KL` });
     rows.push({ beta: b, seconds, ...e });
     models.disposeVae(vae);
   }
@@ -114,6 +130,9 @@ async function cvae(mnist: data.ImageDataset) {
   const judge = await metrics.judge('mnist');
   const quality = metrics.sampleQuality(samples, { judge, labels: askedFor });
   const testElbo = train.evaluateElbo(vae, mnist.test.images, { labels: mnist.test.labels });
+  if (quality.conditionalAccuracy !== undefined) {
+    course.record('measure-vae.cvae.conditionalAccuracy', 100 * quality.conditionalAccuracy, { unit: '%', digits: 1, label: 'conditional VAE, samples judged as the digit asked for' });
+  }
   console.log(`conditional VAE, ${EPOCHS.cvae} epochs: ${metrics.formatQuality(quality)}; test ELBO ${testElbo.elbo.toFixed(2)}`);
   tf.dispose(samples);
   judge.dispose();
@@ -123,10 +142,11 @@ async function cvae(mnist: data.ImageDataset) {
 
 async function main() {
   const parts = { quality, latent2, beta, cvae };
-  const names = process.argv.slice(2);
-  for (const name of names) {
-    if (!(name in parts)) throw new Error(`measure-vae: parts are ${Object.keys(parts).join(', ')}, got '${name}'`);
-  }
+  const names = parseCommand('measure-vae', process.argv.slice(2), {
+    usage: 'usage: npm run experiment -- measure-vae [quality] [latent2] [beta] [cvae]',
+    positionals: { help: 'the parts to run (default all four)', choices: Object.keys(parts) },
+    flags: {},
+  }).positionals;
   fs.mkdirSync(OUT, { recursive: true });
   const backend = await initBackend();
   const mnist = await data.loadMnist();
@@ -138,7 +158,4 @@ async function main() {
   data.disposeDataset(mnist);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+run(main);

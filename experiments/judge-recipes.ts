@@ -6,16 +6,22 @@
  * all (uniform noise, blank images, blurred blobs), which an honest judge keeps near 0. The
  * evaluations are not counted in the training time.
  *
- *   npx tsx scripts/judge-recipes.ts '{"dataset":"fashion","convolutions":[[32,3,2],[64,3,2]],"flip":true,"learningRate":3e-3}'
- *   npx tsx scripts/judge-recipes.ts '{"dataset":"mnist","library":true}'   # the library's network and recipe
+ *   npm run experiment -- judge-recipes '{"dataset":"fashion","convolutions":[[32,3,2],[64,3,2]],"flip":true,"learningRate":3e-3}' --name fashion-flip
+ *   npm run experiment -- judge-recipes '{"dataset":"mnist","library":true}'   # the library's network and recipe
  *
  * It builds its own networks because it tries variants the judge does not have (dropout); with
  * "library": true it uses metrics.buildJudgeModel and the library's recipe for that data set, and
  * then reproduces the judge that `npm run judge:train -- <dataset> --retrain` trains. Settings
  * are JSON (Variant below); the augmentation is metrics.randomFlip and metrics.randomAffine.
+ *
+ * Records, after the last epoch, judge-recipes.<name>.testAccuracy and .recognisable (% of real
+ * test images), .noise, .blank, .blobs (% of non-images judged recognisable) and .trainSeconds;
+ * <name> is --name, by default the data set ('mnist-library' with "library": true).
  */
 import * as os from 'os';
-import { tf, initBackend, data, metrics } from '../src/index';
+import { tf, initBackend, data, metrics, course } from '../src/index';
+import { parseCommand, run, UsageError } from '../scripts/args';
+import { keyPart } from '../scripts/ledger';
 
 interface Variant {
   /** The data set: 'mnist' (8,000 training digits) or 'fashion' (60,000 training items). */
@@ -143,7 +149,17 @@ function recognisability(model: tf.LayersModel, images: tf.Tensor4D): number {
 }
 
 async function main() {
-  const given: Partial<Variant> = JSON.parse(process.argv[2] ?? '{}');
+  const args = parseCommand('judge-recipes', process.argv.slice(2), {
+    usage: "usage: npm run experiment -- judge-recipes '{\"dataset\":\"mnist\",...}' [--name NAME]",
+    positionals: { help: 'the variant as JSON (fields of Variant; default {})', max: 1 },
+    flags: { name: { kind: 'string', help: "the keys' part: judge-recipes.NAME.… (default: the data set, with -library for the library's recipe)" } },
+  });
+  let given: Partial<Variant>;
+  try {
+    given = JSON.parse(args.positionals[0] ?? '{}');
+  } catch {
+    throw new UsageError(`judge-recipes: the variant must be JSON, got '${args.positionals[0]}'`);
+  }
   const dataset = given.dataset ?? DEFAULT_VARIANT.dataset;
   if (dataset !== 'mnist' && dataset !== 'fashion') throw new Error(`judge-recipes: dataset must be 'mnist' or 'fashion', got ${JSON.stringify(dataset)}`);
   const r = metrics.DEFAULT_JUDGE_TRAINING_OPTIONS[dataset];
@@ -215,17 +231,20 @@ async function main() {
         `test accuracy ${(100 * e.accuracy).toFixed(2)}%, recognisable ${(100 * e.recognisability).toFixed(1)}%, smallest class ${(100 * e.smallestShare).toFixed(1)}%`,
     );
   }
+  const key = `judge-recipes.${keyPart(args.name ?? (v.library ? `${v.dataset}-library` : v.dataset))}`;
+  const last = evaluate(model, images.test);
+  course.record(`${key}.testAccuracy`, 100 * last.accuracy, { unit: '%', digits: 2, label: 'test accuracy' });
+  course.record(`${key}.recognisable`, 100 * last.recognisability, { unit: '%', digits: 1, label: 'real test images judged recognisable' });
+  course.record(`${key}.trainSeconds`, trainingMs / 1000, { unit: ' s', digits: 0, label: 'training time (wall clock)' });
   const noise = (['noise', 'blank', 'blobs'] as const).map((kind) => {
     const probe = garbage(kind);
     const share = recognisability(model, probe);
     probe.dispose();
+    course.record(`${key}.${kind}`, 100 * share, { unit: '%', digits: 1, label: `${kind} judged recognisable` });
     return `${kind} ${(100 * share).toFixed(1)}%`;
   });
   console.log(`recognisable non-images: ${noise.join(', ')}`);
   console.log(`training ${(trainingMs / 1000).toFixed(1)} s wall clock, ${(trainingCpuMs / 1000).toFixed(1)} s CPU; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+run(main);

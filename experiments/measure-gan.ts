@@ -1,15 +1,15 @@
 /**
- * Usage: nice -n 10 npx tsx scripts/measure-gan.ts [--steps N] [--minutes M] [--every N] [options]
+ * Usage: nice -n 10 npm run experiment -- measure-gan [--steps N] [--minutes M] [--every N] [options]
  *
  * Measures lesson 02's MNIST MLP GAN: trains one configuration with the lesson's trainer
  * (train.createGanTrainer) for a step and/or training-time budget and, every `--every` steps,
  * judges 1,000 samples (noise seed 2024, as in the lesson) of G and of its EMA copy with the
  * MNIST judge (judging time is not training time). Seeded: the same options give the same run.
  *
- *   npx tsx scripts/measure-gan.ts                          lesson 02's full run
- *   npx tsx scripts/measure-gan.ts --steps 300 --every 300  a short timing (read ms/step and the load)
- *   npx tsx scripts/measure-gan.ts --dropout 0.3 --lr-g 2e-4 --name try-dropout
- *   npx tsx scripts/measure-gan.ts --resume results/gan/NAME-checkpoint   judge a finished run again
+ *   npm run experiment -- measure-gan                          lesson 02's full run
+ *   npm run experiment -- measure-gan --steps 300 --every 300  a short timing (read ms/step and the load)
+ *   npm run experiment -- measure-gan --dropout 0.3 --lr-g 2e-4 --name try-dropout
+ *   npm run experiment -- measure-gan --resume results/gan/NAME-checkpoint   judge a finished run again
  *
  * Options (defaults: lesson 02's settings, LESSON_02_RUN below):
  *   --g 128,256,512   G's hidden units              --d 256,128   D's hidden units
@@ -29,11 +29,16 @@
  * 2%, judge-Fréchet, for G and its EMA copy; ms per training step and the load average (ms/step
  * depends on the machine's load). For scale it first prints the judge's verdict on 1,000 real
  * test digits. Run with GENLAB_WASM_THREADS=1 to measure the single-thread speed.
+ *
+ * Records measure-gan.<name>.recognisable, .smallestShare (%), .frechet (of the sampled generator:
+ * the EMA copy when there is one), .steps, .msPerStep and .realRecognisable (%, real test digits).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { tf, initBackend, data, metrics, models, train } from '../src/index';
+import { tf, initBackend, data, metrics, models, train, course } from '../src/index';
+import { parseCommand, run, UsageError } from '../scripts/args';
+import { keyPart } from '../scripts/ledger';
 
 /** Lesson 02's settings (section 7): the library defaults plus the lesson's explicit options. */
 const LESSON_02_RUN = {
@@ -55,45 +60,48 @@ const LESSON_02_RUN = {
 };
 type Settings = typeof LESSON_02_RUN;
 
-function parseArgs(args: string[]): Settings & { name?: string } {
-  const s: Settings & { name?: string } = { ...LESSON_02_RUN };
-  for (let i = 0; i < args.length; i += 2) {
-    const key = args[i];
-    const value = args[i + 1];
-    if (value === undefined) throw new Error(`measure-gan: ${key} needs a value`);
-    const number = () => {
-      const x = Number(value);
-      if (!Number.isFinite(x) || x < 0) throw new Error(`measure-gan: ${key} must be a non-negative number, got '${value}'`);
-      return x;
-    };
-    const units = () => {
-      const list = value.split(',').map(Number);
-      if (!list.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`measure-gan: ${key} must be comma-separated positive integers, got '${value}'`);
-      return list;
-    };
-    switch (key) {
-      case '--g': s.generatorUnits = units(); break;
-      case '--d': s.discriminatorUnits = units(); break;
-      case '--dropout': s.discriminatorDropout = number(); break;
-      case '--lr': s.learningRate = number(); break;
-      case '--lr-d': s.discriminatorLearningRate = number(); break;
-      case '--lr-g': s.generatorLearningRate = number(); break;
-      case '--beta1': s.beta1 = number(); break;
-      case '--batch': s.batchSize = number(); break;
-      case '--smooth': s.labelSmoothing = number(); break;
-      case '--ema': s.emaDecay = number(); break;
-      case '--steps': s.steps = number(); break;
-      case '--minutes': s.minutes = number(); break;
-      case '--every': s.every = number(); break;
-      case '--seed': s.seed = number(); break;
-      case '--name': s.name = value; break;
-      case '--resume': s.resume = value; break;
-      default: throw new Error(`measure-gan: unknown option '${key}' (see the comment at the top of scripts/measure-gan.ts)`);
-    }
-  }
-  if (s.steps === 0 && s.minutes === 0) throw new Error('measure-gan: give --steps or --minutes (or both)');
-  if (!(s.every > 0)) throw new Error(`measure-gan: --every must be positive, got ${s.every}`);
-  return s;
+function parseSettings(argv: string[]): Settings & { name?: string } {
+  const d = LESSON_02_RUN;
+  const a = parseCommand('measure-gan', argv, {
+    flags: {
+      g: { kind: 'integers', default: d.generatorUnits, help: "G's hidden units" },
+      d: { kind: 'integers', default: d.discriminatorUnits, help: "D's hidden units" },
+      dropout: { kind: 'nonNegative', default: d.discriminatorDropout, help: "dropout in D's hidden layers" },
+      lr: { kind: 'positive', default: d.learningRate, help: 'Adam rate of both networks' },
+      'lr-d': { kind: 'nonNegative', default: 0, help: "D's own rate (0: --lr)" },
+      'lr-g': { kind: 'nonNegative', default: 0, help: "G's own rate (0: --lr)" },
+      beta1: { kind: 'nonNegative', default: d.beta1, help: 'Adam beta1' },
+      batch: { kind: 'positiveInteger', default: d.batchSize, help: 'images per batch' },
+      smooth: { kind: 'nonNegative', default: d.labelSmoothing, help: 'one-sided label smoothing' },
+      ema: { kind: 'nonNegative', default: d.emaDecay, help: "EMA decay of G's weights (0: no EMA copy)" },
+      steps: { kind: 'nonNegativeInteger', default: d.steps, help: 'step budget (0: none)' },
+      minutes: { kind: 'nonNegative', default: d.minutes, help: 'training-time budget (0: none)' },
+      every: { kind: 'positiveInteger', default: d.every, help: 'steps between judgements' },
+      seed: { kind: 'nonNegativeInteger', default: d.seed, help: 'seed of weights, batches, noise' },
+      name: { kind: 'string', help: 'results/gan/NAME.json, the checkpoint and the keys measure-gan.NAME.…' },
+      resume: { kind: 'string', default: '', help: 'start from a checkpoint this experiment wrote (same options)' },
+    },
+  });
+  if (a.g.some((n) => n <= 0) || a.d.some((n) => n <= 0)) throw new UsageError(`measure-gan: --g and --d must be positive integers, got '${a.g}' and '${a.d}'`);
+  if (a.steps === 0 && a.minutes === 0) throw new UsageError('measure-gan: give --steps or --minutes (or both)');
+  return {
+    resume: a.resume,
+    generatorUnits: [...a.g],
+    discriminatorUnits: [...a.d],
+    discriminatorDropout: a.dropout,
+    learningRate: a.lr,
+    discriminatorLearningRate: a['lr-d'],
+    generatorLearningRate: a['lr-g'],
+    beta1: a.beta1,
+    batchSize: a.batch,
+    labelSmoothing: a.smooth,
+    emaDecay: a.ema,
+    steps: a.steps,
+    minutes: a.minutes,
+    every: a.every,
+    seed: a.seed,
+    name: a.name,
+  };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -102,7 +110,7 @@ const describe = (r: train.QualityRecord) =>
   `recognisable ${pct(r.recognisability)}, rarest class ${pct(r.smallestShare)} (${10 - r.classes} under 2%), Fréchet ${r.frechet.toFixed(2)}`;
 
 async function main() {
-  const s = parseArgs(process.argv.slice(2));
+  const s = parseSettings(process.argv.slice(2));
   const backend = await initBackend();
   const name =
     s.name ??
@@ -186,6 +194,13 @@ async function main() {
     `\n${name} (${summary.backend}, judge ${summary.judge}): ${summary.steps} steps in ${summary.trainingSeconds} s of training ` +
       `(${summary.msPerStep} ms/step, load ${summary.loadAverage})\n  ${summary.sampledFrom}: ${describe(final)}; real digits ${pct(realQuality.recognisability)}`,
   );
+  const key = `measure-gan.${keyPart(name)}`;
+  course.record(`${key}.recognisable`, 100 * final.recognisability, { unit: '%', digits: 1, label: `${summary.sampledFrom}, recognisable` });
+  course.record(`${key}.smallestShare`, 100 * final.smallestShare, { unit: '%', digits: 1, label: `${summary.sampledFrom}, rarest class share` });
+  course.record(`${key}.frechet`, final.frechet, { digits: 2, label: `${summary.sampledFrom}, judge-Fréchet` });
+  course.record(`${key}.steps`, summary.steps, { digits: 0, label: 'training steps' });
+  course.record(`${key}.msPerStep`, (1000 * trainer.seconds) / trainer.step, { unit: ' ms', digits: 1, label: 'training time per step' });
+  course.record(`${key}.realRecognisable`, 100 * realQuality.recognisability, { unit: '%', digits: 1, label: '1,000 real test digits, recognisable' });
   const dir = path.join(__dirname, '..', 'results', 'gan');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
@@ -199,7 +214,4 @@ async function main() {
   data.disposeDataset(mnist);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+run(main);
