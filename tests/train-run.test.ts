@@ -6,7 +6,8 @@ import test from 'ava';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { tf, initBackend, train } from '../src/index';
+import * as util from 'util';
+import { tf, initBackend, train, metrics } from '../src/index';
 import { toyTrainer } from './fixtures/trainers';
 
 test.before(async () => {
@@ -149,4 +150,12 @@ test.serial('the progress line is refreshed at most every `every` seconds', asyn
   t.true(lines.length >= 1 && lines.length <= 4, `${lines.length} refreshes in 1.2 s`);
   t.regex(printed[printed.length - 1], /^toy: \d+ steps in \d+s \([\d.]+ steps\/s\), now at step \d+; stopped by time$/);
   disposeAll(a);
+});
+
+test.serial('judge training stops at an interrupt, caches nothing and says so in one line', async (t) => {
+  const timer = setTimeout(() => train.interruptTraining(), 300);
+  const error = await t.throwsAsync(metrics.trainJudge('mnist', { trainLimit: 512, epochs: 50, verbose: false }), { instanceOf: train.TrainingInterrupted });
+  clearTimeout(timer);
+  t.regex(error!.message, /^trainJudge: training of the mnist judge interrupted at epoch \d+ of 50: nothing is cached/);
+  t.is(util.inspect(error), error!.message, 'printed without a stack trace');
 });

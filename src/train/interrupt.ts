@@ -90,6 +90,22 @@ export function interruptTraining(): number {
 }
 
 /**
+ * What a loop throws when an interrupt leaves nothing worth keeping (a judge half trained is
+ * not cached): an error that prints as its one-line message, without a stack trace.
+ */
+export class TrainingInterrupted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingInterrupted';
+  }
+
+  /** How Node's console (and so tslab) prints it: the message alone. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.message;
+  }
+}
+
+/**
  * In a tslab kernel: a wrapper of tslab's cell execution that resets the per-cell flag and turns
  * the reply of an interrupted cell into an error (tslab then cancels the cells queued behind it).
  * Installed when genlab is loaded, in the kernel process only; tslab stays as it is when its
