@@ -27,7 +27,7 @@
  *         loss: (_batch, ctx) => ({ loss: ... }), afterUpdate: () => updateEma(emaGenerator, generator) },
  *     ],
  *   });
- *   await trainer.run({ steps: 5000, callbacks: [{ every: 500, call: (t) => t.saveCheckpoint('ckpt') }] });
+ *   await trainer.run({ steps: 5000, checkpoint: { path: course.checkpointPath('my-wgan'), every: 500, resume: true } });
  *
  * An EMA copy of G is simply one more entry of `networks` (so checkpoints include it); an
  * image history buffer goes in `extraState`.
@@ -36,6 +36,9 @@
  * whose seeds depend only on (seed, step, phase, repeat, call number), and batch number i comes
  * from `batch(i)`, a pure function of i. So the same seed gives the same run, and a run resumed
  * from a checkpoint continues exactly as if it had never stopped.
+ *
+ * Kernel → Interrupt stops `run` after the current step (./interrupt.ts); the networks keep what
+ * they learned, and with `checkpoint.resume` the cell run again continues to the same total.
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeRandom } from '../data/random';
