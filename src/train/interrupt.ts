@@ -42,6 +42,8 @@ const running = new Set<Watch>();
 /** Set when a loop stopped for an interrupt during the cell now running (kernel only; reset per cell). */
 let cellInterrupted = false;
 let kernelHooks = false;
+/** True once tslab's cell execution is wrapped, so that `cellInterrupted` is reset for every cell. */
+let cellBoundaries = false;
 
 /**
  * Starts watching for interrupts on behalf of a loop; call `close()` when the loop ends. Resolves
@@ -71,7 +73,7 @@ export async function watchInterrupts(): Promise<InterruptWatch> {
     close() {
       running.delete(watch);
       watch.finish();
-      if (watch.requested && kernelHooks) cellInterrupted = true;
+      if (watch.requested && cellBoundaries) cellInterrupted = true;
     },
   };
 }
@@ -128,6 +130,7 @@ function installKernelHooks(): void {
     return count;
   };
   Object.defineProperty(handler, '__genlabInterrupts', { value: true });
+  cellBoundaries = true;
 }
 
 /** tslab's SIGINT listeners (and any other), called only when no genlab loop is waiting to stop. */
