@@ -6,6 +6,10 @@
  * (`<!-- ledger: 02.mnist.emaRecognisable -->`, see CONTRIBUTING.md, "Numbers in lessons").
  * Executed copies and each run's recorded numbers (NN-slug.record.jsonl) go to results/notebooks/.
  *
+ * Hand-offs: the run keeps its checkpoints in a fresh results/notebooks/checkpoints/ (never the
+ * student's), and when a run includes both ends of a hand-off (lesson 02 saves its GAN, lesson 04
+ * loads it) the later notebook must have recorded the key that proves it used the earlier result.
+ *
  *   node scripts/check-notebooks.js [NAME_FILTER ...] [--full] [--jobs N]
  */
 'use strict';
@@ -19,10 +23,26 @@ const { unrecordedTies } = require('./ledger.ts');
 
 const NOTEBOOKS = path.join(ROOT, 'notebooks');
 const OUT = path.join(ROOT, 'results', 'notebooks');
+const CHECKPOINTS = path.join(OUT, 'checkpoints');
+
+/** A later lesson that uses an earlier one's checkpoint records `key` only when it could load it. */
+const HAND_OFFS = [{ from: '02-', to: '04-', key: '04.vsGan.ganRecognisable', checkpoint: '02-mlp-gan' }];
 
 /** The keys tied in a lesson's prose that its run did not record (empty when all were). */
 function missingKeys(notebook, recordFile) {
   return unrecordedTies(path.join(ROOT, 'lessons', path.basename(notebook, '.ipynb') + '.md'), recordFile);
+}
+
+function recordFileOf(notebook) {
+  return path.join(OUT, path.basename(notebook).replace(/\.ipynb$/, '.record.jsonl'));
+}
+
+/** Keys a notebook recorded in its run (course.record with GENLAB_RECORD set). */
+function recordedKeys(notebook) {
+  const file = recordFileOf(notebook);
+  if (!fs.existsSync(file)) return new Set();
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return new Set(lines.map((l) => JSON.parse(l).key));
 }
 
 async function main() {
@@ -42,14 +62,15 @@ async function main() {
   const python = findPython();
   install();
   fs.mkdirSync(OUT, { recursive: true });
+  fs.rmSync(CHECKPOINTS, { recursive: true, force: true });
   const queue = [...notebooks];
   const results = [];
   const worker = async () => {
     for (let nb = queue.shift(); nb !== undefined; nb = queue.shift()) {
       const name = path.basename(nb);
-      const recordFile = path.join(OUT, name.replace(/\.ipynb$/, '.record.jsonl'));
+      const recordFile = recordFileOf(nb);
       fs.rmSync(recordFile, { force: true });
-      const env = jupyterEnv({ GENLAB_QUICK: args.full ? '0' : '1', GENLAB_RECORD: recordFile });
+      const env = jupyterEnv({ GENLAB_QUICK: args.full ? '0' : '1', GENLAB_RECORD: recordFile, GENLAB_CHECKPOINTS: CHECKPOINTS });
       const r = await runNotebook(python, nb, path.join(OUT, name), { env });
       const missing = r.error ? [] : missingKeys(nb, recordFile);
       const ok = !r.error && r.figures > 0 && missing.length === 0;
@@ -63,6 +84,14 @@ async function main() {
     }
   };
   await Promise.all(Array.from({ length: args.jobs }, worker));
+  // With one job the notebooks run in name order, so the earlier end of each hand-off ran first.
+  for (const h of args.jobs === 1 ? HAND_OFFS : []) {
+    const from = results.find((r) => path.basename(r.notebook).startsWith(h.from));
+    const to = results.find((r) => path.basename(r.notebook).startsWith(h.to));
+    if (!from?.ok || !to?.ok || recordedKeys(to.notebook).has(h.key)) continue;
+    to.ok = false;
+    console.log(`FAIL ${path.basename(to.notebook)} did not use ${path.basename(from.notebook)}'s checkpoint '${h.checkpoint}' (it recorded no ${h.key}; see ${path.relative(ROOT, recordFileOf(to.notebook))})`);
+  }
   fs.writeFileSync(path.join(OUT, 'summary.json'), JSON.stringify(results, null, 2) + '\n');
   const failed = results.filter((r) => !r.ok).length;
   console.log(`notebooks: ${results.length - failed} passed, ${failed} failed`);
