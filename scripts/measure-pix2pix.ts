@@ -4,14 +4,14 @@
  *
  *   npx tsx scripts/measure-pix2pix.ts [key=value ...]
  *
- * keys (defaults = lesson 06's full mode): steps=300 every=50 objective=full batch=16 lr=2e-3
+ * keys (defaults = lesson 07's full mode): steps=300 every=50 objective=full batch=16 lr=2e-3
  *   beta1=0.5 gf=16 df=32 dropout=3 train=6000 test=1000 seed=1 dataSeed=2 lambda=100 skips=1 name=run
  *   dlayers=(1 for edges, 2 for facades: stride-2 convs of the PatchGAN, 0 for 7 x 7 patches) gan=vanilla (or lsgan)
  *   ema=0 (a decay in (0, 1): also score an exponential moving average of G's weights, the
  *   trainer's emaGenerator option; emas=0.99,0.995 scores more averages, updated after each step)
  *   decay=0 decayStart=0 (steps of linear learning-rate decay to zero, starting at decayStart)
  *   save=0 (1 also writes the final held-out outputs, float32 [test, S, S, C], to results/pix2pix/<name>-outputs.f32)
- *   set=edges; set=facades trains labels -> facades at 64 x 64 instead (lesson 06 section 7:
+ *   set=edges; set=facades trains labels -> facades at 64 x 64 instead (lesson 07 section 7:
  *   discriminator with 2 stride-2 convs; pass train=800 test=100 batch=8 seed=3 dataSeed=4), no judge.
  *
  * Prints one line per evaluation and writes results/pix2pix/<name>.json.
