@@ -1,5 +1,5 @@
 /**
- * The measured DCGAN runs that lesson 05 quotes. Each run trains for a fixed budget of training
+ * The measured DCGAN runs that lessons 05 and 06 quote. Each run trains for a fixed budget of training
  * seconds (quality checks excluded), measures 1,000 samples with the judge every few hundred
  * steps, and writes results/dcgan/<run>.json plus a figure (results/dcgan/<run>.html).
  *

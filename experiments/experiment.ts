@@ -19,7 +19,7 @@ import { finishRun, startRun } from '../scripts/provenance';
 
 /** Every experiment, with what it measures (one line for --list). */
 export const EXPERIMENTS: Record<string, string> = {
-  'dcgan-runs': 'lesson 05 DCGAN runs for a time budget (mnist, fashion, conditional, self-conditioned) or the five losses compared (compare)',
+  'dcgan-runs': 'lessons 05-06 DCGAN runs for a time budget (mnist, fashion, conditional, self-conditioned) or the five losses compared (compare)',
   'dcgan-steps': 'quality against training steps for one DCGAN setting, with EMA copies of G (how the recipe was chosen)',
   'dcgan-timing': 'ms per DCGAN training step, wall and CPU, for four model sizes',
   'dcgan-truncation': 'the truncation trick on a saved DCGAN: recognisability and the rarest class against psi',

@@ -4,14 +4,14 @@
  *
  *   npm run experiment -- measure-pix2pix [--steps 300] [--name run] [flags]   (--help lists them)
  *
- * Defaults are lesson 06's full mode: --steps 300 --every 50 --objective full --batch 16 --lr 2e-3
+ * Defaults are lesson 07's full mode: --steps 300 --every 50 --objective full --batch 16 --lr 2e-3
  *   --beta1 0.5 --gf 16 --df 32 --dropout 3 --train 6000 --test 1000 --seed 1 --data-seed 2 --lambda 100 --skips 1
  *   --dlayers (1 for edges, 2 for facades: stride-2 convs of the PatchGAN, 0 for 7 x 7 patches) --gan vanilla (or lsgan)
  *   --ema 0 (a decay in (0, 1): also score an exponential moving average of G's weights, the
  *   trainer's emaGenerator option; --emas 0.99,0.995 scores more averages, updated after each step)
  *   --decay 0 --decay-start 0 (steps of linear learning-rate decay to zero, starting at --decay-start)
  *   --save (also write the final held-out outputs, float32 [test, S, S, C], to results/pix2pix/<name>-outputs.f32)
- *   --set edges; --set facades trains labels -> facades at 64 x 64 instead (lesson 06 section 7:
+ *   --set edges; --set facades trains labels -> facades at 64 x 64 instead (lesson 07 section 7:
  *   discriminator with 2 stride-2 convs; pass --train 800 --test 100 --batch 8 --seed 3 --data-seed 4), no judge.
  *
  * Prints one line per evaluation and writes results/pix2pix/<name>.json. Records, at the last

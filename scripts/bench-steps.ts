@@ -205,7 +205,7 @@ export const BENCH_CASES: BenchCase[] = [
     },
   },
   {
-    name: 'Pix2Pix U-Net + PatchGAN (lesson 06, course defaults), batch 16',
+    name: 'Pix2Pix U-Net + PatchGAN (lesson 07, course defaults), batch 16',
     key: 'pix2pix',
     batchSize: 16,
     cpuFriendly: false,
@@ -228,7 +228,7 @@ export const BENCH_CASES: BenchCase[] = [
     },
   },
   {
-    name: 'CycleGAN ResNet generator G_AB vs D_B (lesson 07, course defaults, adversarial part only), batch 16',
+    name: 'CycleGAN ResNet generator G_AB vs D_B (lesson 08, course defaults, adversarial part only), batch 16',
     key: 'cyclegan',
     batchSize: 16,
     cpuFriendly: false,

@@ -1,6 +1,6 @@
 /**
  * k-means clustering (Lloyd 1982, with the k-means++ start of Arthur & Vassilvitskii 2007), for
- * lesson 05's self-conditioned DCGAN: clusters of the training images, found without labels,
+ * lesson 06's self-conditioned DCGAN: clusters of the training images, found without labels,
  * stand in for the classes a conditional GAN would be given.
  *
  * Written with tf matrix products rather than taken from npm: `ml-kmeans` (pure JavaScript)

@@ -42,7 +42,7 @@ import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
 import { isInfoGenerator } from '../models/dcgan';
 import type { GanBatch } from './gan';
 
-/** The adversarial losses compared in lesson 05. */
+/** The adversarial losses compared in lesson 06. */
 export const ADVERSARIAL_LOSSES = ['minimax', 'non-saturating', 'lsgan', 'hinge', 'wgan-gp'] as const;
 export type AdversarialLossName = (typeof ADVERSARIAL_LOSSES)[number];
 
@@ -56,15 +56,15 @@ export interface LossVariantTrainerOptions {
   /** Which adversarial loss (default 'non-saturating'). */
   loss?: AdversarialLossName;
   /**
-   * Images per batch (default 32: lesson 05 measured the same quality per step as with 64, at
-   * half the time per step; Radford et al. 2015 use 128).
+   * Images per batch (default 32: the dcgan-steps experiment measured nearly the same quality per
+   * step as with 64, at half the time per step; Radford et al. 2015 use 128).
    */
   batchSize?: number;
   /** Critic updates per G update (default 1; 'wgan-gp' defaults to n_critic = 5). */
   discriminatorSteps?: number;
   /**
-   * Adam learning rate (default 4e-4: ahead of Radford et al.'s 2e-4 at every check of lesson
-   * 05's quality-against-steps runs; 'wgan-gp' defaults to 1e-4).
+   * Adam learning rate (default 4e-4: ahead of Radford et al.'s 2e-4 at every check of the
+   * dcgan-steps experiment's quality-against-steps runs; 'wgan-gp' defaults to 1e-4).
    */
   learningRate?: number;
   /** D's own learning rate, overriding `learningRate` (two time-scale update rule, TTUR: Heusel et al. 2017 use D faster than G). */

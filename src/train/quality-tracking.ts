@@ -1,7 +1,7 @@
 /**
  * Sample quality over training time, for the adversarial trainer: every `every` steps, the
  * judge scores `count` images drawn from a fixed set of z (the same z at every check, so the
- * curve measures the generator and not the luck of the draw). This is how lesson 05 *measures*
+ * curve measures the generator and not the luck of the draw). This is how lesson 06 *measures*
  * mode collapse: a collapsing generator loses classes (the smallest class share falls towards 0
  * and the entropy of the judged classes drops below ln 10 = 2.30 nats).
  */
