@@ -19,6 +19,8 @@
  * - --rewrite: afterwards, rewrite every tied number in lessons/*.md and README.md from the
  *   ledger, then rebuild the notebooks.
  *
+ * The runs keep their checkpoints in results/course/checkpoints/ (lesson 02 saves its GAN there and
+ * lesson 04 loads it, so run 02 before 04), never in the student's checkpoints/.
  * --root DIR runs the lessons of another tree (DIR/lessons, DIR/notebooks, DIR/results/course,
  * DIR/lessons/measured.json): for trying the runner on fixtures without touching the course.
  */
@@ -175,6 +177,8 @@ async function main() {
   const lessonsDir = path.join(root, 'lessons');
   const notebooksDir = path.join(root, 'notebooks');
   const outDir = path.join(root, 'results', 'course');
+  // The runs' own checkpoints (lesson 02 hands its GAN to lesson 04), never a student's.
+  const CHECKPOINTS = path.join(outDir, 'checkpoints');
   const ledgerFile = root === ROOT ? ledgerPath() : path.join(lessonsDir, 'measured.json');
   readLedger(ledgerFile); // a broken ledger stops the run before hours of work, not after
 
@@ -214,7 +218,7 @@ async function main() {
       const quickRecord = path.join(p.dir, 'quick.record.jsonl');
       fs.rmSync(quickRecord, { force: true });
       quick = await runNotebook(python, p.notebook, path.join(p.dir, 'quick.ipynb'), {
-        env: jupyterEnv({ GENLAB_QUICK: '1', GENLAB_RECORD: quickRecord }),
+        env: jupyterEnv({ GENLAB_QUICK: '1', GENLAB_RECORD: quickRecord, GENLAB_CHECKPOINTS: CHECKPOINTS }),
       });
     }
 
@@ -227,7 +231,7 @@ async function main() {
     const full: NotebookRun = quick?.error
       ? { notebook: p.notebook, figures: 0, error: { ...quick.error, message: `in quick mode: ${quick.error.message}` } }
       : await runNotebook(python, p.notebook, executed, {
-          env: jupyterEnv({ GENLAB_QUICK: '0', GENLAB_RECORD: recordFile }),
+          env: jupyterEnv({ GENLAB_QUICK: '0', GENLAB_RECORD: recordFile, GENLAB_CHECKPOINTS: CHECKPOINTS }),
           cellLimits: limits.map((l) => l.limit),
         });
     const numbers = readRecordFile(recordFile);
