@@ -10,11 +10,24 @@
  * that the prose agrees with the ledger. During a recorded run the environment variable
  * GENLAB_RECORD names a file; each call appends one JSON line to it. Outside a recorded run (a
  * student working in Jupyter) `record` only prints.
+ *
+ * Checkpoints the lessons hand to each other live in one folder of the project, resolved here so
+ * that no notebook builds a path by hand:
+ *
+ *   await trainer.saveCheckpoint(course.checkpointPath('02-mlp-gan'));        // lesson 02
+ *   await course.loadNetwork('02-mlp-gan', 'emaGenerator', generator);         // lesson 04
+ *
+ * The folder is GENLAB_CHECKPOINTS when set, else `checkpoints/` at the project's root (the
+ * folder holding `package.json` and `notebooks/`, wherever the notebook or script runs from).
+ * Quick-mode runs use its `quick/` subfolder, so they never overwrite a full run's checkpoint.
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
+import type * as tf from '@tensorflow/tfjs';
 import { backendInfo } from './backend';
 import { quickMode } from './quick';
+import { checkpointStep, loadNetworkWeights } from './train/checkpoint';
 
 /** How a recorded number is shown. */
 export interface RecordOptions {
@@ -86,4 +99,67 @@ export function record(key: string, value: number, options: RecordOptions = {}):
 /** `value` with `digits` decimals and thousands separators: 12345.678 -> "12,345.68". */
 export function formatRecorded(value: number, digits: number): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** Checkpoint names: one plain folder name, e.g. '02-mlp-gan' (the lesson number first). */
+export const CHECKPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * The project's root: the nearest folder holding both `package.json` and `notebooks/`, looked for
+ * above genlab's own files (the course's workspace package), then above the working directory (a
+ * notebook runs in `notebooks/`, a script at the root, homework in `homework/`); else the
+ * working directory.
+ */
+export function projectRoot(): string {
+  for (const start of [__dirname, process.cwd()]) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'notebooks'))) return dir;
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  return process.cwd();
+}
+
+/** The folder of the course's checkpoints: GENLAB_CHECKPOINTS or `<root>/checkpoints`, then `quick/` in quick mode. */
+export function checkpointsFolder(): string {
+  const base = process.env.GENLAB_CHECKPOINTS ? path.resolve(process.env.GENLAB_CHECKPOINTS) : path.join(projectRoot(), 'checkpoints');
+  return quickMode() ? path.join(base, 'quick') : base;
+}
+
+/** Where the checkpoint called `name` lives: `course.checkpointPath('05-dcgan')`. */
+export function checkpointPath(name: string): string {
+  if (typeof name !== 'string' || !CHECKPOINT_NAME.test(name) || name.includes('..')) {
+    throw new Error(`checkpointPath: name must be one folder name like '02-mlp-gan' (letters, digits, '.', '-', '_'; no '/' or '..'), got ${JSON.stringify(name)}`);
+  }
+  return path.join(checkpointsFolder(), name);
+}
+
+/** True when the checkpoint called `name` has been saved (in this mode: quick and full are apart). */
+export function hasCheckpoint(name: string): boolean {
+  return checkpointStep(checkpointPath(name)) !== undefined;
+}
+
+/**
+ * Loads one network of the checkpoint called `name` into `model` (built like the saved network),
+ * without the trainer that saved it: `await course.loadNetwork('02-mlp-gan', 'emaGenerator', g)`.
+ * A missing checkpoint names the lesson that saves it; a missing network lists the saved ones.
+ * Returns the step the checkpoint was saved at.
+ */
+export async function loadNetwork(name: string, network: string, model: tf.LayersModel): Promise<{ step: number; path: string }> {
+  const dir = checkpointPath(name);
+  if (checkpointStep(dir) === undefined) {
+    const mode = quickMode() ? 'in quick mode (quick runs keep their own checkpoints)' : 'in full mode';
+    throw new Error(`loadNetwork: no checkpoint '${name}' in ${checkpointsFolder()}: run ${lessonOf(name)} ${mode} first; it saves it`);
+  }
+  const { step } = await loadNetworkWeights(dir, network, model);
+  return { step, path: dir };
+}
+
+/** 'lesson 02 (notebooks/02-gan.ipynb)' for a checkpoint named '02-…', else the lesson that saves `name`. */
+function lessonOf(name: string): string {
+  const number = /^(\d\d)-/.exec(name)?.[1];
+  if (number === undefined) return `the lesson that saves '${name}'`;
+  const folder = path.join(projectRoot(), 'notebooks');
+  const notebook = fs.existsSync(folder) ? fs.readdirSync(folder).find((f) => f.startsWith(`${number}-`) && f.endsWith('.ipynb')) : undefined;
+  return notebook ? `lesson ${number} (notebooks/${notebook})` : `lesson ${number}`;
 }

@@ -28,6 +28,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset, datasetDir, disposeDataset, type DatasetName } from '../data/datasets';
 import { batches } from '../data/batches';
+import { watchInterrupts, TrainingInterrupted } from '../train/interrupt';
 import { makeRandom } from '../data/random';
 import { gaussianStats, type GaussianStats } from './frechet';
 
@@ -315,6 +316,7 @@ export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions 
   const start = Date.now();
   const model = buildJudgeModel(DEFAULT_JUDGE_MODEL_OPTIONS[name], o.seed);
   const optimizer = tf.train.adam(o.learningRate);
+  const interrupts = await watchInterrupts();
   try {
     const trainCount = dataset.train.images.shape[0];
     const stepsPerEpoch = Math.floor(trainCount / o.batchSize);
@@ -323,6 +325,12 @@ export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions 
       let lossSum = 0;
       const random = makeRandom(`judge:${o.seed}:${epoch}`);
       for (const batch of batches(dataset.train, { batchSize: o.batchSize, seed: o.seed * 1000 + epoch })) {
+        // A turn of the event loop per batch lets Kernel → Interrupt through (see train/interrupt.ts).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (interrupts.requested) {
+          tf.dispose([batch.images, batch.labels]);
+          throw new TrainingInterrupted(`trainJudge: training of the ${name} judge interrupted at epoch ${epoch + 1} of ${o.epochs}: nothing is cached, the next metrics.judge('${name}') trains it from the start`);
+        }
         // tfjs's Adam reads its learningRate field on every update (as train/adversarial.ts uses).
         (optimizer as unknown as { learningRate: number }).learningRate = judgeLearningRate(recipe, step, o.epochs * stepsPerEpoch);
         const loss = optimizer.minimize(() => {
@@ -364,6 +372,7 @@ export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions 
     if (o.verbose) console.log(`genlab judge ${name}: test accuracy ${(100 * info.testAccuracy).toFixed(2)}% on ${info.testCount} images`);
     return { model, info, reference: evaluation.features };
   } finally {
+    interrupts.close();
     optimizer.dispose();
     disposeDataset(dataset);
   }

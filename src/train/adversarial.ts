@@ -27,7 +27,7 @@
  *         loss: (_batch, ctx) => ({ loss: ... }), afterUpdate: () => updateEma(emaGenerator, generator) },
  *     ],
  *   });
- *   await trainer.run({ steps: 5000, callbacks: [{ every: 500, call: (t) => t.saveCheckpoint('ckpt') }] });
+ *   await trainer.run({ steps: 5000, checkpoint: { path: course.checkpointPath('my-wgan'), every: 500, resume: true } });
  *
  * An EMA copy of G is simply one more entry of `networks` (so checkpoints include it); an
  * image history buffer goes in `extraState`.
@@ -36,11 +36,16 @@
  * whose seeds depend only on (seed, step, phase, repeat, call number), and batch number i comes
  * from `batch(i)`, a pure function of i. So the same seed gives the same run, and a run resumed
  * from a checkpoint continues exactly as if it had never stopped.
+ *
+ * Kernel → Interrupt stops `run` after the current step (./interrupt.ts); the networks keep what
+ * they learned, and with `checkpoint.resume` the cell run again continues to the same total.
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeRandom } from '../data/random';
+import type { Figure } from '../viz/figure';
 import { ProgressLine } from './progress';
-import { saveTrainerCheckpoint, loadTrainerCheckpoint, type CheckpointOptions } from './checkpoint';
+import { saveTrainerCheckpoint, loadTrainerCheckpoint, checkpointStep, type CheckpointOptions } from './checkpoint';
+import { watchInterrupts } from './interrupt';
 
 /** The networks of a GAN by name, e.g. `{ generator, discriminator }`. */
 export type Networks = Record<string, tf.LayersModel>;
@@ -127,12 +132,46 @@ export interface RunOptions {
   /**
    * The progress line with ETA: 'auto' (default) shows it once a run has taken 2 s, updated
    * in place (in a notebook through viz.liveDisplay, in a terminal with a carriage return);
+   * an object does the same and can add a figure refreshed with the line (samples, curves);
    * false hides it.
    */
-  progress?: 'auto' | false;
+  progress?: 'auto' | false | ProgressOptions;
   /** Name shown at the start of the progress line (default 'training'). */
   label?: string;
+  /** Save (and with `resume`, continue from) a checkpoint while training. */
+  checkpoint?: RunCheckpoint;
 }
+
+/** The live view of a run (RunOptions.progress). */
+export interface ProgressOptions {
+  /**
+   * Seconds between refreshes (default 5 in a notebook, 0.25 in a terminal, 10 in a log): the
+   * figure is drawn only when the display refreshes, so its cost stays bounded however fast the
+   * steps are.
+   */
+  every?: number;
+  /** A figure shown under the progress line in a notebook, redrawn at each refresh (e.g. samples from fixed noise). */
+  figure?: (trainer: AdversarialTrainer<any>) => Figure;
+}
+
+/** Checkpoints during a run: `{ path: course.checkpointPath('05-dcgan'), every: 500, resume: true }`. */
+export interface RunCheckpoint {
+  /** The checkpoint directory (see `course.checkpointPath`). */
+  path: string;
+  /** Save every this many steps (default 500); a run also saves when it ends and when it is interrupted. */
+  every?: number;
+  /**
+   * Load the checkpoint first, when `path` has one, and train on to the step this call would
+   * have reached (its starting step + `steps`): a cell run again after an interrupt or a kernel
+   * restart continues the same run instead of starting over (default false: the checkpoint is
+   * overwritten by this run's).
+   */
+  resume?: boolean;
+  /** Snapshots kept (default 1). */
+  keep?: number;
+}
+
+export const DEFAULT_RUN_CHECKPOINT = { every: 500, resume: false, keep: 1 };
 
 /** One step of the history: the step, the seconds since the trainer was created, and every recorded scalar. */
 export type HistoryRecord = { step: number; seconds: number } & Record<string, number>;
@@ -141,9 +180,9 @@ export interface RunResult {
   /** Steps completed in this call. */
   steps: number;
   seconds: number;
-  /** Why the run ended. */
-  stoppedBy: 'steps' | 'time' | 'callback' | 'diverged';
-  /** For 'diverged': which value went non-finite, at which step. */
+  /** Why the run ended ('interrupt': Kernel → Interrupt, see ./interrupt.ts). */
+  stoppedBy: 'steps' | 'time' | 'callback' | 'diverged' | 'interrupt';
+  /** For 'diverged': which value went non-finite, at which step; for 'interrupt': the line printed. */
   message?: string;
 }
 
@@ -165,6 +204,8 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
   history: HistoryRecord[] = [];
   /** Seconds of training so far (restored by loadCheckpoint). */
   seconds = 0;
+  /** True while `run` is training (a second run of the same trainer is refused meanwhile). */
+  private running = false;
   private readonly batch: (index: number) => Batch;
   private readonly extraState?: ExtraState;
   private readonly varLists: tf.Variable[][];
@@ -255,7 +296,10 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
   /**
    * Trains for a step and/or time budget. When a value becomes NaN or infinite the run stops
    * (weights as they were before the bad update), prints which value diverged and returns
-   * `stoppedBy: 'diverged'`.
+   * `stoppedBy: 'diverged'`. Kernel → Interrupt stops the run after the current step: the
+   * networks keep what they learned (and the checkpoint, if any, is saved), one line says so,
+   * and the run returns `stoppedBy: 'interrupt'` (the cell then ends as interrupted, see
+   * ./interrupt.ts).
    */
   async run(options: RunOptions): Promise<RunResult> {
     const { steps, seconds, callbacks = [], progress = 'auto', label = 'training' } = options;
@@ -265,44 +309,92 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
     for (const c of callbacks) {
       if (!Number.isInteger(c.every) || c.every < 1) throw new Error(`run: every callback needs a positive integer 'every', got ${c.every}`);
     }
-    const line = progress === false ? undefined : new ProgressLine(label);
-    const started = now();
-    const elapsed = () => (now() - started) / 1000;
-    let done = 0;
-    let stoppedBy: RunResult['stoppedBy'] = 'steps';
-    let message: string | undefined;
-    while (true) {
-      if (steps !== undefined && done >= steps) break;
-      if (seconds !== undefined && elapsed() >= seconds) {
-        stoppedBy = 'time';
-        break;
-      }
-      let record: HistoryRecord;
-      try {
-        record = this.trainStep();
-      } catch (error) {
-        if (!(error instanceof TrainingDivergedError)) throw error;
-        stoppedBy = 'diverged';
-        message = error.message;
-        break;
-      }
-      done++;
-      if (line?.update({ done, total: steps, elapsed: elapsed(), budget: seconds, step: this.step, record })) await yieldToEventLoop();
-      let stop = false;
-      for (const c of callbacks) {
-        if (this.step % c.every !== 0) continue;
-        if ((await c.call(this, record)) === 'stop') stop = true;
-        await yieldToEventLoop();
-      }
-      if (stop) {
-        stoppedBy = 'callback';
-        break;
-      }
+    if (progress !== 'auto' && progress !== false && (progress === null || typeof progress !== 'object')) {
+      throw new Error(`run: options.progress must be 'auto', false or { every, figure }, got ${JSON.stringify(progress)}`);
     }
-    line?.finish({ done, elapsed: elapsed(), step: this.step, stoppedBy });
-    await yieldToEventLoop();
-    if (message) console.log(message);
-    return { steps: done, seconds: elapsed(), stoppedBy, message };
+    const checkpoint = options.checkpoint === undefined ? undefined : { ...DEFAULT_RUN_CHECKPOINT, ...options.checkpoint };
+    if (checkpoint !== undefined) {
+      if (typeof checkpoint.path !== 'string' || checkpoint.path === '') throw new Error(`run: options.checkpoint.path must be a directory (course.checkpointPath('name')), got ${JSON.stringify(checkpoint.path)}`);
+      if (!Number.isInteger(checkpoint.every) || checkpoint.every < 1) throw new Error(`run: options.checkpoint.every must be a positive integer, got ${checkpoint.every}`);
+    }
+    if (this.running) {
+      throw new Error('run: this trainer is already training (a run started earlier has not finished; await trainer.run(...) before starting another)');
+    }
+    this.running = true;
+    const interrupts = await watchInterrupts(); // waits for an interrupted run that is still stopping
+    try {
+      // An earlier run of this cell was interrupted: the whole cell stops, silently after its one line.
+      if (interrupts.cellInterrupted) return { steps: 0, seconds: 0, stoppedBy: 'interrupt', message: `${label}: not run, the cell was interrupted` };
+      const target = steps === undefined ? undefined : this.step + steps; // the step this call trains to
+      if (checkpoint?.resume && checkpointStep(checkpoint.path) !== undefined) {
+        await this.loadCheckpoint(checkpoint.path);
+        console.log(`${label}: resumed from ${checkpoint.path} at step ${formatCount(this.step)}${target === undefined ? '' : ` of ${formatCount(target)}`}`);
+      }
+      const line = progress === false ? undefined : new ProgressLine(label, progressOptions(progress, this));
+      const started = now();
+      const elapsed = () => (now() - started) / 1000;
+      let done = 0;
+      let stoppedBy: RunResult['stoppedBy'] = 'steps';
+      let message: string | undefined;
+      let saved = checkpoint?.resume ? checkpointStep(checkpoint.path) : undefined;
+      while (true) {
+        if (target !== undefined && this.step >= target) break;
+        if (seconds !== undefined && elapsed() >= seconds) {
+          stoppedBy = 'time';
+          break;
+        }
+        // One turn of the event loop per step: it delivers Kernel → Interrupt (SIGINT) and the
+        // kernel's display sends, and keeps the cell's synchronous part (which tslab cannot
+        // interrupt cleanly) to the first step's start.
+        await yieldToEventLoop();
+        if (interrupts.requested) {
+          stoppedBy = 'interrupt';
+          break;
+        }
+        let record: HistoryRecord;
+        try {
+          record = this.trainStep();
+        } catch (error) {
+          if (!(error instanceof TrainingDivergedError)) throw error;
+          stoppedBy = 'diverged';
+          message = error.message;
+          break;
+        }
+        done++;
+        line?.update({ done, total: target === undefined ? undefined : done + target - this.step, elapsed: elapsed(), budget: seconds, step: this.step, record });
+        let stop = false;
+        for (const c of callbacks) {
+          if (this.step % c.every !== 0) continue;
+          if ((await c.call(this, record)) === 'stop') stop = true;
+          await yieldToEventLoop();
+        }
+        if (checkpoint && this.step % checkpoint.every === 0) {
+          await this.saveCheckpoint(checkpoint.path, { keep: checkpoint.keep });
+          saved = this.step;
+        }
+        if (stop) {
+          stoppedBy = 'callback';
+          break;
+        }
+      }
+      line?.finish({ done, elapsed: elapsed(), step: this.step, stoppedBy });
+      // A diverged run keeps its last good checkpoint: saving now would resume into the same NaN.
+      if (checkpoint && stoppedBy !== 'diverged' && saved !== this.step) await this.saveCheckpoint(checkpoint.path, { keep: checkpoint.keep });
+      await yieldToEventLoop();
+      if (stoppedBy === 'interrupt') {
+        const of = target === undefined ? '' : ` of ${formatCount(target)}`;
+        const saving = checkpoint ? ` (saved in ${checkpoint.path})` : '';
+        const next = checkpoint?.resume ? 'run the cell again to continue' : 'run the cell again to train on from here';
+        message = `${label}: interrupted at step ${formatCount(this.step)}${of}: the networks keep what they learned${saving}; ${next}`;
+        console.error(message);
+        return { steps: done, seconds: elapsed(), stoppedBy, message };
+      }
+      if (message) console.log(message);
+      return { steps: done, seconds: elapsed(), stoppedBy, message };
+    } finally {
+      interrupts.close();
+      this.running = false;
+    }
   }
 
   /** The recorded values as columns, for viz.lossCurves: `{ step: [...], dLoss: [...], … }`. */
@@ -404,14 +496,27 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
 }
 
 /**
- * Lets the event loop run once. A training loop is synchronous work; a notebook kernel sends
- * display updates (progress line, refreshed figures) through a ZeroMQ socket whose sends are
- * completed by the event loop, and tslab 1.0.22's kernel dies (EBUSY, "socket is busy
- * writing") when a second update comes before the event loop has run. So: one yield after
- * every update.
+ * Lets the event loop run once. A training step is synchronous work; the event loop is where
+ * a notebook kernel completes its ZeroMQ sends (progress line, refreshed figures) and where
+ * Node delivers SIGINT (Kernel → Interrupt). A turn costs microseconds against milliseconds
+ * per step, so the loop takes one every step.
  */
 function yieldToEventLoop(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** 1234 -> "1,234". */
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** The ProgressLine's options from RunOptions.progress. */
+function progressOptions(progress: 'auto' | ProgressOptions, trainer: AdversarialTrainer<any>): { every?: number; figure?: () => string } {
+  if (progress === 'auto') return {};
+  const { every, figure } = progress;
+  if (every !== undefined && !(every > 0)) throw new Error(`run: options.progress.every must be a positive number of seconds, got ${every}`);
+  if (figure !== undefined && typeof figure !== 'function') throw new Error(`run: options.progress.figure must be a function of the trainer returning a figure, got ${typeof figure}`);
+  return { every, figure: figure && (() => figure(trainer).html) };
 }
 
 /** Sets an optimizer's learning rate (tfjs optimizers read `learningRate` on every update). */

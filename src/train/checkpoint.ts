@@ -166,20 +166,7 @@ export async function loadTrainerCheckpoint(
   dir: string,
   parts: CheckpointParts,
 ): Promise<{ step: number; seconds: number; seed: number; history: Array<Record<string, number>> }> {
-  const pointerFile = path.join(dir, POINTER);
-  if (!fs.existsSync(pointerFile)) throw new Error(`loadCheckpoint: no checkpoint in ${dir} (${POINTER} is missing)`);
-  const pointer = JSON.parse(fs.readFileSync(pointerFile, 'utf8'));
-  if (pointer.format !== FORMAT) throw new Error(`loadCheckpoint: ${pointerFile} is not a genlab checkpoint (format ${pointer.format})`);
-  const snapshotDir = path.join(dir, pointer.latest);
-  const manifestFile = path.join(snapshotDir, 'manifest.json');
-  if (!fs.existsSync(manifestFile)) throw new Error(`loadCheckpoint: ${manifestFile} is missing: the checkpoint is damaged`);
-  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Manifest;
-  if (manifest.version !== VERSION) throw new Error(`loadCheckpoint: ${dir} has version ${manifest.version}, this genlab reads version ${VERSION}`);
-  const bytes = fs.readFileSync(path.join(snapshotDir, 'weights.bin'));
-  const digest = crypto.createHash('sha256').update(bytes).digest('hex');
-  if (bytes.length !== manifest.weightsBytes || digest !== manifest.weightsSha256) {
-    throw new Error(`loadCheckpoint: ${snapshotDir}/weights.bin is corrupt (size or sha256 does not match its manifest)`);
-  }
+  const { manifest, bytes } = readSnapshot(dir, 'loadCheckpoint');
 
   // Check everything before changing anything.
   const wanted = Object.keys(parts.networks).sort().join(', ');
@@ -209,12 +196,7 @@ export async function loadTrainerCheckpoint(
     throw new Error(`loadCheckpoint: the checkpoint has optimizers for phases [${savedOptimizers}], the trainer has [${optimizerNames}]`);
   }
 
-  const read = (entry: TensorEntry): tf.Tensor => {
-    const slice = bytes.subarray(entry.offset, entry.offset + entry.bytes);
-    const copy = new Uint8Array(slice).buffer; // aligned copy
-    const values = entry.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
-    return tf.tensor(values, entry.shape, entry.dtype);
-  };
+  const read = (entry: TensorEntry): tf.Tensor => tensorOf(bytes, entry);
   for (const { variable, entry } of plan) {
     const value = read(entry);
     variable.write(value);
@@ -238,11 +220,88 @@ export async function loadTrainerCheckpoint(
   return { step: manifest.step, seconds: manifest.seconds, seed: manifest.seed, history: manifest.history };
 }
 
+/**
+ * Loads the weights of one network of a trainer checkpoint into `model`, without the trainer that
+ * saved it: e.g. lesson 02's EMA generator, for lesson 04 to sample from. `model` must be built
+ * like the saved network (same layers, same shapes). Returns the step the checkpoint was saved at.
+ */
+export async function loadNetworkWeights(dir: string, network: string, model: tf.LayersModel): Promise<{ step: number }> {
+  if (typeof network !== 'string' || network === '') throw new Error(`loadNetworkWeights: network must be the name of a saved network, got ${JSON.stringify(network)}`);
+  if (!(model instanceof tf.LayersModel)) throw new Error(`loadNetworkWeights: model must be a tf.LayersModel built like '${network}', got ${typeof model}`);
+  const { manifest, bytes } = readSnapshot(dir, 'loadNetworkWeights');
+  const entries = manifest.networks[network];
+  if (entries === undefined) {
+    throw new Error(`loadNetworkWeights: the checkpoint in ${dir} has no network '${network}'; it has [${Object.keys(manifest.networks).sort().join(', ')}]`);
+  }
+  const weights = weightsOf(model);
+  if (weights.length !== entries.length) {
+    throw new Error(`loadNetworkWeights: network '${network}' in ${dir} has ${entries.length} weights, the model has ${weights.length}: build the model like the saved network`);
+  }
+  weights.forEach(({ layer, variable }, i) => {
+    const entry = entries[i];
+    if (!tf.util.arraysEqual(variable.shape as number[], entry.shape)) {
+      throw new Error(
+        `loadNetworkWeights: layer '${layer}', weight '${shortName(variable.name)}' of the model has shape [${variable.shape.join(', ')}], ` +
+          `network '${network}' in ${dir} has (layer '${entry.layer}', weight '${entry.name}') [${entry.shape.join(', ')}]`,
+      );
+    }
+  });
+  weights.forEach(({ variable }, i) => {
+    const value = tensorOf(bytes, entries[i]);
+    variable.write(value);
+    value.dispose();
+  });
+  return { step: manifest.step };
+}
+
+/**
+ * The manifest and weight bytes of the snapshot `dir/checkpoint.json` points to, checked: every
+ * way a checkpoint can be missing or damaged is reported with its path, naming `caller`.
+ */
+function readSnapshot(dir: string, caller: string): { manifest: Manifest; bytes: Buffer } {
+  if (typeof dir !== 'string' || dir === '') throw new Error(`${caller}: dir must be a checkpoint directory, got ${JSON.stringify(dir)}`);
+  const pointerFile = path.join(dir, POINTER);
+  if (!fs.existsSync(pointerFile)) throw new Error(`${caller}: no checkpoint in ${dir} (${POINTER} is missing)`);
+  const pointer = readJson(pointerFile, caller);
+  if (pointer.format !== FORMAT || typeof pointer.latest !== 'string') {
+    throw new Error(`${caller}: ${pointerFile} is not a genlab checkpoint (format ${JSON.stringify(pointer.format)})`);
+  }
+  const snapshotDir = path.join(dir, pointer.latest);
+  const manifestFile = path.join(snapshotDir, 'manifest.json');
+  if (!fs.existsSync(manifestFile)) throw new Error(`${caller}: ${manifestFile} is missing: the checkpoint is damaged`);
+  const manifest = readJson(manifestFile, caller) as unknown as Manifest;
+  if (manifest.version !== VERSION) throw new Error(`${caller}: ${dir} has version ${manifest.version}, this genlab reads version ${VERSION}`);
+  const weightsFile = path.join(snapshotDir, 'weights.bin');
+  if (!fs.existsSync(weightsFile)) throw new Error(`${caller}: ${weightsFile} is missing: the checkpoint is damaged`);
+  const bytes = fs.readFileSync(weightsFile);
+  const digest = crypto.createHash('sha256').update(bytes).digest('hex');
+  if (bytes.length !== manifest.weightsBytes || digest !== manifest.weightsSha256) {
+    throw new Error(`${caller}: ${weightsFile} is corrupt (size or sha256 does not match its manifest)`);
+  }
+  return { manifest, bytes };
+}
+
+function readJson(file: string, caller: string): Record<string, unknown> {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${caller}: ${file} is corrupt (${(error as Error).message})`);
+  }
+}
+
+/** One saved tensor, copied out of the weight bytes. */
+function tensorOf(bytes: Buffer, entry: TensorEntry): tf.Tensor {
+  const slice = bytes.subarray(entry.offset, entry.offset + entry.bytes);
+  const copy = new Uint8Array(slice).buffer; // aligned copy
+  const values = entry.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
+  return tf.tensor(values, entry.shape, entry.dtype);
+}
+
 /** The step a checkpoint directory holds, or undefined when it holds none. */
 export function checkpointStep(dir: string): number | undefined {
   const file = path.join(dir, POINTER);
   if (!fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, 'utf8')).step;
+  return readJson(file, 'checkpointStep').step as number;
 }
 
 function writeDurably(file: string, content: Buffer | string): void {

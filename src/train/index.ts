@@ -5,6 +5,7 @@ export * from './adversarial';
 export * from './batches';
 export * from './checkpoint';
 export * from './progress';
+export * from './interrupt';
 export * from './gan';
 export * from './vae';
 export * from './ema';

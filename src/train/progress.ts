@@ -23,26 +23,41 @@ export interface ProgressUpdate {
   record: Record<string, number>;
 }
 
+export interface ProgressLineOptions {
+  /** Seconds between refreshes (default 5 in a notebook, 0.25 in a terminal, 10 in a log). */
+  every?: number;
+  /** HTML of a figure shown under the line in a notebook, asked for at each refresh only. */
+  figure?: () => string;
+}
+
 export class ProgressLine {
   private display?: LiveDisplay;
   private lastShown = -Infinity;
   private lastText = '';
   private readonly tty = !inNotebook() && Boolean(process.stdout.isTTY);
+  private readonly interval: number;
+  private figureHtml = '';
 
-  constructor(private readonly label: string) {}
+  constructor(
+    private readonly label: string,
+    private readonly options: ProgressLineOptions = {},
+  ) {
+    this.interval = options.every ?? (inNotebook() ? 5 : this.tty ? 0.25 : 10);
+  }
 
   /** Shows the line when it is due; returns true when it did. */
   update(u: ProgressUpdate): boolean {
-    if (u.elapsed < SHOW_AFTER_SECONDS) return false;
-    const interval = inNotebook() ? 5 : this.tty ? 0.25 : 10; // seconds between updates
-    if (u.elapsed - this.lastShown < interval) return false;
+    if (u.elapsed < Math.min(SHOW_AFTER_SECONDS, this.interval)) return false;
+    if (u.elapsed - this.lastShown < this.interval) return false;
     this.lastShown = u.elapsed;
+    if (this.options.figure && inNotebook()) this.figureHtml = this.options.figure();
     this.show(formatProgress(this.label, u));
     return true;
   }
 
   finish(u: { done: number; elapsed: number; step: number; stoppedBy: string }): void {
     if (this.lastText === '') return; // never shown: a short run stays quiet
+    if (this.options.figure && inNotebook()) this.figureHtml = this.options.figure();
     const rate = u.done / Math.max(u.elapsed, 1e-9);
     this.show(`${this.label}: ${u.done} steps in ${formatSeconds(u.elapsed)} (${rate.toFixed(1)} steps/s), now at step ${u.step}; stopped by ${u.stoppedBy}`);
     if (this.tty) process.stdout.write('\n');
@@ -52,13 +67,18 @@ export class ProgressLine {
     this.lastText = text;
     if (inNotebook()) {
       this.display ??= liveDisplay();
-      this.display.text(text);
+      if (this.figureHtml === '') this.display.text(text);
+      else this.display.html(`<pre style="margin: 0 0 4px 0">${escapeHtml(text)}</pre>${this.figureHtml}`);
     } else if (this.tty) {
       process.stdout.write(`\r${text.padEnd(100)}`);
     } else {
       console.log(text);
     }
   }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** "training: step 1200 | 250/1000 steps | 8.1 steps/s | dLoss 1.21 gLoss 0.83 | ETA 1m 33s". */
