@@ -58,7 +58,9 @@ export function lossCurves(history: History, options: LossCurvesOptions = {}): F
     x: { label: o.xLabel },
     y: { label: o.yLabel, type: o.logY ? 'log' : 'linear' },
     color: { legend: names.length > 1, domain: names },
-    marks: [Plot.line(points, { x: 'step', y: 'value', stroke: 'series' })],
+    // z names the series explicitly: left implicit, Plot takes it from the stroke and, when a
+    // series has only a point or two (a short run), guesses the names are quantitative and warns.
+    marks: [Plot.line(points, { x: 'step', y: 'value', stroke: 'series', z: 'series' })],
   });
 }
 
