@@ -85,6 +85,19 @@ test.serial('lossCurves draws short series without Plot warnings (one point per 
   t.deepEqual(longer, []);
 });
 
+test.serial('lossCurves draws a long history at most maxPoints per series, ending at its last step', (t) => {
+  const steps = 14000;
+  const history = { step: Array.from({ length: steps }, (_, i) => i), d: Array.from({ length: steps }, (_, i) => Math.sin(i / 500)) };
+  const points = (html: string) => (html.match(/<path [^>]*d="M([^"]*)"/g) ?? []).filter((p) => !/aria-label="(x|y)-axis/.test(p)).map((p) => p.split(/[ML]/).length - 1);
+  const long = viz.lossCurves(history, { smooth: 25 });
+  const drawn = Math.max(...points(long.html));
+  t.true(drawn <= 1001 && drawn >= 1000, `drew ${drawn} points of ${steps}`);
+  t.true(long.html.length < 80_000, `${long.html.length} characters`);
+  t.is(Math.max(...points(viz.lossCurves(history, { maxPoints: 50 }).html)), 51, 'every 280th step and the last one');
+  t.is(Math.max(...points(viz.lossCurves({ d: [3, 2, 1] }).html)), 3, 'a short history is drawn whole');
+  t.throws(() => viz.lossCurves(history, { maxPoints: 1 }), { message: /^lossCurves: options.maxPoints must be an integer >= 2, got 1/ });
+});
+
 test.serial('stack puts figures one under the other in one figure', (t) => {
   const samples = viz.lossCurves({ loss: [3, 2, 1] }, { height: 100, width: 300 });
   const curves = viz.lossCurves({ d: [1, 2], g: [2, 1] }, { height: 200 });
