@@ -46,3 +46,16 @@ test('ts fences become code cells, everything else markdown, with stable ids', (
   t.deepEqual(nb.cells[1].outputs, []);
   t.is(buildNotebook(md, 'demo'), buildNotebook(md, 'demo'));
 });
+
+test('training cells show progress through trainer.run, not a liveDisplay or printed lines (CONTRIBUTING, training cells)', (t) => {
+  for (const lesson of lessonFiles()) {
+    const nb = JSON.parse(buildNotebook(fs.readFileSync(lesson, 'utf8'), path.basename(lesson, '.md')));
+    nb.cells.forEach((cell: { cell_type: string; source: string[] }, i: number) => {
+      if (cell.cell_type !== 'code') return;
+      const code = cell.source.join('');
+      const where = `${path.basename(lesson)}, code cell ${i}`;
+      t.false(/viz\.liveDisplay\(/.test(code), `${where}: a training run shows its figure with run's progress: { figure }, not viz.liveDisplay()`);
+      t.false(/progress:\s*false/.test(code), `${where}: a training run keeps its progress line (progress: false hides it)`);
+    });
+  }
+});

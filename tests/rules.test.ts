@@ -511,6 +511,10 @@ test.serial('the exercise checks accept the right answer and say what is wrong w
   const natural = rules.checks.psnr(image, blurred, 10 * Math.log(1 / mse));
   t.false(natural.ok);
   t.regex(natural.messages.join('\n'), /natural logarithm/);
+  const tooLow = rules.checks.psnr(image, blurred, 0);
+  t.false(tooLow.ok);
+  t.regex(tooLow.messages[0], /^✗ 0 dB is too low$/);
+  for (const verdict of [natural, tooLow]) t.false(verdict.messages.join('\n').includes(String(Math.round(reference * 1e4) / 1e4)), 'a failed check does not print the answer');
   const batch = tf.stack([image, rules.whiteNoise(8, 8, { seed: 2 }).mul(0.5) as tf.Tensor3D]);
   const batchBlurred = rules.gaussianBlur(batch);
   const pooled = rules.checks.psnr(batch, batchBlurred, 10 * Math.log10(1 / metrics.mse(batch, batchBlurred)));

@@ -63,6 +63,51 @@ test.serial('lossCurves draws one line per series with labelled axes', (t) => {
   t.throws(() => viz.lossCurves({}), { message: /history has no series to draw/ });
 });
 
+/** Runs `draw` and returns what it passed to console.warn (Plot reports its warnings there). */
+function warningsOf(draw: () => unknown): string[] {
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
+  try {
+    draw();
+  } finally {
+    console.warn = original;
+  }
+  return warnings;
+}
+
+test.serial('lossCurves draws short series without Plot warnings (one point per series, as in a quick run)', (t) => {
+  // Two series of one point each: Plot's implicit z (from the stroke) has as many values as
+  // points, and Plot warns that it looks quantitative unless z is given.
+  const warnings = warningsOf(() => viz.lossCurves({ step: [150], 'non-saturating': [0], minimax: [0] }, { title: 'Modes covered' }));
+  t.deepEqual(warnings, []);
+  const longer = warningsOf(() => viz.lossCurves({ step: [0, 1, 2], a: [1, 2, 3], b: [3, 2, 1], c: [2, 2, 2] }));
+  t.deepEqual(longer, []);
+});
+
+test.serial('lossCurves draws a long history at most maxPoints per series, ending at its last step', (t) => {
+  const steps = 14000;
+  const history = { step: Array.from({ length: steps }, (_, i) => i), d: Array.from({ length: steps }, (_, i) => Math.sin(i / 500)) };
+  const points = (html: string) => (html.match(/<path [^>]*d="M([^"]*)"/g) ?? []).filter((p) => !/aria-label="(x|y)-axis/.test(p)).map((p) => p.split(/[ML]/).length - 1);
+  const long = viz.lossCurves(history, { smooth: 25 });
+  const drawn = Math.max(...points(long.html));
+  t.true(drawn <= 1001 && drawn >= 1000, `drew ${drawn} points of ${steps}`);
+  t.true(long.html.length < 80_000, `${long.html.length} characters`);
+  t.is(Math.max(...points(viz.lossCurves(history, { maxPoints: 50 }).html)), 51, 'every 280th step and the last one');
+  t.is(Math.max(...points(viz.lossCurves({ d: [3, 2, 1] }).html)), 3, 'a short history is drawn whole');
+  t.throws(() => viz.lossCurves(history, { maxPoints: 1 }), { message: /^lossCurves: options.maxPoints must be an integer >= 2, got 1/ });
+});
+
+test.serial('stack puts figures one under the other in one figure', (t) => {
+  const samples = viz.lossCurves({ loss: [3, 2, 1] }, { height: 100, width: 300 });
+  const curves = viz.lossCurves({ d: [1, 2], g: [2, 1] }, { height: 200 });
+  const both = viz.stack([samples, curves]);
+  t.true(both.html.indexOf(samples.html) >= 0 && both.html.indexOf(curves.html) > both.html.indexOf(samples.html));
+  t.is(both.width, 640);
+  t.is(both.height, 300);
+  t.throws(() => viz.stack([]), { message: /^stack: figures must be a non-empty array of Figures/ });
+});
+
 test.serial('scatter draws one dot per point, coloured by label, with a legend', (t) => {
   const points = tf.tensor2d([[0, 0], [1, 1], [2, 0], [3, 1]]);
   const figure = viz.scatter(points, { labels: [0, 1, 0, 1], xLabel: 'z1', yLabel: 'z2' });

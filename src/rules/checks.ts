@@ -159,7 +159,8 @@ export function psnr(a: tf.Tensor, b: tf.Tensor, value: number): CheckResult {
   }
   const close = value === reference || Math.abs(value - reference) <= 1e-3 * Math.max(1, Math.abs(reference));
   if (close) return report(name, true, [`✓ ${fmt(value)} dB matches the reference ${fmt(reference)} dB`]);
-  const messages = [`✗ ${fmt(value)} dB, the reference is ${fmt(reference)} dB`];
+  // What differs, never the reference itself: the value is the exercise's answer.
+  const messages = [`✗ ${fmt(value)} dB is too ${value > reference ? 'high' : 'low'}`];
   const error = mse(a, b);
   const fromLog = 10 * Math.log(1 / error); // natural log instead of log10: off by a factor ln(10)
   if (Math.abs(value - fromLog) < 1e-3 * Math.abs(fromLog)) messages.push('  you used the natural logarithm; PSNR uses log10');
@@ -168,6 +169,7 @@ export function psnr(a: tf.Tensor, b: tf.Tensor, value: number): CheckResult {
   if (a.rank === 4 && a.shape[0] > 1 && Math.abs(value - pooled) < 1e-3 * Math.abs(pooled)) {
     messages.push('  that is the PSNR of the MSE pooled over the batch; metrics.psnr averages the PSNR of each image');
   }
+  if (messages.length === 1) messages.push('  PSNR = 10 log10(R^2 / MSE) with R = 1, the MSE being the mean of the squared differences over all pixels');
   return report(name, false, messages);
 }
 

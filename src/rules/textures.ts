@@ -6,7 +6,8 @@
  *   stripes:      t = 1 where frac(u / period) < duty, u = x cos(angle) + y sin(angle)
  *   rings:        t = 1 where frac(r / period) < duty, r = distance to the centre
  *   bricks:       rows of bricks, every other row shifted by half a brick, mortar lines between
- *   marble:       t = 0.5 + 0.5 sin(2 pi u / period + turbulence * 2 pi * (fbm(x, y) - 0.5))
+ *   marble:       t = (0.5 + 0.5 sin(2 pi u / period + turbulence * 2 pi * (fbm(x, y) - 0.5)))^4
+ *                 (thin dark veins: t is near 1 only near the sine's peaks)
  *   wood:         t = frac(r / period + turbulence * (fbm(x, y) - 0.5))^3 (growth rings with a slow
  *                 rise and a sharp edge)
  * Marble and wood are sinusoids and rings perturbed by fractal noise (Perlin 1985, "An image

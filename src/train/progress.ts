@@ -3,10 +3,19 @@
  * In a notebook it refreshes in place (viz.liveDisplay); in a terminal it rewrites one line
  * with a carriage return; in a log (no TTY) it prints a line every 10 seconds.
  */
+import { quickMode } from '../quick';
 import { liveDisplay, inNotebook, type LiveDisplay } from '../viz/show';
 
 /** Seconds of running before the line appears: short runs stay quiet. */
 const SHOW_AFTER_SECONDS = 2;
+
+/**
+ * In a notebook in quick mode the line (and its figure) appears from the first step: quick runs
+ * last a second or two, and the headless check of the notebooks must see every run's display.
+ */
+function showAfterSeconds(): number {
+  return inNotebook() && quickMode() ? 0 : SHOW_AFTER_SECONDS;
+}
 
 export interface ProgressUpdate {
   /** Steps done in this run. */
@@ -36,6 +45,7 @@ export class ProgressLine {
   private lastText = '';
   private readonly tty = !inNotebook() && Boolean(process.stdout.isTTY);
   private readonly interval: number;
+  private readonly showAfter = showAfterSeconds();
   private figureHtml = '';
 
   constructor(
@@ -47,7 +57,7 @@ export class ProgressLine {
 
   /** Shows the line when it is due; returns true when it did. */
   update(u: ProgressUpdate): boolean {
-    if (u.elapsed < Math.min(SHOW_AFTER_SECONDS, this.interval)) return false;
+    if (u.elapsed < Math.min(this.showAfter, this.interval)) return false;
     if (u.elapsed - this.lastShown < this.interval) return false;
     this.lastShown = u.elapsed;
     if (this.options.figure && inNotebook()) this.figureHtml = this.options.figure();

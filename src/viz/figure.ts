@@ -34,3 +34,18 @@ export function renderPlot(options: Plot.PlotOptions & { width: number; height: 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/**
+ * Figures one under the other, as one figure: e.g. samples and loss curves redrawn together in a
+ * training run's progress display (`progress: { figure: (t) => viz.stack([samples, curves]) }`).
+ */
+export function stack(figures: Figure[]): Figure {
+  if (!Array.isArray(figures) || figures.length === 0 || figures.some((f) => f === null || typeof f !== 'object' || typeof f.html !== 'string')) {
+    throw new Error(`stack: figures must be a non-empty array of Figures from genlab's viz, got ${Array.isArray(figures) ? `an array of ${figures.length}` : typeof figures}`);
+  }
+  return {
+    html: `<div>${figures.map((f) => f.html).join('\n')}</div>`,
+    width: Math.max(...figures.map((f) => f.width)),
+    height: figures.reduce((sum, f) => sum + f.height, 0),
+  };
+}

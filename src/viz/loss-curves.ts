@@ -23,11 +23,17 @@ export interface LossCurvesOptions {
   smooth?: number;
   /** Logarithmic y axis (default false). */
   logY?: boolean;
+  /**
+   * Most points drawn per series (default 1000; a chart 640 pixels wide cannot show more): a
+   * longer series is drawn at every k-th step after smoothing, and its last point, so the
+   * curves of a 14,000-step run stay light enough to redraw while it trains.
+   */
+  maxPoints?: number;
   width?: number;
   height?: number;
 }
 
-export const DEFAULT_LOSS_CURVES_OPTIONS = { yLabel: 'loss', xLabel: 'training step', smooth: 1, logY: false, width: 640, height: 300 };
+export const DEFAULT_LOSS_CURVES_OPTIONS = { yLabel: 'loss', xLabel: 'training step', smooth: 1, logY: false, maxPoints: 1000, width: 640, height: 300 };
 
 interface Point {
   step: number;
@@ -40,13 +46,16 @@ export function lossCurves(history: History, options: LossCurvesOptions = {}): F
   const columns = toColumns(history);
   const names = o.series ?? Object.keys(columns).filter((k) => k !== 'step');
   if (names.length === 0) throw new Error('lossCurves: history has no series to draw (expected e.g. { d: [...], g: [...] })');
+  if (!(Number.isInteger(o.maxPoints) && o.maxPoints >= 2)) throw new Error(`lossCurves: options.maxPoints must be an integer >= 2, got ${o.maxPoints}`);
   const points: Point[] = [];
   for (const name of names) {
     const values = columns[name];
     if (values === undefined) throw new Error(`lossCurves: options.series names '${name}', which history does not have`);
     const smoothed = movingAverage(values, o.smooth);
+    const stride = Math.ceil(smoothed.length / o.maxPoints);
     smoothed.forEach((value, i) => {
-      if (Number.isFinite(value)) points.push({ step: columns.step?.[i] ?? i, value, series: name });
+      const drawn = i % stride === 0 || i === smoothed.length - 1;
+      if (drawn && Number.isFinite(value)) points.push({ step: columns.step?.[i] ?? i, value, series: name });
     });
   }
   return renderPlot({
@@ -59,7 +68,9 @@ export function lossCurves(history: History, options: LossCurvesOptions = {}): F
     // Plain decimals on a log axis: Plot's default log ticks use SI prefixes ("10m" for 0.01).
     y: o.logY ? { label: o.yLabel, type: 'log', tickFormat: plainNumber } : { label: o.yLabel, type: 'linear' },
     color: { legend: names.length > 1, domain: names },
-    marks: [Plot.line(points, { x: 'step', y: 'value', stroke: 'series' })],
+    // z names the series explicitly: left implicit, Plot takes it from the stroke and, when a
+    // series has only a point or two (a short run), guesses the names are quantitative and warns.
+    marks: [Plot.line(points, { x: 'step', y: 'value', stroke: 'series', z: 'series' })],
   });
 }
 
