@@ -59,7 +59,7 @@ function loadBuiltIn(): void {
   loaded = true;
   const dir = path.join(__dirname, 'tasks');
   const ext = path.extname(__filename); // .js from dist, .ts when run from source
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts')).sort() : [];
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^\d\d-/.test(f) && f.endsWith(ext) && !f.endsWith('.d.ts')).sort() : [];
   for (const file of files) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -203,7 +203,11 @@ async function checkCase(task: ImplementTask, answer: (...a: unknown[]) => unkno
   const leaked = tf.memory().numTensors - before - fresh;
 
   const difference = firstDifference(got, expected, tol, 'your output', o.dtypes !== false);
-  if (difference) return { message: `${where}, ${difference.message}${hintFor(task, c, difference)}` };
+  if (difference) {
+    // A hint that starts with "your …" says the difference itself, in the task's own words.
+    const hint = hintFor(task, c, difference);
+    return { message: `${where}, ${/^your /.test(hint) ? hint : `${difference.message}${hint ? `: ${hint}` : ''}`}` };
+  }
   if (o.memory !== false && leaked > 0) {
     return { message: `${where}, your function leaves ${leaked} tensor${leaked > 1 ? 's' : ''} behind per call (tf.memory().numTensors grows): wrap its body in tf.tidy(() => …) or dispose what you no longer need` };
   }
@@ -274,11 +278,12 @@ function firstDifferenceSampled(have: tf.Tensor, want: tf.Tensor, tol: { rtol: n
   return undefined;
 }
 
+/** A task's hint for this difference, or '' (the first hint that applies wins). */
 function hintFor(task: ImplementTask, c: { args: unknown[]; note?: string }, d: Difference): string {
   for (const hint of task.hints ?? []) {
     try {
       const h = hint({ args: c.args, got: d.got, expected: d.expected, note: c.note, path: d.path });
-      if (h) return `: ${h}`;
+      if (h) return h;
     } catch {
       // a hint that cannot judge this case says nothing
     }
