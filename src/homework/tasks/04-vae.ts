@@ -26,9 +26,9 @@ const kl = implementTask({
   reference: (mean: T, logVar: T) => klNormal(mean, logVar),
   cases: (random) => [
     { args: [random.normal([8, 4]), random.normal([8, 4])], note: 'random μ and log σ², B = 8, L = 4' },
-    { args: [tf.zeros([3, 5]), tf.zeros([3, 5])], note: 'mu = 0, logVar = 0 (q is the prior: KL = 0)' },
-    { args: [tf.zeros([1, 1]), tf.fill([1, 1], -3)], note: 'one code, mu = 0, logVar = -3' },
-    { args: [random.normal([2, 32], { std: 2 }), random.uniform([2, 32], { min: -6, max: 3 })], note: 'L = 32, logVar from -6 to 3' },
+    { args: [tf.zeros([3, 5]), tf.zeros([3, 5])], note: 'μ = 0, log σ² = 0 (q is the prior: KL = 0)' },
+    { args: [tf.zeros([1, 1]), tf.fill([1, 1], -3)], note: 'one code, μ = 0, log σ² = −3' },
+    { args: [random.normal([2, 32], { std: 2 }), random.uniform([2, 32], { min: -6, max: 3 })], note: 'L = 32, log σ² from −6 to 3' },
     { args: [random.normal([16, 2]), random.normal([16, 2], { mean: -1, std: 0.5 })], note: 'B = 16, L = 2' },
   ],
   compare: { rtol: 1e-4, atol: 1e-5, gradients: 'tape' },
@@ -71,7 +71,7 @@ const kl = implementTask({
 
 const reparameterize = implementTask({
   id: '04.reparameterize',
-  title: 'z = mu + sigma * eps with eps ~ N(0, I) drawn with the given seed',
+  title: 'z = μ + σ · ε with ε ~ N(0, I) drawn with the given seed',
   points: 2,
   reference: (mean: T, logVar: T, seed: number) => tf.tidy(() => {
     // genlab's reparameterize maps seed 0 to a fixed other seed (tfSeed); the cases use seeds >= 1,
@@ -79,10 +79,10 @@ const reparameterize = implementTask({
     return genlabReparameterize(mean, logVar, seed);
   }),
   cases: (random) => [
-    { args: [random.normal([8, 4]), random.normal([8, 4]), random.seed()], note: 'random mu and logVar, B = 8, L = 4' },
-    { args: [tf.zeros([4, 3]), tf.zeros([4, 3]), random.seed()], note: 'mu = 0, logVar = 0: z = eps' },
-    { args: [random.normal([2, 6], { mean: 3 }), tf.fill([2, 6], 2), random.seed()], note: 'logVar = 2 (sigma = e)' },
-    { args: [random.normal([5, 2]), tf.fill([5, 2], -4), random.seed()], note: 'logVar = -4 (sigma = 0.135)' },
+    { args: [random.normal([8, 4]), random.normal([8, 4]), random.seed()], note: 'random μ and log σ², B = 8, L = 4' },
+    { args: [tf.zeros([4, 3]), tf.zeros([4, 3]), random.seed()], note: 'μ = 0, log σ² = 0: z = ε' },
+    { args: [random.normal([2, 6], { mean: 3 }), tf.fill([2, 6], 2), random.seed()], note: 'log σ² = 2 (σ = e)' },
+    { args: [random.normal([5, 2]), tf.fill([5, 2], -4), random.seed()], note: 'log σ² = −4 (σ = 0.135)' },
   ],
   compare: { rtol: 1e-4, atol: 1e-5, gradients: 'tape' },
   hints: [
