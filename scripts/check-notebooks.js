@@ -33,20 +33,29 @@ function findPython() {
   process.exit(1);
 }
 
-function runOne(python, notebook, env) {
-  const target = path.join(OUT, path.basename(notebook));
+/**
+ * Runs one notebook with scripts/run_notebook.py; resolves to its JSON summary line. `extra` are
+ * more run_notebook.py arguments; `command` wraps the Python call (a sandbox, for instance).
+ */
+function runOne(python, notebook, env, target = path.join(OUT, path.basename(notebook)), options = {}) {
+  const args = [path.join(__dirname, 'run_notebook.py'), notebook, target, ...(options.extra ?? [])];
+  const [command, ...prefix] = options.wrap ?? [];
   return new Promise((resolve) => {
-    const child = spawn(python, [path.join(__dirname, 'run_notebook.py'), notebook, target], { env });
+    const child = command
+      ? spawn(command, [...prefix, python, ...args], { env, cwd: options.cwd, detached: true })
+      : spawn(python, args, { env, cwd: options.cwd, detached: Boolean(options.detached) });
+    if (options.onSpawn) options.onSpawn(child);
+    const cap = 1 << 16; // keep the last 64 KB of what the runner itself prints
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => {
+    child.stdout.on('data', (d) => (stdout = (stdout + d).slice(-cap)));
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-cap)));
+    child.on('close', (code, signal) => {
       const line = stdout.trim().split('\n').pop();
       try {
-        resolve({ notebook, ...JSON.parse(line) });
+        resolve({ notebook, exitCode: code, signal, ...JSON.parse(line) });
       } catch {
-        resolve({ notebook, error: { cell: -1, message: `runner exited ${code}: ${stderr.slice(-3000)}` }, figures: 0 });
+        resolve({ notebook, exitCode: code, signal, error: { cell: -1, message: `runner exited ${code ?? signal}: ${stderr.slice(-3000)}` }, figures: 0 });
       }
     });
   });
@@ -100,4 +109,6 @@ function indent(text) {
     .join('\n');
 }
 
-main();
+module.exports = { findPython, runOne };
+
+if (require.main === module) main();

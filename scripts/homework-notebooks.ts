@@ -86,11 +86,23 @@ export function replaceBlocks(markdown: string, replace: (block: SolutionBlock) 
   const blocks = solutionBlocks(markdown, file);
   for (const block of [...blocks].reverse()) {
     const own = replace(block);
-    const text = own === undefined ? `throw new homework.NotImplemented('${block.taskId}');` : dedent(own.replace(/\s+$/, ''));
+    const text = own === undefined ? stubFor(block) : dedent(own.replace(/\s+$/, ''));
     const indented = text.split('\n').map((l) => (l.trim() === '' ? '' : block.indent + l));
     lines.splice(block.begin, block.end - block.begin + 1, ...indented);
   }
   return lines.join('\n');
+}
+
+/**
+ * The student's starting point for a block. Inside a function: a throw the check reports as "not
+ * implemented yet". At the top level of a cell, a comment: tslab forgets the declarations of a
+ * cell that throws, and the names declared above the block must stay defined (still undefined,
+ * which the check reports as "not implemented yet").
+ */
+export function stubFor(block: SolutionBlock): string {
+  return block.indent === ''
+    ? `// ${block.taskId}: your code here (until then the check says "not implemented yet")`
+    : `throw new homework.NotImplemented('${block.taskId}');`;
 }
 
 /** Text with its common leading indentation removed. */
