@@ -12,16 +12,27 @@ import { fmt, isMistake } from './common';
 
 type T = tf.Tensor;
 
-/** Whether `value` is entry `path` ('[i][j]') of a Gaussian kernel made with a common mistake. */
-function matchesEntry(value: number, path: string, sigma: number, size: number | undefined, mistake: { normalise?: boolean; twoSigma?: boolean }): boolean {
-  const m = /^\[(\d+)\]\[(\d+)\]$/.exec(path);
-  if (!m) return false;
+/** A Gaussian kernel made with a common mistake, flattened row by row. */
+function mistakenKernel(sigma: number, size: number | undefined, mistake: { normalise?: boolean; twoSigma?: boolean }): number[] {
   const n = size ?? 2 * Math.ceil(3 * sigma) + 1;
   const r = (n - 1) / 2;
   const g = Array.from({ length: n }, (_, i) => Math.exp(-((i - r) ** 2) / (mistake.twoSigma ? 2 * sigma : 2 * sigma * sigma)));
   const total = mistake.normalise === false ? 1 : g.reduce((a, b) => a + b, 0);
-  const entry = (g[Number(m[1])] * g[Number(m[2])]) / (total * total);
-  return Number.isFinite(entry) && Math.abs(value - entry) <= 1e-6 + 1e-4 * Math.abs(entry);
+  return g.flatMap((gi) => g.map((gj) => (gi * gj) / (total * total)));
+}
+
+/**
+ * Whether the student's kernel is the mistaken one: `got` is either the whole kernel (compared
+ * as one array) or the first differing entry at `path` ('[i][j]' or '[i, j]').
+ */
+function isMistakenKernel(got: number[], path: string, sigma: number, size: number | undefined, mistake: { normalise?: boolean; twoSigma?: boolean }): boolean {
+  const wrong = mistakenKernel(sigma, size, mistake);
+  const close = (x: number, y: number) => Number.isFinite(y) && Math.abs(x - y) <= 1e-6 + 1e-4 * Math.abs(y);
+  if (got.length === wrong.length && got.length > 1) return got.every((x, i) => close(x, wrong[i]));
+  const m = /^\[(\d+)\]\[(\d+)\]$/.exec(path);
+  if (!m || got.length !== 1) return false;
+  const n = Math.round(Math.sqrt(wrong.length));
+  return close(got[0], wrong[Number(m[1]) * n + Number(m[2])]);
 }
 
 // ---- 01.gaussianKernel -------------------------------------------------------------------------
@@ -43,15 +54,15 @@ const kernel = implementTask({
     // A hint sees the first differing entry (path '[i][j]'): it is compared with what each
     // common mistake puts there.
     ({ got, path, args: [sigma, size] }) =>
-      got.length === 1 && matchesEntry(got[0], path, sigma as number, size as number | undefined, { normalise: false })
+      isMistakenKernel(got, path, sigma as number, size as number | undefined, { normalise: false })
         ? 'your weights are not normalised: divide by their total (or the 1-D weights by theirs) so that the kernel sums to 1 and keeps the brightness.'
         : undefined,
     ({ got, path, args: [sigma, size] }) =>
-      got.length === 1 && matchesEntry(got[0], path, sigma as number, size as number | undefined, { twoSigma: true })
+      isMistakenKernel(got, path, sigma as number, size as number | undefined, { twoSigma: true })
         ? "your weights use 2σ in the exponent's denominator; it is 2σ² (σ is a standard deviation)."
         : undefined,
-    ({ got, expected, path }) =>
-      got.length === 0 && expected.length === 0 && path === ''
+    ({ got, expected }) =>
+      got.length !== expected.length
         ? 'your kernel has another size: without a size argument it is n × n with n = 2⌈3σ⌉ + 1 (Math.ceil); with one, exactly size × size.'
         : undefined,
   ],
