@@ -46,7 +46,10 @@ interface RunnerSummary {
 }
 
 export interface GradeOptions {
-  /** Whole-notebook wall-clock limit, seconds. */
+  /**
+   * Time limit, seconds: for each cell (Jupyter's own timeout) and for the whole notebook, which
+   * also gets KERNEL_START_SECONDS for the kernel to start.
+   */
   timeoutSeconds: number;
   /** Memory cap on the notebook's process tree (resident), MB. */
   memoryMB: number;
@@ -58,7 +61,12 @@ export interface GradeOptions {
   quick: boolean;
   /** Sandbox with bubblewrap when available ('auto'), never ('off'). */
   sandbox: 'auto' | 'off';
+  /** Notebooks run at the same time (each in its own process). */
+  jobs: number;
 }
+
+/** Allowance for starting Python, the kernel and the TypeScript compiler, on top of the time limit. */
+export const KERNEL_START_SECONDS = 60;
 
 export const DEFAULT_GRADE_OPTIONS: GradeOptions = {
   timeoutSeconds: 900,
@@ -67,6 +75,7 @@ export const DEFAULT_GRADE_OPTIONS: GradeOptions = {
   seed: '',
   quick: false,
   sandbox: 'auto',
+  jobs: 1,
 };
 
 export interface TaskGrade {
@@ -226,7 +235,7 @@ export interface NotebookRun {
 export async function runNotebook(
   notebookFile: string,
   executedFile: string,
-  options: GradeOptions & { sandboxed: boolean; copyFolder: boolean; watch?: string[] },
+  options: GradeOptions & { sandboxed: boolean; copyFolder: boolean; watch?: string[]; unwatched?: string[] },
 ): Promise<NotebookRun> {
   const started = Date.now();
   const python = findPython();
@@ -265,7 +274,7 @@ export async function runNotebook(
       });
       extra.push('--max-output-bytes', String(options.outputBytes));
       if (options.sandbox === 'auto' && sandboxAvailable()) wrap = bwrapPrefix(scratch, cwd);
-      else if (options.watch?.length) watched = fingerprint(options.watch, new Set([scratch]));
+      else if (options.watch?.length) watched = fingerprint(options.watch, new Set([scratch, ...(options.unwatched ?? [])]));
     }
     const runEnv = options.sandboxed ? { ...jupyterEnv(), ...env } : jupyterEnv(env);
     let violation: string | undefined;
@@ -276,12 +285,12 @@ export async function runNotebook(
       const elapsed = (Date.now() - started) / 1000;
       const mb = residentMB(tree);
       if (options.sandboxed && mb > options.memoryMB) violation = `used more than ${options.memoryMB} MB of memory (${Math.round(mb)} MB)`;
-      else if (elapsed > options.timeoutSeconds + 30) violation = `did not finish within the time limit of ${options.timeoutSeconds} s`;
+      else if (elapsed > options.timeoutSeconds + KERNEL_START_SECONDS) violation = `did not finish within the time limit of ${options.timeoutSeconds} s`;
       if (violation) killTree(child.pid);
     }, 500);
     let summary: RunnerSummary;
     try {
-      summary = await runOne(python, notebook, runEnv, executedFile, {
+      summary = await runOne(python, notebook, runEnv, options.sandboxed ? path.join(scratch, 'executed.ipynb') : executedFile, {
         extra,
         wrap,
         cwd,
@@ -294,6 +303,12 @@ export async function runNotebook(
     } finally {
       clearInterval(timer);
     }
+    if (options.sandboxed) {
+      // The executed copy is written inside the scratch folder (the only writable place) and kept.
+      const inside = path.join(scratch, 'executed.ipynb');
+      if (fs.existsSync(inside)) fs.copyFileSync(inside, executedFile);
+      else fs.rmSync(executedFile, { force: true });
+    }
     if (!violation && summary.outputCapExceeded) violation = `printed more than ${options.outputBytes} bytes`;
     if (!violation && /timed out|CellTimeoutError|Timeout waiting/i.test(summary.error?.message ?? '')) violation = `did not finish within the time limit of ${options.timeoutSeconds} s`;
     if (!violation && /Kernel died|DeadKernelError|out of memory|heap limit/i.test(summary.error?.message ?? '')) violation = `its kernel died (${summary.error!.message.split('\n')[0].slice(0, 200)})`;
@@ -302,7 +317,7 @@ export async function runNotebook(
       if (tried) violation = `tried to write outside its folder (${tried})`;
     }
     if (!violation && watched) {
-      const changed = changedFiles(watched, fingerprint(options.watch!, new Set([scratch])));
+      const changed = changedFiles(watched, fingerprint(options.watch!, new Set([scratch, ...(options.unwatched ?? [])])));
       if (changed.length) violation = `changed files outside its folder: ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}`;
     }
     const results: CheckResult[] = fs.existsSync(report)
@@ -418,23 +433,20 @@ export async function gradeDirectory(
   fs.mkdirSync(graded, { recursive: true });
   const sandbox = options.sandbox === 'auto' && sandboxAvailable() ? 'bubblewrap (read-only view, no network, own process namespace)' : 'none: writes outside are detected by fingerprinting the project and the submissions';
   log(`grading ${path.relative(process.cwd(), dir) || '.'}: sandbox ${sandbox}; limits ${options.timeoutSeconds} s, ${options.memoryMB} MB, ${options.outputBytes} bytes of output${options.quick ? '; quick mode' : ''}`);
-  const grades: SubmissionGrade[] = [];
-  for (const file of submissionsIn(dir)) {
+  const gradeOne = async (file: string): Promise<SubmissionGrade> => {
     const name = path.relative(dir, file);
     let notebook: Parameters<typeof assignmentOf>[1];
     try {
       notebook = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (error) {
-      grades.push({ submission: name, assignment: '', tasks: {}, total: 0, maxTotal: 0, firstFailure: `not a notebook: ${(error as Error).message}`, seconds: 0 });
       log(`  ${name}: not a notebook`);
-      continue;
+      return { submission: name, assignment: '', tasks: {}, total: 0, maxTotal: 0, firstFailure: `not a notebook: ${(error as Error).message}`, seconds: 0 };
     }
     const assignment = assignmentOf(file, notebook);
     const tasks = assignment ? tasksOf(assignment) : [];
     if (!assignment || tasks.length === 0) {
-      grades.push({ submission: name, assignment: assignment ?? '', tasks: {}, total: 0, maxTotal: 0, firstFailure: `cannot tell which assignment this is${assignment ? ` (assignment ${assignment} has no tasks)` : ''}`, seconds: 0 });
       log(`  ${name}: cannot tell which assignment this is`);
-      continue;
+      return { submission: name, assignment: assignment ?? '', tasks: {}, total: 0, maxTotal: 0, firstFailure: `cannot tell which assignment this is${assignment ? ` (assignment ${assignment} has no tasks)` : ''}`, seconds: 0 };
     }
     const flat = path.dirname(file) === dir;
     const run = await runNotebook(file, path.join(graded, name.replace(/[\\/]/g, '__')), {
@@ -442,11 +454,22 @@ export async function gradeDirectory(
       sandboxed: true,
       copyFolder: !flat,
       watch: [ROOT, dir],
+      unwatched: [graded, path.join(ROOT, 'results'), path.join(dir, 'grades.csv.tmp'), path.join(dir, 'grades.json.tmp')],
     });
     const grade: SubmissionGrade = { submission: name, assignment, ...gradeRun(run, tasks), seconds: Math.round(run.seconds * 10) / 10 };
-    grades.push(grade);
     log(`  ${name}: ${grade.total}/${grade.maxTotal}${grade.firstFailure ? ` — ${grade.firstFailure.slice(0, 160)}` : ''} (${grade.seconds} s)`);
-  }
+    return grade;
+  };
+  const files = submissionsIn(dir);
+  const byFile = new Map<string, SubmissionGrade>();
+  const queue = [...files];
+  const worker = async () => {
+    for (let f = queue.shift(); f !== undefined; f = queue.shift()) byFile.set(f, await gradeOne(f));
+  };
+  // Without the sandbox, fingerprints tell writes apart only when one notebook runs at a time.
+  const jobs = sandbox.startsWith('bubblewrap') ? options.jobs : 1;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, files.length)) }, worker));
+  const grades = files.map((f) => byFile.get(f)!);
   const ids = [...new Set(grades.flatMap((g) => Object.keys(g.tasks)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const csv = [
     ['submission', 'assignment', ...ids, 'total', 'max', 'first failure'].map(csvField).join(','),

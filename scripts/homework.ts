@@ -7,11 +7,14 @@
  *                            runs your copy of assignment NN (homework/release/NN-*.ipynb, or FILE;
  *                            --master: the instructor's master) in the real kernel and prints each
  *                            task's verdict, then "N passed, N failed"; exits 1 when a task fails
- *   grade DIR [--quick] [--timeout S] [--memory MB] [--output-bytes N] [--seed S] [--no-sandbox]
+ *   grade DIR [--quick] [--timeout S] [--memory MB] [--output-bytes N] [--seed S] [--jobs N] [--no-sandbox]
  *                            grades every notebook in DIR and DIR/<student>/; writes DIR/grades.csv,
  *                            DIR/grades.json and the executed notebooks in DIR/graded/
- *   selftest [NN ...]        fast self-test of the masters in Node (no kernel): implement tasks pass
- *                            as written, say "not implemented yet" released, fail for each wrong solution
+ *   selftest [NN ...] [--train]
+ *                            fast self-test of the masters in Node (no kernel): implement tasks pass
+ *                            as written, say "not implemented yet" released, fail for each wrong
+ *                            solution; --train also runs the masters' train tasks (GENLAB_QUICK=1
+ *                            for their quick bars)
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -25,7 +28,7 @@ const args = process.argv.slice(2);
 const command = args[0];
 const flag = (name: string) => args.includes(name);
 const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const positional = args.slice(1).filter((a, i, all) => !a.startsWith('--') && !(i > 0 && /^--(timeout|memory|output-bytes|seed|notebook)$/.test(all[i - 1])));
+const positional = args.slice(1).filter((a, i, all) => !a.startsWith('--') && !(i > 0 && /^--(timeout|memory|output-bytes|seed|notebook|jobs)$/.test(all[i - 1])));
 
 function fail(message: string): never {
   console.error(`homework: ${message}`);
@@ -88,6 +91,7 @@ async function grade(): Promise<void> {
     outputBytes: num('--output-bytes', DEFAULT_GRADE_OPTIONS.outputBytes),
     seed: option('--seed') ?? '',
     sandbox: flag('--no-sandbox') ? 'off' : 'auto',
+    jobs: num('--jobs', 1),
   });
   console.log(`homework: graded ${grades.length} submissions -> ${path.join(dir, 'grades.csv')}, ${path.join(dir, 'grades.json')}`);
 }
@@ -97,7 +101,7 @@ async function selftest(): Promise<void> {
   const masters = masterFiles().filter((f) => positional.length === 0 || positional.some((n) => slugOf(f).startsWith(`${n}-`)));
   let bad = 0;
   for (const master of masters) {
-    const rows = await selfTest(master, genlab);
+    const rows = await selfTest(master, genlab, { train: flag('--train') });
     for (const r of rows) {
       if (!r.ok) bad++;
       console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.assignment} ${r.variant.padEnd(26)} ${r.task.padEnd(22)} ${r.got.padEnd(15)} ${r.message}`);

@@ -282,7 +282,7 @@ function firstDifferenceSampled(have: tf.Tensor, want: tf.Tensor, tol: { rtol: n
 function hintFor(task: ImplementTask, c: { args: unknown[]; note?: string }, d: Difference): string {
   for (const hint of task.hints ?? []) {
     try {
-      const h = hint({ args: c.args, got: d.got, expected: d.expected, note: c.note, path: d.path });
+      const h = hint({ args: c.args, got: d.got, expected: d.expected, note: c.note, path: d.path, gotValue: d.gotValue, expectedValue: d.expectedValue });
       if (h) return h;
     } catch {
       // a hint that cannot judge this case says nothing

@@ -13,9 +13,26 @@ export function isTensor(x: unknown): x is tf.Tensor {
   return x instanceof tf.Tensor || (typeof x === 'object' && x !== null && 'dataSync' in x && 'shape' in x && 'dtype' in x);
 }
 
-/** The leaves of an output: a tensor or number is one leaf; arrays and plain objects are walked. */
+/** The shape of a rectangular nested array of numbers ([[1, 2], [3, 4]] -> [2, 2]), else undefined. */
+export function numericShape(value: unknown): number[] | undefined {
+  if (typeof value === 'number') return [];
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const inner = numericShape(value[0]);
+  if (inner === undefined) return undefined;
+  for (const v of value) {
+    const s = numericShape(v);
+    if (!s || s.length !== inner.length || s.some((d, i) => d !== inner[i])) return undefined;
+  }
+  return [value.length, ...inner];
+}
+
+/**
+ * The leaves of an output: a tensor, a number or a rectangular array of numbers is one leaf;
+ * other arrays and plain objects are walked.
+ */
 export function leaves(value: unknown, path = ''): Leaf[] {
   if (isTensor(value) || value === null || typeof value !== 'object') return [{ path, value }];
+  if (Array.isArray(value) && numericShape(value)) return [{ path, value }];
   if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, `${path}[${i}]`));
   return Object.keys(value as object)
     .sort()
@@ -56,11 +73,13 @@ export function indexText(i: number, shape: readonly number[]): string {
 
 function describe(value: unknown): string {
   if (isTensor(value)) return `a tensor of shape ${shapeText(value.shape)}`;
+  const numeric = Array.isArray(value) ? numericShape(value) : undefined;
+  if (numeric) return numeric.length === 1 ? `an array of ${numeric[0]} numbers` : `a ${numeric.join(' × ')} array of numbers`;
   if (value === undefined) return 'nothing (undefined — did you forget `return`?)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object') return `an object with ${Object.keys(value as object).join(', ') || 'no fields'}`;
-  return `${typeof value} ${String(value)}`;
+  return typeof value === 'number' ? `the number ${fmt(value)}` : `${typeof value} ${String(value)}`;
 }
 
 /** A difference found in one leaf: the sentence, and the flattened numbers for hints. */
@@ -69,6 +88,9 @@ export interface Difference {
   path: string;
   got: number[];
   expected: number[];
+  /** The differing leaves themselves (a tensor, a number, an array). */
+  gotValue?: unknown;
+  expectedValue?: unknown;
 }
 
 export interface Tolerance {
@@ -96,15 +118,26 @@ export function firstDifference(got: unknown, expected: unknown, tol: Tolerance,
   }
   for (const { path, value: ev } of e) {
     const gv = gotPaths.get(path);
+    const d = diffAt(path, gv, ev);
+    if (d) return { ...d, gotValue: gv, expectedValue: ev };
+  }
+  return undefined;
+
+  function diffAt(path: string, gv: unknown, ev: unknown): Difference | undefined {
     const name = path ? `${what.replace(/^your output$/, 'your result')}.${path}`.replace(/\.\[/, '[') : what;
-    if (isTensor(ev) || typeof ev === 'number') {
-      const eData = isTensor(ev) ? Array.from(ev.dataSync() as ArrayLike<number>) : [ev];
-      const eShape: number[] = isTensor(ev) ? ev.shape : [];
-      if (!isTensor(gv) && typeof gv !== 'number') {
-        return { message: `${name} is ${describe(gv)}; expected ${isTensor(ev) ? describe(ev) : `the number ${fmt(ev)}`}`, path, got: [], expected: eData };
+    const eArray = Array.isArray(ev) ? numericShape(ev) : undefined;
+    if (isTensor(ev) || typeof ev === 'number' || eArray) {
+      const eData = isTensor(ev) ? Array.from(ev.dataSync() as ArrayLike<number>) : eArray ? (ev as unknown[]).flat(Infinity as 1) as number[] : [ev as number];
+      const eShape: number[] = isTensor(ev) ? ev.shape : eArray ?? [];
+      const gArray = Array.isArray(gv) ? numericShape(gv) : undefined;
+      if (!isTensor(gv) && typeof gv !== 'number' && !gArray) {
+        return { message: `${name} is ${describe(gv)}; expected ${typeof ev === 'number' ? `the number ${fmt(ev)}` : describe(ev)}`, path, got: [], expected: eData };
       }
-      const gData = isTensor(gv) ? Array.from(gv.dataSync() as ArrayLike<number>) : [gv];
-      const gShape: number[] = isTensor(gv) ? gv.shape : [];
+      const gData = isTensor(gv) ? Array.from(gv.dataSync() as ArrayLike<number>) : gArray ? (gv as unknown[]).flat(Infinity as 1) as number[] : [gv as number];
+      const gShape: number[] = isTensor(gv) ? gv.shape : gArray ?? [];
+      if (eArray && (gShape.length !== eShape.length || gShape.some((d, i) => d !== eShape[i]))) {
+        return { message: `${name} is ${describe(gv)}; expected ${describe(ev)}`, path, got: gData, expected: eData };
+      }
       // A scalar tensor and a plain number compare as equals only when the reference is a number.
       if (isTensor(ev) && isTensor(gv) && (gShape.length !== eShape.length || gShape.some((d, i) => d !== eShape[i]))) {
         let extra = '';
@@ -115,7 +148,7 @@ export function firstDifference(got: unknown, expected: unknown, tol: Tolerance,
         return { message: `${name} has shape ${shapeText(gShape)}, expected ${shapeText(eShape)}${extra}`, path, got: gData, expected: eData };
       }
       if (isTensor(ev) && !isTensor(gv) && eShape.length > 0) {
-        return { message: `${name} is the number ${fmt(gv as number)}; expected ${describe(ev)}`, path, got: gData, expected: eData };
+        return { message: `${name} is ${describe(gv)}; expected ${describe(ev)}`, path, got: gData, expected: eData };
       }
       if (dtypes && isTensor(ev) && isTensor(gv) && gv.dtype !== ev.dtype) {
         return { message: `${name} has dtype ${gv.dtype}, expected ${ev.dtype}${ev.dtype === 'float32' ? ' (a .cast(\'float32\') is missing?)' : ''}`, path, got: gData, expected: eData };
@@ -131,7 +164,7 @@ export function firstDifference(got: unknown, expected: unknown, tol: Tolerance,
           if (Number.isFinite(d)) largest = Math.max(largest, d);
         }
       }
-      if (bad < 0) continue;
+      if (bad < 0) return undefined;
       const where = eData.length === 1 ? name : `element ${indexText(bad, eShape)} of ${name}`;
       const many = eData.length > 1 ? ` (${count} of ${eData.length} elements differ${largest > 0 ? `, by up to ${fmt(largest)}` : ''})` : '';
       const nan = Number.isNaN(gData[bad]) && !Number.isNaN(eData[bad]) ? ': a NaN usually comes from log(0), 0/0 or exp of a large number' : '';
@@ -140,6 +173,6 @@ export function firstDifference(got: unknown, expected: unknown, tol: Tolerance,
     if (gv !== ev && !(Number.isNaN(gv as number) && Number.isNaN(ev as number))) {
       return { message: `${name} is ${describe(gv)}, expected ${describe(ev)}`, path, got: [], expected: [] };
     }
+    return undefined;
   }
-  return undefined;
 }

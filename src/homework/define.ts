@@ -27,6 +27,9 @@ export interface HintContext {
   note?: string;
   /** Which output leaf differs ('' for a single tensor or number, else 'total', '[1]', …). */
   path: string;
+  /** The differing leaves as returned (a tensor, a number, an array of numbers). */
+  gotValue?: unknown;
+  expectedValue?: unknown;
 }
 
 /** A sentence for the student, or undefined when the hint does not apply. */
