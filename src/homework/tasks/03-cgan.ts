@@ -105,16 +105,19 @@ let mnistJudge: Judge | undefined;
 
 /**
  * Conditional accuracy (in %) of 1,000 samples asked for 0–9, judged by the MNIST judge
- * (metrics.sampleQuality). Master: lesson 03's cGAN and settings, 2,500 steps (closing note).
+ * (metrics.sampleQuality). Master: lesson 03's cGAN and settings (Adam 5e-4, batch 64, seed 0):
+ * 10.6% after 500 steps, 10.1% after 1,000, 12.1% after 1,500, 21.3% after 2,000, 53.4% after
+ * 2,500, 68.1% after 3,000 (2,420 s on the shared machine, load 15-20). Bar 55% at 3,000 steps.
+ * Quick mode (40 steps) is at chance (10%): its bar only runs the check end to end.
  */
 const cganAccuracy = trainTask({
   id: '03.cganAccuracy',
-  title: 'a cGAN with conditional accuracy ≥ 80% within 2,500 steps of batch 64',
+  title: 'a cGAN with conditional accuracy ≥ 55% within 3,000 steps of batch 64',
   points: 4,
   measure: 'conditional accuracy',
   unit: '%',
   digits: 1,
-  bar: { full: 80, quick: 5 },
+  bar: { full: 55, quick: 5 },
   direction: 'atLeast',
   evaluate: async (answer: unknown, { seed }) => {
     const generator = answer as tf.LayersModel;
@@ -134,7 +137,7 @@ const cganAccuracy = trainTask({
       samples.dispose();
     }
   },
-  advice: "the images must be in [−1, 1] (data.loadMnist({ range: [-1, 1] })) and the labels passed to the trainer; lesson 03's learning rate 5e-4 and all 2,500 steps.",
+  advice: "the images must be in [−1, 1] (data.loadMnist({ range: [-1, 1] })) and the labels passed to the trainer; lesson 03's learning rate 5e-4 and all 3,000 steps.",
 });
 
 export const tasks = [oneHot, generatorInput, discriminatorInput, cganAccuracy];
