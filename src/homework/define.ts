@@ -129,6 +129,8 @@ export class NotImplemented extends Error {
     super(`${taskId ? taskId + ': ' : ''}not implemented yet — replace this line with your code`);
     this.name = 'NotImplemented';
     this.taskId = taskId;
+    // Jupyter shows a stub's error as one line, not as a stack trace into genlab.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 
