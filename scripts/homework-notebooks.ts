@@ -135,14 +135,31 @@ export function masterNotebook(master: string): string {
   return assignmentNotebook(masterMarkdown(fs.readFileSync(master, 'utf8'), path.relative(ROOT, master)), slugOf(master));
 }
 
-/** Writes (or, with write = false, only compares) every release; returns the files that differ. */
-export function releaseAll(write: boolean, sourceDir = SOURCE_DIR, releaseDir = RELEASE_DIR): string[] {
+/** True when a notebook has been run (outputs or execution counts): someone's working copy. */
+export function hasBeenRun(notebookText: string): boolean {
+  try {
+    const nb = JSON.parse(notebookText) as { cells: { outputs?: unknown[]; execution_count?: number | null }[] };
+    return nb.cells.some((c) => (c.outputs?.length ?? 0) > 0 || (c.execution_count ?? null) !== null);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes (or, with write = false, only compares) every release; returns the files that differ.
+ * A release that has been run — a student's working copy — is not overwritten unless `force`.
+ */
+export function releaseAll(write: boolean, sourceDir = SOURCE_DIR, releaseDir = RELEASE_DIR, force = false, skipped: string[] = []): string[] {
   const changed: string[] = [];
   for (const master of masterFiles(sourceDir)) {
     const target = releasePathFor(master, releaseDir);
     const text = releaseNotebook(master);
     const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
     if (current === text) continue;
+    if (write && current !== undefined && !force && hasBeenRun(current)) {
+      skipped.push(target);
+      continue;
+    }
     changed.push(target);
     if (write) {
       fs.mkdirSync(releaseDir, { recursive: true });

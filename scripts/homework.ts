@@ -1,8 +1,10 @@
 /**
  * `npm run homework -- <command>`:
  *
- *   release [--check]        homework/source/NN-slug.md -> homework/release/NN-slug.ipynb (solutions
- *                            replaced by stubs); --check only reports releases that are out of date
+ *   release [--check] [--force]
+ *                            homework/source/NN-slug.md -> homework/release/NN-slug.ipynb (solutions
+ *                            replaced by stubs); --check only reports releases that are out of date;
+ *                            a release with outputs (a student's working copy) is kept unless --force
  *   check NN [--master] [--quick] [--notebook FILE]
  *                            runs your copy of assignment NN (homework/release/NN-*.ipynb, or FILE;
  *                            --master: the instructor's master) in the real kernel and prints each
@@ -37,8 +39,10 @@ function fail(message: string): never {
 
 async function release(): Promise<void> {
   const check = flag('--check');
-  const changed = releaseAll(!check);
+  const skipped: string[] = [];
+  const changed = releaseAll(!check, undefined, undefined, flag('--force'), skipped);
   for (const file of changed) console.log(`${check ? 'out of date' : 'wrote'}: ${path.relative(ROOT, file)}`);
+  for (const file of skipped) console.log(`kept: ${path.relative(ROOT, file)} has been run (someone's working copy?); --force overwrites it`);
   if (changed.length === 0) console.log(`homework: all ${masterFiles().length} releases up to date`);
   if (check && changed.length > 0) {
     console.error('homework releases differ from their masters: run `npm run homework -- release` and commit the result');

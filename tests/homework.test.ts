@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as genlab from '../src/index';
 import { tf, homework } from '../src/index';
-import { codeCells, masterFiles, releaseNotebook, releasePathFor, replaceBlocks, slugOf, solutionBlocks } from '../scripts/homework-notebooks';
+import { codeCells, masterFiles, releaseAll, releaseNotebook, releasePathFor, replaceBlocks, slugOf, solutionBlocks } from '../scripts/homework-notebooks';
 import { selfTest } from '../scripts/homework-selftest';
 import { tasks as fixtureTasks } from './fixtures/homework-engine/tasks';
 
@@ -86,6 +86,27 @@ test.serial('release replaces solution blocks: a throw inside a function, a comm
   t.is(replaceBlocks(md, (b) => (b.taskId === '99.kl' ? '  return a * 3;' : undefined)).includes('  return a * 3;'), true);
   t.throws(() => solutionBlocks('```ts\n// BEGIN SOLUTION\n// END SOLUTION\n```'), { message: /without a `\/\/ task: NN.name` line/ });
   t.throws(() => solutionBlocks('```ts\n// task: 99.kl\n// BEGIN SOLUTION\n```'), { message: /never closed/ });
+});
+
+test.serial("release keeps a copy that has been run (a student's work) unless forced", (t) => {
+  const root = fs.mkdtempSync(path.join(require('os').tmpdir(), 'genlab-hw-release-'));
+  const source = path.join(root, 'source');
+  const release = path.join(root, 'release');
+  fs.mkdirSync(source);
+  fs.writeFileSync(path.join(source, '99-demo.md'), '```ts\n// task: 99.kl\nfunction f(): number {\n  // BEGIN SOLUTION\n  return 1;\n  // END SOLUTION\n}\n```\n');
+  t.is(releaseAll(true, source, release).length, 1);
+  const target = path.join(release, '99-demo.ipynb');
+  const worked = JSON.parse(fs.readFileSync(target, 'utf8'));
+  worked.cells[0].execution_count = 1;
+  worked.cells[0].source = ['// task: 99.kl\n', 'function f(): number {\n', '  return 2;\n', '}'];
+  fs.writeFileSync(target, JSON.stringify(worked));
+  const skipped: string[] = [];
+  t.deepEqual(releaseAll(true, source, release, false, skipped), []);
+  t.deepEqual(skipped, [target]);
+  t.true(fs.readFileSync(target, 'utf8').includes('return 2;'));
+  t.is(releaseAll(true, source, release, true).length, 1);
+  t.false(fs.readFileSync(target, 'utf8').includes('return 2;'));
+  fs.rmSync(root, { recursive: true, force: true });
 });
 
 test.serial('check: a right answer passes; each kind of mistake gets a sentence that says what differs', async (t) => {
