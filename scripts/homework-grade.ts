@@ -114,6 +114,8 @@ function bwrapPrefix(scratch: string, cwd: string): string[] {
   return [
     // Everything read-only (a write to /tmp fails too, so it is seen), the scratch folder writable.
     'bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/dev/shm',
+    // The masters' solutions and the wrong-solution fixtures are hidden (empty folders).
+    ...[path.join(ROOT, 'homework', 'source'), path.join(ROOT, 'tests')].filter((d) => fs.existsSync(d)).flatMap((d) => ['--tmpfs', d]),
     '--bind', scratch, scratch, '--unshare-pid', '--unshare-net', '--die-with-parent', '--new-session', '--chdir', cwd, '--',
   ];
 }

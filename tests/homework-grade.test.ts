@@ -75,7 +75,7 @@ test.serial('grade: an infinite loop, 10 GB, megabytes of output and a write out
     loops: 'while (true) {}',
     allocates: 'const hog: Uint8Array[] = [];\nfor (let i = 0; i < 10; i++) hog.push(new Uint8Array(1 << 30).fill(1));',
     prints: "for (let i = 0; i < 2000; i++) console.log('x'.repeat(10000));",
-    writes: `import * as fs from 'fs';\nfs.writeFileSync(${JSON.stringify(victim)}, 'overwritten');`,
+    writes: `import * as fs from 'fs';\nconst masters = ${JSON.stringify(path.dirname(master))};\nconsole.log('masters visible: ' + (fs.existsSync(masters) ? fs.readdirSync(masters).length : 0));\nfs.writeFileSync(${JSON.stringify(victim)}, 'overwritten');`,
   };
   for (const [name, code] of Object.entries(broken)) fs.writeFileSync(path.join(dir, `${number}-${name}.ipynb`), notebookOf([code], slug));
   const started = Date.now();
@@ -87,7 +87,11 @@ test.serial('grade: an infinite loop, 10 GB, megabytes of output and a write out
   t.regex(byName(grades, `${number}-allocates.ipynb`).firstFailure, /used more than 1500 MB|kernel died/);
   t.regex(byName(grades, `${number}-prints.ipynb`).firstFailure, /printed more than 200000 bytes/);
   t.regex(byName(grades, `${number}-writes.ipynb`).firstFailure, sandboxAvailable() ? /tried to write outside its folder/ : /changed files outside its folder/);
-  if (sandboxAvailable()) t.is(fs.readFileSync(victim, 'utf8'), 'untouched\n');
+  if (sandboxAvailable()) {
+    t.is(fs.readFileSync(victim, 'utf8'), 'untouched\n');
+    // The sandbox hides the masters' solutions from the notebook.
+    t.true(fs.readFileSync(path.join(dir, 'graded', `${number}-writes.ipynb`), 'utf8').includes('masters visible: 0'));
+  }
   t.true(fs.existsSync(path.join(dir, 'grades.json')));
   fs.rmSync(dir, { recursive: true, force: true });
 });
