@@ -107,7 +107,8 @@ let mnistJudge: Judge | undefined;
  * Conditional accuracy (in %) of 1,000 samples asked for 0–9, judged by the MNIST judge
  * (metrics.sampleQuality). Master: lesson 03's cGAN and settings (Adam 5e-4, batch 64, seed 0):
  * 10.6% after 500 steps, 10.1% after 1,000, 12.1% after 1,500, 21.3% after 2,000, 53.4% after
- * 2,500, 68.1% after 3,000 (2,420 s on the shared machine, load 15-20). Bar 55% at 3,000 steps.
+ * 2,500, 68.1% after 3,000 (2,420 s on the shared machine, load 15-20); seed 1: 63.2% after 2,500,
+ * 74.9% after 3,000 (941 s, load 9-11). Bar 55% at 3,000 steps.
  * Quick mode (40 steps) is at chance (10%): its bar only runs the check end to end.
  */
 const cganAccuracy = trainTask({
