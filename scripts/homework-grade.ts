@@ -95,6 +95,23 @@ export interface SubmissionGrade {
   disqualified?: string;
   firstFailure: string;
   seconds: number;
+  /** Code that reaches into the checker itself, for the instructor to read (it does not change points). */
+  warnings?: string[];
+}
+
+/** What a submission has no reason to touch: the checker's state, its settings, its report. */
+const SUSPICIOUS: [RegExp, string][] = [
+  [/GENLAB_HOMEWORK/, 'mentions the grader\'s environment variables'],
+  [/\/proc\/self|\/proc\/\d+\/environ/, 'reads /proc'],
+  [/homework\s*\.\s*(configure|register|history|implementTask|trainTask)\b/, 'uses the checker\'s internals (configure, register, history, task definitions)'],
+  [/homework\s*\.\s*check\s*=|(Object\.defineProperty|Reflect\.set)\s*\(\s*homework\b/, 'replaces homework.check'],
+  [/report\.jsonl/, 'names the grading report'],
+];
+
+/** Warnings for code that reaches into the checker (cell sources of the submitted notebook). */
+export function suspiciousCode(notebook: { cells?: { source?: string | string[] }[] }): string[] {
+  const code = (notebook.cells ?? []).map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source ?? '')).join('\n');
+  return SUSPICIOUS.filter(([pattern]) => pattern.test(code)).map(([, what]) => what);
 }
 
 // ---------------------------------------------------------------- sandbox and limits
@@ -458,8 +475,9 @@ export async function gradeDirectory(
       watch: [ROOT, dir],
       unwatched: [graded, path.join(ROOT, 'results'), path.join(dir, 'grades.csv.tmp'), path.join(dir, 'grades.json.tmp')],
     });
-    const grade: SubmissionGrade = { submission: name, assignment, ...gradeRun(run, tasks), seconds: Math.round(run.seconds * 10) / 10 };
-    log(`  ${name}: ${grade.total}/${grade.maxTotal}${grade.firstFailure ? ` — ${grade.firstFailure.slice(0, 160)}` : ''} (${grade.seconds} s)`);
+    const warnings = suspiciousCode(notebook);
+    const grade: SubmissionGrade = { submission: name, assignment, ...gradeRun(run, tasks), seconds: Math.round(run.seconds * 10) / 10, ...(warnings.length ? { warnings } : {}) };
+    log(`  ${name}: ${grade.total}/${grade.maxTotal}${grade.firstFailure ? ` — ${grade.firstFailure.slice(0, 160)}` : ''} (${grade.seconds} s)${warnings.length ? ` [read it: ${warnings.join('; ')}]` : ''}`);
     return grade;
   };
   const files = submissionsIn(dir);
@@ -474,8 +492,8 @@ export async function gradeDirectory(
   const grades = files.map((f) => byFile.get(f)!);
   const ids = [...new Set(grades.flatMap((g) => Object.keys(g.tasks)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const csv = [
-    ['submission', 'assignment', ...ids, 'total', 'max', 'first failure'].map(csvField).join(','),
-    ...grades.map((g) => [g.submission, g.assignment, ...ids.map((id) => g.tasks[id]?.points ?? ''), g.total, g.maxTotal, g.firstFailure].map(csvField).join(',')),
+    ['submission', 'assignment', ...ids, 'total', 'max', 'first failure', 'warnings'].map(csvField).join(','),
+    ...grades.map((g) => [g.submission, g.assignment, ...ids.map((id) => g.tasks[id]?.points ?? ''), g.total, g.maxTotal, g.firstFailure, (g.warnings ?? []).join('; ')].map(csvField).join(',')),
   ].join('\n');
   writeAtomically(path.join(dir, 'grades.csv'), csv + '\n');
   const { seed, ...shown } = options;

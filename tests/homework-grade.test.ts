@@ -59,7 +59,7 @@ test.serial('grade: the master scores full points (quick), its untouched release
   t.regex(cyd.tasks[first.id].message, /your function threw: my bug \(in \w+, line \d+ of its cell\)/);
   const csv = fs.readFileSync(path.join(dir, 'grades.csv'), 'utf8').trim().split('\n');
   t.is(csv.length, 4);
-  t.regex(csv[0], /^submission,assignment,.*,total,max,first failure$/);
+  t.regex(csv[0], /^submission,assignment,.*,total,max,first failure,warnings$/);
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'grades.json'), 'utf8'));
   t.is(json.grades.length, 3);
   fs.rmSync(dir, { recursive: true, force: true });

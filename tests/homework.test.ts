@@ -12,6 +12,7 @@ import * as genlab from '../src/index';
 import { tf, homework } from '../src/index';
 import { codeCells, masterFiles, releaseAll, releaseNotebook, releasePathFor, replaceBlocks, slugOf, solutionBlocks } from '../scripts/homework-notebooks';
 import { selfTest } from '../scripts/homework-selftest';
+import { suspiciousCode } from '../scripts/homework-grade';
 import { tasks as fixtureTasks } from './fixtures/homework-engine/tasks';
 
 const masters = masterFiles();
@@ -107,6 +108,14 @@ test.serial("release keeps a copy that has been run (a student's work) unless fo
   t.is(releaseAll(true, source, release, true).length, 1);
   t.false(fs.readFileSync(target, 'utf8').includes('return 2;'));
   fs.rmSync(root, { recursive: true, force: true });
+});
+
+test.serial('the grader flags code that reaches into the checker, and nothing in the masters', (t) => {
+  const nb = (code: string) => ({ cells: [{ source: code }] });
+  t.deepEqual(suspiciousCode(nb("homework.check = async () => {};")), ['replaces homework.check']);
+  t.deepEqual(suspiciousCode(nb("console.log(process.env.GENLAB_HOMEWORK_SEED)")), ["mentions the grader's environment variables"]);
+  t.is(suspiciousCode(nb("fs.readFileSync('/proc/self/environ')")).length, 1);
+  for (const master of masters) t.deepEqual(suspiciousCode(JSON.parse(releaseNotebook(master))), [], slugOf(master));
 });
 
 test.serial('check: a right answer passes; each kind of mistake gets a sentence that says what differs', async (t) => {
