@@ -170,6 +170,7 @@ test.serial('grading seeds give other cases than the practice seed, and the resu
   t.is(lines.length, 1);
   t.is(lines[0].task, '99.kl');
   t.false(JSON.stringify(lines[0]).includes('secret-1'));
+  fs.rmSync(path.dirname(report), { recursive: true, force: true });
 });
 
 for (const master of masters) {
