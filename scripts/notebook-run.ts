@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { spawn, spawnSync } from 'child_process';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -52,6 +52,13 @@ export interface NotebookRun {
   error: null | { cell: number; message: string; timeout?: boolean };
   /** Seconds per cell of the notebook (null for a cell that did not run). */
   cellSeconds?: (number | null)[];
+  /** Every cell whose execution failed (with --allow-errors), and what it printed to stderr. */
+  cellErrors?: { cell: number; message: string }[];
+  /** The cells printed more than --max-output-bytes. */
+  outputCapExceeded?: boolean;
+  /** How the runner process ended. */
+  exitCode?: number | null;
+  signal?: NodeJS.Signals | null;
 }
 
 export interface RunOptions {
@@ -59,11 +66,21 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
   /** One time limit per cell in seconds (null: the default of run_notebook.py, 600 s). */
   cellLimits?: (number | null)[];
+  /** More run_notebook.py arguments (--timeout, --allow-errors, --max-output-bytes …). */
+  extra?: string[];
+  /** A command that wraps the Python call (a sandbox): ['bwrap', …]. */
+  wrap?: string[];
+  /** Working directory of the runner. */
+  cwd?: string;
+  /** Run in its own process group (so that a time limit can kill the whole tree). */
+  detached?: boolean;
+  /** Called with the runner's process once it started. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** Executes `notebook` with nbclient, writes the executed copy to `target`, and reports. */
 export function runNotebook(python: string, notebook: string, target: string, options: RunOptions): Promise<NotebookRun> {
-  const args = [path.join(__dirname, 'run_notebook.py'), notebook, target];
+  const args = [path.join(__dirname, 'run_notebook.py'), notebook, target, ...(options.extra ?? [])];
   let limitsFile: string | undefined;
   if (options.cellLimits) {
     fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -71,19 +88,24 @@ export function runNotebook(python: string, notebook: string, target: string, op
     fs.writeFileSync(limitsFile, JSON.stringify(options.cellLimits));
     args.push('--timeouts', limitsFile);
   }
+  const [command, ...prefix] = options.wrap ?? [];
   return new Promise((resolve) => {
-    const child = spawn(python, args, { env: options.env });
+    const child = command
+      ? spawn(command, [...prefix, python, ...args], { env: options.env, cwd: options.cwd, detached: true })
+      : spawn(python, args, { env: options.env, cwd: options.cwd, detached: Boolean(options.detached) });
+    options.onSpawn?.(child);
+    const cap = 1 << 16; // the last 64 KB of what the runner itself prints: its summary is the last line
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => {
+    child.stdout.on('data', (d) => (stdout = (stdout + d).slice(-cap)));
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-cap)));
+    child.on('close', (code, signal) => {
       if (limitsFile) fs.rmSync(limitsFile, { force: true });
       const line = stdout.trim().split('\n').pop() ?? '';
       try {
-        resolve({ notebook, ...JSON.parse(line) });
+        resolve({ notebook, exitCode: code, signal, ...JSON.parse(line) });
       } catch {
-        resolve({ notebook, error: { cell: -1, message: `runner exited ${code}: ${stderr.slice(-3000)}` }, figures: 0 });
+        resolve({ notebook, exitCode: code, signal, error: { cell: -1, message: `runner exited ${code ?? signal}: ${stderr.slice(-3000)}` }, figures: 0 });
       }
     });
   });

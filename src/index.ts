@@ -15,8 +15,9 @@ import * as losses from './losses';
 import * as models from './models';
 import * as train from './train';
 import * as course from './course';
+import * as homework from './homework';
 
-export { tf, data, viz, rules, metrics, losses, models, train, course };
+export { tf, data, viz, rules, metrics, losses, models, train, course, homework };
 export { initBackend, currentBackend, backendInfo, BACKEND_CHOICES } from './backend';
 export type { BackendInfo, BackendName, InitBackendOptions } from './backend';
 export { quickMode, pick } from './quick';
