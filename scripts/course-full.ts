@@ -92,6 +92,18 @@ interface NotebookCell {
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 const sourceOf = (cell: NotebookCell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
 
+/**
+ * A never-run lesson's expected seconds: what its cells state on their first lines
+ * (`// full run: about 12 min`) plus a minute for the kernel and the short cells; undefined when
+ * no cell states anything.
+ */
+function statedEstimate(notebook: string): number | undefined {
+  const cells = (JSON.parse(fs.readFileSync(notebook, 'utf8')) as { cells: NotebookCell[] }).cells;
+  const stated = cells.filter((c) => c.cell_type === 'code').map((c) => statedSeconds(sourceOf(c)) ?? 0);
+  const total = stated.reduce((sum, seconds) => sum + seconds, 0);
+  return total > 0 ? total + 60 : undefined;
+}
+
 /** Per-cell limits for `cells`, from what they state or from the previous run's record. */
 export function cellLimits(cells: NotebookCell[], previous: LessonRecord | undefined): CellLimit[] {
   return cells.map((cell, index) => {
@@ -194,7 +206,9 @@ async function main() {
     const previous = readRecord(path.join(dir, 'record.json'));
     const hash = inputsHash(lessonFile, notebook);
     const unchanged = previous?.status === 'ok' && previous.inputsHash === hash;
-    const estimate = previous ? previous.seconds.total + (args['no-quick'] ? 0 : (previous.seconds.quick ?? 0)) : undefined;
+    const estimate = previous
+      ? previous.seconds.total + (args['no-quick'] ? 0 : (previous.seconds.quick ?? 0))
+      : statedEstimate(notebook);
     return { notebook, slug, lesson, lessonFile, dir, previous, hash, skip: unchanged && !args.force, estimate };
   });
   for (const p of plan.filter((p) => p.skip)) {
@@ -208,7 +222,7 @@ async function main() {
   const failures: string[] = [];
   for (const [i, p] of todo.entries()) {
     const tag = `[${i + 1}/${todo.length}] ${p.slug}`;
-    console.log(`${tag}: started${p.estimate ? ` (estimated ${minutes(p.estimate)})` : ' (no earlier run to estimate from)'}`);
+    console.log(`${tag}: started${p.estimate ? ` (estimated ${minutes(p.estimate)}${p.previous ? '' : ', from what its cells state'})` : ' (no earlier run to estimate from)'}`);
     fs.mkdirSync(p.dir, { recursive: true });
     const lessonStart = Date.now();
 
