@@ -3,6 +3,7 @@
  * Uses `seedrandom` (the generator tfjs itself uses for seeded ops).
  */
 import seedrandom from 'seedrandom';
+import { checkNonNegativeInteger, checkSeed } from '../errors';
 
 /**
  * The seed to hand a tfjs random op or initializer. tfjs reads a seed of 0 as "no seed" and draws
@@ -23,6 +24,8 @@ export function makeRandom(seed: number | string): Random {
 
 /** A seeded permutation of 0..n-1 (Fisher–Yates). */
 export function permutation(n: number, seed: number | string): Int32Array {
+  checkNonNegativeInteger('permutation', 'n', n);
+  checkSeed('permutation', 'seed', seed);
   const rng = makeRandom(seed);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
