@@ -12,6 +12,7 @@ import { toUnit } from '../data/batches';
 import { sampleQuality, type SampleQuality } from '../metrics/quality';
 import type { Judge } from '../metrics/judge';
 import type { AdversarialTrainer, TrainingCallback } from './adversarial';
+import { GenlabError } from '../errors';
 
 /** One quality check: the step and training seconds, and the judge's numbers. */
 export interface QualityRecord {
@@ -86,10 +87,10 @@ export function measureGenerator(
   const latentSize = generator.inputs[0].shape[1] as number;
   const numClasses = twoInputs ? (generator.inputs[1].shape[1] as number) : 0;
   if (options.clusters !== undefined && (!twoInputs || info || options.clusters.length !== count)) {
-    throw new Error(`measureGenerator: options.clusters needs a conditional generator and one cluster per sample (${count}), got ${options.clusters.length} for a generator with ${generator.inputs.length} input(s)`);
+    throw new GenlabError(`measureGenerator: options.clusters needs a conditional generator and one cluster per sample (${count}), got ${options.clusters.length} for a generator with ${generator.inputs.length} input(s)`);
   }
   if (options.truncation !== undefined && !(options.truncation > 0)) {
-    throw new Error(`measureGenerator: options.truncation must be a positive threshold psi for |z_i| (or Infinity for none), got ${options.truncation}`);
+    throw new GenlabError(`measureGenerator: options.truncation must be a positive threshold psi for |z_i| (or Infinity for none), got ${options.truncation}`);
   }
   const codes = options.clusters !== undefined ? Array.from(options.clusters) : twoInputs ? Array.from({ length: count }, (_, i) => i % numClasses) : undefined;
   const images = tf.tidy(() => {
@@ -123,7 +124,7 @@ export function measureGenerator(
  * its samples judged as that class. codes and judged: one entry per sample.
  */
 export function codePurity(codes: ArrayLike<number>, judged: ArrayLike<number>, numCodes: number, numClasses: number): { codePurity: number; codeClasses: number[] } {
-  if (codes.length !== judged.length) throw new Error(`codePurity: codes and judged must have one entry per sample, got ${codes.length} and ${judged.length}`);
+  if (codes.length !== judged.length) throw new GenlabError(`codePurity: codes and judged must have one entry per sample, got ${codes.length} and ${judged.length}`);
   const counts = Array.from({ length: numCodes }, () => new Array(numClasses).fill(0));
   for (let i = 0; i < codes.length; i++) counts[codes[i]][judged[i]]++;
   const used = counts.filter((row) => row.some((c) => c > 0));
@@ -140,7 +141,7 @@ export function codePurity(codes: ArrayLike<number>, judged: ArrayLike<number>, 
 export function trackQuality(options: QualityTrackingOptions): { callback: TrainingCallback; records: QualityRecord[] } {
   const { judge, generator } = options;
   const every = options.every ?? DEFAULT_QUALITY_TRACKING_OPTIONS.every;
-  if (!Number.isInteger(every) || every < 1) throw new Error(`trackQuality: options.every must be a positive integer, got ${every}`);
+  if (!Number.isInteger(every) || every < 1) throw new GenlabError(`trackQuality: options.every must be a positive integer, got ${every}`);
   const records: QualityRecord[] = [];
   const callback: TrainingCallback = {
     every,
@@ -169,7 +170,7 @@ export interface MidpointQuality {
  * the samples' own z).
  */
 export function midpointQuality(generator: tf.LayersModel, judge: Judge, options: { count?: number; seed?: number; confidence?: number } = {}): MidpointQuality {
-  if (generator.inputs.length !== 1) throw new Error(`midpointQuality: generator must be unconditional (one input, z), got ${generator.inputs.length} inputs`);
+  if (generator.inputs.length !== 1) throw new GenlabError(`midpointQuality: generator must be unconditional (one input, z), got ${generator.inputs.length} inputs`);
   const count = options.count ?? DEFAULT_QUALITY_TRACKING_OPTIONS.count;
   const confidence = options.confidence ?? 0.9;
   const latentSize = generator.inputs[0].shape[1] as number;
