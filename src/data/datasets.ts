@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
-import { GenlabError } from '../errors';
+import { GenlabError, checkOneOf, checkPositiveInteger, fail, resolveOptions } from '../errors';
 
 /** Images and labels of one split. */
 export interface LabelledImages {
@@ -90,7 +90,9 @@ function readChecked(dir: string, entry: ManifestFile): Buffer {
 
 /** Loads a dataset by name; see `loadMnist` and `loadFashionMnist`. */
 export async function loadDataset(name: DatasetName, options: LoadOptions = {}): Promise<ImageDataset> {
-  const range = options.range ?? DEFAULT_LOAD_OPTIONS.range;
+  checkOneOf('loadDataset', 'name', name, ['mnist', 'fashion']);
+  const { range, trainLimit } = resolveOptions('loadDataset', DEFAULT_LOAD_OPTIONS, options, ['trainLimit']);
+  if (trainLimit !== undefined) checkPositiveInteger('loadDataset', 'options.trainLimit', trainLimit);
   if (!Array.isArray(range) || range[1] !== 1 || (range[0] !== 0 && range[0] !== -1)) {
     throw new GenlabError(`load ${name}: options.range must be [0, 1] or [-1, 1], got ${JSON.stringify(range)}`);
   }
@@ -133,5 +135,6 @@ export function loadFashionMnist(options: LoadOptions = {}): Promise<ImageDatase
 
 /** Frees every tensor of a loaded dataset. */
 export function disposeDataset(dataset: ImageDataset): void {
+  if (dataset === null || typeof dataset !== 'object' || !dataset.train || !dataset.test) fail('disposeDataset', 'dataset', 'a dataset from data.loadDataset ({ train, test, classes })', dataset);
   tf.dispose([dataset.train.images, dataset.train.labels, dataset.test.images, dataset.test.labels]);
 }

@@ -18,7 +18,7 @@ import { permutation } from './random';
 import { edgePairs, texturedDomain } from './synthetic';
 import { makeFacades } from './facades';
 import type { TextureName } from '../rules/textures';
-import { GenlabError, checkImages, checkPixelRange, checkTensor, resolveOptions } from '../errors';
+import { GenlabError, checkImages, checkOneOf, checkPixelRange, checkPositiveInteger, checkTensor, fail, resolveOptions } from '../errors';
 
 /** Paired images: inputs[i] translates to targets[i]. */
 export interface PairedImages {
@@ -39,6 +39,7 @@ export interface PairedSet {
 
 /** Frees every tensor of a paired set. */
 export function disposePairedSet(set: PairedSet): void {
+  if (set === null || typeof set !== 'object' || !set.train || !set.test) fail('disposePairedSet', 'set', 'a paired set ({ train, test })', set);
   for (const split of [set.train, set.test]) tf.dispose([split.inputs, split.targets, split.labels]);
 }
 
@@ -155,6 +156,7 @@ export interface UnpairedSet {
 
 /** Frees every tensor of an unpaired set. */
 export function disposeUnpairedSet(set: UnpairedSet): void {
+  if (set === null || typeof set !== 'object' || !set.train || !set.test) fail('disposeUnpairedSet', 'set', 'an unpaired set ({ train, test })', set);
   for (const split of [set.train, set.test]) tf.dispose([split.a, split.b, split.labelsA, split.labelsB]);
 }
 
@@ -283,6 +285,8 @@ export async function twoClassDomains(options: TwoClassDomainsOptions = {}): Pro
   for (const key of ['classA', 'classB'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 0 || o[key] > 9) throw new GenlabError(`twoClassDomains: options.${key} must be a class 0-9, got ${o[key]}`);
   }
+  checkOneOf('twoClassDomains', 'options.dataset', o.dataset, ['mnist', 'fashion']);
+  for (const key of ['trainCount', 'testCount'] as const) checkPositiveInteger('twoClassDomains', `options.${key}`, o[key]);
   if (o.classA === o.classB) throw new GenlabError(`twoClassDomains: options.classA and options.classB must differ, got ${o.classA} twice`);
   const dataset = o.dataset === 'fashion' ? await loadFashionMnist() : await loadMnist();
   const make = (split: LabelledImages, count: number, name: string): UnpairedImages => {

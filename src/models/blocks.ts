@@ -24,7 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tfSeed } from '../data/random';
-import { checkNonNegativeInteger, checkPositiveInteger, fail, GenlabError, resolveOptions } from '../errors';
+import { GenlabError, checkNonNegativeInteger, checkNumber, checkPositiveInteger, fail, resolveOptions } from '../errors';
 
 // ---------------------------------------------------------------------------------------------
 // Custom layers
@@ -298,8 +298,16 @@ export function paperInitializer(seed?: number) {
   return tf.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: seed === undefined ? undefined : tfSeed(seed) });
 }
 
+/** Throws unless `input` is a symbolic tensor [B, H, W, C] (from tf.input or a layer's apply). */
+function checkSymbolic(fn: string, input: unknown, argument = 'input'): void {
+  if (!(input instanceof tf.SymbolicTensor) || input.shape.length !== 4) {
+    fail(fn, argument, 'a symbolic tensor [B, H, W, C] (from tf.input or a layer)', input instanceof tf.SymbolicTensor ? `[${input.shape.join(', ')}]` : input);
+  }
+}
+
 /** Conv (or transposed conv) -> norm -> [dropout] -> activation. */
 export function convNormAct(input: tf.SymbolicTensor, options: ConvBlockOptions): tf.SymbolicTensor {
+  checkSymbolic('convNormAct', input);
   const o = resolveOptions('convNormAct', DEFAULT_CONV_BLOCK_OPTIONS, options, ['filters', 'seed', 'name']);
   if (!Number.isInteger(o.filters) || o.filters < 1) {
     throw new GenlabError(`convNormAct: options.filters must be a positive integer, got ${o.filters}`);
@@ -352,6 +360,8 @@ export function residualBlock(
   input: tf.SymbolicTensor,
   options: { norm?: NormKind; seed?: number; name?: string } = {},
 ): tf.SymbolicTensor {
+  checkSymbolic('residualBlock', input);
+  resolveOptions('residualBlock', {}, options, ['norm', 'seed', 'name']);
   const filters = input.shape[3];
   if (filters === null) throw new GenlabError('residualBlock: the channel dimension of input must be known');
   const common = { filters, kernelSize: 3, strides: 1, padding: 'reflect' as const, norm: options.norm ?? 'instance', seed: options.seed };
@@ -366,6 +376,9 @@ export function unetDown(
   input: tf.SymbolicTensor,
   options: { filters: number; norm?: NormKind; seed?: number; name?: string },
 ): tf.SymbolicTensor {
+  checkSymbolic('unetDown', input);
+  resolveOptions('unetDown', {}, options, ['filters', 'norm', 'seed', 'name']);
+  checkPositiveInteger('unetDown', 'options.filters', options.filters);
   return convNormAct(input, { ...options, kernelSize: 4, strides: 2, activation: 'leakyRelu', norm: options.norm ?? 'instance' });
 }
 
@@ -379,6 +392,11 @@ export function unetUp(
   skip: tf.SymbolicTensor | null,
   options: { filters: number; dropout?: number; norm?: NormKind; seed?: number; name?: string },
 ): tf.SymbolicTensor {
+  checkSymbolic('unetUp', input);
+  if (skip !== null) checkSymbolic('unetUp', skip, 'skip');
+  resolveOptions('unetUp', {}, options, ['filters', 'dropout', 'norm', 'seed', 'name']);
+  checkPositiveInteger('unetUp', 'options.filters', options.filters);
+  if (options.dropout !== undefined) checkNumber('unetUp', 'options.dropout', options.dropout, { min: 0, below: 1 });
   const y = convNormAct(input, {
     ...options,
     kernelSize: 4,
