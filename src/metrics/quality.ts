@@ -13,9 +13,10 @@
  *                          instead of Inception-v3, so its values are not comparable with FID)
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Judge } from './judge';
+import { checkImages, type Judge } from './judge';
 import { frechetDistance, gaussianStats, type GaussianStats } from './frechet';
-import { GenlabError, checkTensor, fail } from '../errors';
+import { GenlabError, checkLabels, checkOptionValues, checkTensor, fail, resolveOptions } from '../errors';
+import { checkJudge } from './judge-check';
 
 export interface SampleQualityOptions {
   /** The judge, from `await metrics.judge('mnist' | 'fashion')`. */
@@ -65,12 +66,18 @@ export interface SampleQuality {
  * on small samples.
  */
 export function sampleQuality(images: tf.Tensor, options: SampleQualityOptions): SampleQuality {
+  const fn = 'sampleQuality';
+  if (options === null || typeof options !== 'object') fail(fn, 'options', 'an object with at least judge', options);
   const { judge } = options;
   if (judge === undefined || typeof judge.classify !== 'function') {
     throw new GenlabError(`sampleQuality: options.judge must be a judge from metrics.judge('mnist' | 'fashion'), got ${typeof judge}`);
   }
-  const confidence = options.confidence ?? DEFAULT_SAMPLE_QUALITY_OPTIONS.confidence;
-  const minShare = options.minShare ?? DEFAULT_SAMPLE_QUALITY_OPTIONS.minShare;
+  checkJudge(fn, 'options.judge', judge);
+  const { confidence, minShare } = resolveOptions(fn, DEFAULT_SAMPLE_QUALITY_OPTIONS, options, ['judge', 'labels', 'reference']);
+  checkOptionValues(fn, { confidence, minShare }, { confidence: 'probability', minShare: 'probability' });
+  checkImages(images, fn);
+  if (options.labels !== undefined) checkLabels(fn, 'options.labels', options.labels, judge.classes.length);
+  if (options.reference !== undefined) checkImages(options.reference, fn);
   const verdict = judge.classify(images);
   const n = verdict.labels.length;
   const numClasses = judge.classes.length;
@@ -106,6 +113,8 @@ export function sampleQuality(images: tf.Tensor, options: SampleQualityOptions):
 
 /** Mean and covariance of the judge's features of `images`. */
 export function featureStats(judge: Judge, images: tf.Tensor): GaussianStats {
+  checkJudge('featureStats', 'judge', judge);
+  checkImages(images, 'featureStats');
   const features = judge.features(images);
   const [n, d] = features.shape;
   const values = features.dataSync();

@@ -12,7 +12,8 @@ import { toUnit } from '../data/batches';
 import { sampleQuality, type SampleQuality } from '../metrics/quality';
 import type { Judge } from '../metrics/judge';
 import type { AdversarialTrainer, TrainingCallback } from './adversarial';
-import { GenlabError } from '../errors';
+import { GenlabError, checkModel, checkOptionValues, fail, resolveOptions } from '../errors';
+import { checkJudge } from '../metrics/judge-check';
 
 /** One quality check: the step and training seconds, and the judge's numbers. */
 export interface QualityRecord {
@@ -78,8 +79,11 @@ export function measureGenerator(
     truncation?: number;
   } = {},
 ): QualityRecord {
-  const count = options.count ?? DEFAULT_QUALITY_TRACKING_OPTIONS.count;
-  const seed = options.seed ?? DEFAULT_QUALITY_TRACKING_OPTIONS.seed;
+  const fn = 'measureGenerator';
+  checkModel(fn, 'generator', generator);
+  checkJudge(fn, 'judge', judge);
+  const { count, seed } = resolveOptions(fn, { count: DEFAULT_QUALITY_TRACKING_OPTIONS.count, seed: DEFAULT_QUALITY_TRACKING_OPTIONS.seed }, options, ['step', 'seconds', 'clusters', 'truncation']);
+  checkOptionValues(fn, { count, seed, step: options.step, seconds: options.seconds }, { count: 'positiveInteger', seed: 'finite', step: 'nonNegativeInteger', seconds: 'nonNegative' });
   // A second input is a label (conditional G: conditional accuracy is measured) or an InfoGAN
   // code (unconditional: the codes are spread evenly, and how purely each draws one class is measured).
   const info = isInfoGenerator(generator);
@@ -139,7 +143,12 @@ export function codePurity(codes: ArrayLike<number>, judged: ArrayLike<number>, 
  * callbacks: [tracker.callback] }); tracker.records`.
  */
 export function trackQuality(options: QualityTrackingOptions): { callback: TrainingCallback; records: QualityRecord[] } {
+  if (options === null || typeof options !== 'object') fail('trackQuality', 'options', 'an object with at least judge and generator', options);
   const { judge, generator } = options;
+  checkModel('trackQuality', 'options.generator', generator);
+  checkJudge('trackQuality', 'options.judge', judge);
+  resolveOptions('trackQuality', DEFAULT_QUALITY_TRACKING_OPTIONS, options, ['judge', 'generator']);
+  checkOptionValues('trackQuality', options, { count: 'positiveInteger', seed: 'finite' });
   const every = options.every ?? DEFAULT_QUALITY_TRACKING_OPTIONS.every;
   if (!Number.isInteger(every) || every < 1) throw new GenlabError(`trackQuality: options.every must be a positive integer, got ${every}`);
   const records: QualityRecord[] = [];
@@ -170,6 +179,10 @@ export interface MidpointQuality {
  * the samples' own z).
  */
 export function midpointQuality(generator: tf.LayersModel, judge: Judge, options: { count?: number; seed?: number; confidence?: number } = {}): MidpointQuality {
+  checkModel('midpointQuality', 'generator', generator);
+  checkJudge('midpointQuality', 'judge', judge);
+  resolveOptions('midpointQuality', {}, options, ['count', 'seed', 'confidence']);
+  checkOptionValues('midpointQuality', options, { count: 'positiveInteger', seed: 'finite', confidence: 'probability' });
   if (generator.inputs.length !== 1) throw new GenlabError(`midpointQuality: generator must be unconditional (one input, z), got ${generator.inputs.length} inputs`);
   const count = options.count ?? DEFAULT_QUALITY_TRACKING_OPTIONS.count;
   const confidence = options.confidence ?? 0.9;
