@@ -3,7 +3,7 @@
  * Uses `seedrandom` (the generator tfjs itself uses for seeded ops).
  */
 import seedrandom from 'seedrandom';
-import { checkNonNegativeInteger, checkSeed } from '../errors';
+import { checkNonNegativeInteger, checkNumber, checkSeed } from '../errors';
 
 /**
  * The seed to hand a tfjs random op or initializer. tfjs reads a seed of 0 as "no seed" and draws
@@ -11,6 +11,7 @@ import { checkNonNegativeInteger, checkSeed } from '../errors';
  * replaced by a fixed other value (0x5eed). Every other seed passes through unchanged.
  */
 export function tfSeed(seed: number): number {
+  checkNumber('tfSeed', 'seed', seed);
   return seed === 0 ? 0x5eed : seed;
 }
 
@@ -19,6 +20,7 @@ export type Random = () => number;
 
 /** A generator seeded by a number or string: the same seed gives the same sequence. */
 export function makeRandom(seed: number | string): Random {
+  checkSeed('makeRandom', 'seed', seed);
   return seedrandom(String(seed));
 }
 

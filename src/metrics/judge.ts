@@ -272,6 +272,9 @@ function checkName(name: unknown, caller: string): asserts name is JudgeName {
  */
 export async function judge(name: JudgeName, options: JudgeOptions = {}): Promise<Judge> {
   checkName(name, 'judge');
+  resolveOptions('judge', {}, options, ['dir', 'retrain', 'training']);
+  checkOptionValues('judge', options, { retrain: 'boolean' });
+  if (options.dir !== undefined && typeof options.dir !== 'string') fail('judge', 'options.dir', 'a folder path', options.dir);
   const dir = path.join(options.dir ?? judgeDir(), name);
   const sha = datasetSha256(name);
   if (!options.retrain) {

@@ -295,6 +295,7 @@ export const DEFAULT_CONV_BLOCK_OPTIONS = {
 
 /** Weights ~ N(0, 0.02), as in pix2pix and CycleGAN (init_type='normal', init_gain=0.02). */
 export function paperInitializer(seed?: number) {
+  if (seed !== undefined) checkNumber('paperInitializer', 'seed', seed);
   return tf.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: seed === undefined ? undefined : tfSeed(seed) });
 }
 

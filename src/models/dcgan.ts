@@ -41,7 +41,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SpectralNormConv2D, SpectralNormDense } from './spectral-norm';
-import { GenlabError, resolveOptions } from '../errors';
+import { GenlabError, checkModel, resolveOptions } from '../errors';
 
 export interface DcganOptions {
   /** Size of z (Radford et al. 2015: 100). */
@@ -225,6 +225,7 @@ export function buildInfoDcganGenerator(options: DcganOptions = {}): tf.LayersMo
 
 /** True for a generator built by `buildInfoDcganGenerator` (inputs [z, code]). */
 export function isInfoGenerator(generator: tf.LayersModel): boolean {
+  checkModel('isInfoGenerator', 'generator', generator);
   return generator.inputs.length === 2 && generator.inputLayers[1].name.startsWith('code');
 }
 
@@ -284,6 +285,7 @@ export interface LayerRow {
 
 /** The layers of a model with their output shapes and parameter counts, in order. */
 export function architectureTable(model: tf.LayersModel): LayerRow[] {
+  checkModel('architectureTable', 'model', model);
   return model.layers.map((layer) => ({
     name: layer.name,
     type: layer.getClassName(),

@@ -19,10 +19,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tfSeed } from '../data/random';
-import { GenlabError } from '../errors';
+import { GenlabError, checkTensor } from '../errors';
 
 /** The identity whose gradient is zero: power-iteration vectors are constants for the gradient. */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
+  checkTensor('stopGradient', 'x', x, { empty: true });
   const identity = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => ({
     value: (inputs[0] as tf.Tensor).clone(),
     gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),

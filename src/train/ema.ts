@@ -12,7 +12,7 @@
  * keeping it separate means the optimizer never touches it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GenlabError } from '../errors';
+import { GenlabError, checkModel } from '../errors';
 
 export interface EmaOptions {
   /** Weight of the old average per update (0.999 as in Karras et al. 2018; Yazici et al. use 0.9999). */
@@ -22,6 +22,8 @@ export interface EmaOptions {
 export const DEFAULT_EMA_OPTIONS: Required<EmaOptions> = { decay: 0.999 };
 
 function checkPair(fn: string, target: tf.LayersModel, source: tf.LayersModel): void {
+  checkModel(fn, 'target', target);
+  checkModel(fn, 'source', source);
   if (target === source) throw new GenlabError(`${fn}: target and source must be two different models`);
   const a = target.weights;
   const b = source.weights;
