@@ -21,3 +21,4 @@ export { tf, data, viz, rules, metrics, losses, models, train, course, homework 
 export { initBackend, currentBackend, backendInfo, BACKEND_CHOICES } from './backend';
 export type { BackendInfo, BackendName, InitBackendOptions } from './backend';
 export { quickMode, pick } from './quick';
+export { GenlabError } from './errors';

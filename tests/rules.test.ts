@@ -360,7 +360,7 @@ test.serial('property: every filter keeps the shape and [0, 1] range on random i
 });
 
 test.serial('filters name the bad argument', (t) => {
-  t.throws(() => rules.boxBlur(tf.zeros([4]) as tf.Tensor), { message: /convolve: image must be \[H, W, C\] or \[N, H, W, C\], got \[4\]/ });
+  t.throws(() => rules.boxBlur(tf.zeros([4]) as tf.Tensor), { message: /boxBlur: image must be \[H, W, C\] or \[N, H, W, C\], got \[4\]/ });
   t.throws(() => rules.edges('image' as unknown as tf.Tensor), { message: /edges: image must be a tf.Tensor .* got 'image'/ });
   t.throws(() => rules.saltAndPepper(tf.fill([4, 4, 1], 3)), { message: /saltAndPepper: image must have values in \[0, 1\], got min 3, max 3/ });
   t.throws(() => rules.saltAndPepper(tf.zeros([4, 4, 1]), { amount: 2 }), { message: /options.amount must be a number >= 0 and <= 1, got 2/ });

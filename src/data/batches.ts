@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { permutation } from './random';
 import type { LabelledImages } from './datasets';
+import { checkBoolean, checkFunction, checkNumber, checkPixelRange, checkPositiveInteger, checkSeed, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
 
 export interface BatchOptions {
   /** Images per batch. */
@@ -25,14 +26,10 @@ export const DEFAULT_BATCH_OPTIONS = { seed: 0, shuffle: true, dropRemainder: tr
  * disposes it (or use `forEachBatch`, which does).
  */
 export function* batches(set: LabelledImages, options: BatchOptions): Generator<LabelledImages> {
-  const { batchSize } = options;
-  const { seed, shuffle, dropRemainder, epochs } = { ...DEFAULT_BATCH_OPTIONS, ...options };
+  const { batchSize, seed, shuffle, dropRemainder, epochs } = checkBatches('batches', set, options);
   const n = set.images.shape[0];
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`batches: options.batchSize must be a positive integer, got ${batchSize}`);
-  }
   if (dropRemainder && batchSize > n) {
-    throw new Error(`batches: options.batchSize (${batchSize}) is larger than the ${n} images with dropRemainder on`);
+    throw new GenlabError(`batches: options.batchSize (${batchSize}) is larger than the ${n} images with dropRemainder on`);
   }
   for (let epoch = 0; epoch < epochs; epoch++) {
     const order = shuffle ? permutation(n, `${seed}:${epoch}`) : Int32Array.from({ length: n }, (_, i) => i);
@@ -48,12 +45,28 @@ export function* batches(set: LabelledImages, options: BatchOptions): Generator<
   }
 }
 
+function checkBatches(fn: string, set: LabelledImages, options: BatchOptions): Required<BatchOptions> {
+  if (set === null || typeof set !== 'object') fail(fn, 'set', 'a labelled image set { images, labels }', set);
+  checkTensor(fn, 'set.images', set.images, { rank: 4, layout: '[N, H, W, C]' });
+  checkTensor(fn, 'set.labels', set.labels, { shape: [set.images.shape[0]], layout: `[${set.images.shape[0]}] (one label per image)` });
+  if (options === undefined) fail(fn, 'options', 'an object with at least batchSize', options);
+  const o = resolveOptions(fn, DEFAULT_BATCH_OPTIONS, options, ['batchSize']);
+  checkPositiveInteger(fn, 'options.batchSize', o.batchSize);
+  checkSeed(fn, 'options.seed', o.seed);
+  checkBoolean(fn, 'options.shuffle', o.shuffle);
+  checkBoolean(fn, 'options.dropRemainder', o.dropRemainder);
+  checkNumber(fn, 'options.epochs', o.epochs, { integer: true, min: 1, infinite: true });
+  return o;
+}
+
 /** Runs `fn` on each batch and disposes the batch afterwards. */
 export async function forEachBatch(
   set: LabelledImages,
   options: BatchOptions,
   fn: (batch: LabelledImages, index: number) => void | Promise<void>,
 ): Promise<void> {
+  checkBatches('forEachBatch', set, options);
+  checkFunction('forEachBatch', 'fn', fn);
   let index = 0;
   for (const batch of batches(set, options)) {
     try {
@@ -66,10 +79,14 @@ export async function forEachBatch(
 
 /** Maps [0, 1] images to [-1, 1] (the range of a tanh generator): x * 2 - 1. */
 export function toSymmetric(images: tf.Tensor): tf.Tensor {
+  checkTensor('toSymmetric', 'images', images, { dtype: 'float32' });
+  checkPixelRange('toSymmetric', 'images', images, [0, 1]);
   return tf.tidy(() => images.mul(2).sub(1));
 }
 
 /** Maps [-1, 1] images back to [0, 1]: (x + 1) / 2. */
 export function toUnit(images: tf.Tensor): tf.Tensor {
+  checkTensor('toUnit', 'images', images, { dtype: 'float32' });
+  checkPixelRange('toUnit', 'images', images, [-1, 1]);
   return tf.tidy(() => images.add(1).div(2));
 }

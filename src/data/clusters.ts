@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeRandom } from './random';
+import { checkFiniteValues, checkPositiveInteger, checkSeed, checkTensor, GenlabError, resolveOptions } from '../errors';
 
 export interface KMeansOptions {
   /** Lloyd iterations at most (default 30; it stops earlier once no assignment changes). */
@@ -46,6 +47,9 @@ function squaredDistances(points: tf.Tensor2D, centroids: tf.Tensor2D): tf.Tenso
 
 /** The nearest centroid of every point, and the squared distance to it. */
 export function nearestCentroid(points: tf.Tensor2D, centroids: tf.Tensor2D, chunkSize = DEFAULT_KMEANS_OPTIONS.chunkSize): { assignments: Int32Array; distances: Float32Array } {
+  checkTensor('nearestCentroid', 'points', points, { rank: 2, layout: '[N, D]', dtype: 'float32' });
+  checkTensor('nearestCentroid', 'centroids', centroids, { shape: [null, points.shape[1]], layout: `[k, ${points.shape[1]}] (the points' D)`, dtype: 'float32' });
+  checkPositiveInteger('nearestCentroid', 'chunkSize', chunkSize);
   const n = points.shape[0];
   const assignments = new Int32Array(n);
   const distances = new Float32Array(n);
@@ -64,13 +68,17 @@ export function nearestCentroid(points: tf.Tensor2D, centroids: tf.Tensor2D, chu
 
 /** k-means of `points` [N, D] (images are flattened first: [N, H, W, C] -> [N, H*W*C]). */
 export function kMeans(points: tf.Tensor, k: number, options: KMeansOptions = {}): KMeansResult {
-  const o = { ...DEFAULT_KMEANS_OPTIONS, ...options };
+  const o = resolveOptions('kMeans', DEFAULT_KMEANS_OPTIONS, options);
   if (!(points instanceof tf.Tensor) || points.rank < 2) {
-    throw new Error(`kMeans: points must be a tf.Tensor [N, D] or [N, H, W, C], got ${points instanceof tf.Tensor ? `[${points.shape.join(', ')}]` : typeof points}`);
+    throw new GenlabError(`kMeans: points must be a tf.Tensor [N, D] or [N, H, W, C], got ${points instanceof tf.Tensor ? `[${points.shape.join(', ')}]` : typeof points}`);
   }
   const n = points.shape[0];
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new Error(`kMeans: k must be an integer from 1 to the number of points (${n}), got ${k}`);
-  if (!Number.isInteger(o.iterations) || o.iterations < 1) throw new Error(`kMeans: options.iterations must be a positive integer, got ${o.iterations}`);
+  if (!Number.isInteger(k) || k < 1 || k > n) throw new GenlabError(`kMeans: k must be an integer from 1 to the number of points (${n}), got ${k}`);
+  if (!Number.isInteger(o.iterations) || o.iterations < 1) throw new GenlabError(`kMeans: options.iterations must be a positive integer, got ${o.iterations}`);
+  checkPositiveInteger('kMeans', 'options.chunkSize', o.chunkSize);
+  checkSeed('kMeans', 'options.seed', o.seed);
+  checkTensor('kMeans', 'points', points, { dtype: 'float32' });
+  checkFiniteValues('kMeans', 'points', points);
   const flat = points.reshape([n, -1]) as tf.Tensor2D; //                                    [N, D]
   const random = makeRandom(`kmeans:${o.seed}`);
 
@@ -133,9 +141,9 @@ export function kMeans(points: tf.Tensor, k: number, options: KMeansOptions = {}
  */
 export function proportionalLabels(sizes: number[], count: number): Int32Array {
   if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !(s >= 0)) || !(sizes.reduce((a, b) => a + b, 0) > 0)) {
-    throw new Error(`proportionalLabels: sizes must be non-negative numbers with a positive sum, got ${JSON.stringify(sizes)}`);
+    throw new GenlabError(`proportionalLabels: sizes must be non-negative numbers with a positive sum, got ${JSON.stringify(sizes)}`);
   }
-  if (!Number.isInteger(count) || count < 0) throw new Error(`proportionalLabels: count must be a non-negative integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 0) throw new GenlabError(`proportionalLabels: count must be a non-negative integer, got ${count}`);
   const total = sizes.reduce((a, b) => a + b, 0);
   const exact = sizes.map((s) => (s / total) * count);
   const counts = exact.map(Math.floor);

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
+import { GenlabError, checkOneOf, checkPositiveInteger, fail, resolveOptions } from '../errors';
 
 /** Images and labels of one split. */
 export interface LabelledImages {
@@ -62,40 +63,42 @@ export function datasetDir(): string {
 function readManifest(dir: string): Record<string, ManifestEntry> {
   const file = path.join(dir, 'manifest.json');
   if (!fs.existsSync(file)) {
-    throw new Error(`genlab datasets: ${file} is missing; build the datasets with \`${REBUILD}\``);
+    throw new GenlabError(`genlab datasets: ${file} is missing; build the datasets with \`${REBUILD}\``);
   }
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')).datasets;
   } catch (error) {
-    throw new Error(`genlab datasets: ${file} is corrupt (${(error as Error).message}); rebuild with \`${REBUILD}\``);
+    throw new GenlabError(`genlab datasets: ${file} is corrupt (${(error as Error).message}); rebuild with \`${REBUILD}\``);
   }
 }
 
 function readChecked(dir: string, entry: ManifestFile): Buffer {
   const file = path.join(dir, entry.path);
-  if (!fs.existsSync(file)) throw new Error(`genlab datasets: ${file} is missing; rebuild it with \`${REBUILD}\``);
+  if (!fs.existsSync(file)) throw new GenlabError(`genlab datasets: ${file} is missing; rebuild it with \`${REBUILD}\``);
   const bytes = fs.readFileSync(file);
   if (bytes.length !== entry.bytes) {
-    throw new Error(
+    throw new GenlabError(
       `genlab datasets: ${file} is corrupt (expected ${entry.bytes} bytes, found ${bytes.length}); rebuild it with \`${REBUILD}\``,
     );
   }
   const digest = crypto.createHash('sha256').update(bytes).digest('hex');
   if (digest !== entry.sha256) {
-    throw new Error(`genlab datasets: ${file} is corrupt (sha256 ${digest} does not match the manifest); rebuild it with \`${REBUILD}\``);
+    throw new GenlabError(`genlab datasets: ${file} is corrupt (sha256 ${digest} does not match the manifest); rebuild it with \`${REBUILD}\``);
   }
   return bytes;
 }
 
 /** Loads a dataset by name; see `loadMnist` and `loadFashionMnist`. */
 export async function loadDataset(name: DatasetName, options: LoadOptions = {}): Promise<ImageDataset> {
-  const range = options.range ?? DEFAULT_LOAD_OPTIONS.range;
+  checkOneOf('loadDataset', 'name', name, ['mnist', 'fashion']);
+  const { range, trainLimit } = resolveOptions('loadDataset', DEFAULT_LOAD_OPTIONS, options, ['trainLimit']);
+  if (trainLimit !== undefined) checkPositiveInteger('loadDataset', 'options.trainLimit', trainLimit);
   if (!Array.isArray(range) || range[1] !== 1 || (range[0] !== 0 && range[0] !== -1)) {
-    throw new Error(`load ${name}: options.range must be [0, 1] or [-1, 1], got ${JSON.stringify(range)}`);
+    throw new GenlabError(`load ${name}: options.range must be [0, 1] or [-1, 1], got ${JSON.stringify(range)}`);
   }
   const dir = datasetDir();
   const entry = readManifest(dir)[name];
-  if (!entry) throw new Error(`genlab datasets: no '${name}' entry in ${dir}/manifest.json; rebuild with \`${REBUILD}\``);
+  if (!entry) throw new GenlabError(`genlab datasets: no '${name}' entry in ${dir}/manifest.json; rebuild with \`${REBUILD}\``);
   const pixels = readChecked(dir, entry.files.images);
   const labelBytes = readChecked(dir, entry.files.labels);
 
@@ -132,5 +135,6 @@ export function loadFashionMnist(options: LoadOptions = {}): Promise<ImageDatase
 
 /** Frees every tensor of a loaded dataset. */
 export function disposeDataset(dataset: ImageDataset): void {
+  if (dataset === null || typeof dataset !== 'object' || !dataset.train || !dataset.test) fail('disposeDataset', 'dataset', 'a dataset from data.loadDataset ({ train, test, classes })', dataset);
   tf.dispose([dataset.train.images, dataset.train.labels, dataset.test.images, dataset.test.labels]);
 }

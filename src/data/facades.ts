@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fbmSampler } from '../rules/noise';
 import { makeRandom, type Random } from './random';
+import { GenlabError, resolveOptions } from '../errors';
 
 /** Class names, index = class id of the label map. */
 export const FACADE_CLASSES = ['background', 'wall', 'window', 'door', 'balcony', 'cornice', 'sill'] as const;
@@ -67,9 +68,9 @@ const WALL_COLOURS: Rgb[] = [
 
 /** Draws `count` facades; the same options give the same tensors. */
 export function makeFacades(options: FacadeOptions = {}): Facades {
-  const { count, size, seed } = { ...DEFAULT_FACADE_OPTIONS, ...options };
-  if (!Number.isInteger(count) || count < 1) throw new Error(`makeFacades: options.count must be a positive integer, got ${count}`);
-  if (!Number.isInteger(size) || size < 32) throw new Error(`makeFacades: options.size must be an integer >= 32, got ${size}`);
+  const { count, size, seed } = resolveOptions('makeFacades', DEFAULT_FACADE_OPTIONS, options);
+  if (!Number.isInteger(count) || count < 1) throw new GenlabError(`makeFacades: options.count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(size) || size < 32) throw new GenlabError(`makeFacades: options.size must be an integer >= 32, got ${size}`);
   const pixels = size * size;
   const photos = new Float32Array(count * pixels * 3);
   const labelColours = new Float32Array(count * pixels * 3);

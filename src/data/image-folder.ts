@@ -15,6 +15,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
+import { GenlabError, resolveOptions } from '../errors';
 
 export interface ImageFolderOptions {
   /** 'paired' (side-by-side files in train/, test/), 'unpaired' (trainA/, trainB/, …) or 'auto' (default): whichever folders exist. */
@@ -46,7 +47,7 @@ export function decodeImageFile(file: string): { width: number; height: number; 
   } else if (/\.jpe?g$/i.test(file)) {
     rgba = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
   } else {
-    throw new Error(`decodeImageFile: file must end in .png, .jpg or .jpeg, got ${file}`);
+    throw new GenlabError(`decodeImageFile: file must end in .png, .jpg or .jpeg, got ${file}`);
   }
   const rgb = new Uint8Array(rgba.width * rgba.height * 3);
   for (let i = 0; i < rgba.width * rgba.height; i++) {
@@ -59,7 +60,7 @@ export function decodeImageFile(file: string): { width: number; height: number; 
 
 function listImages(dir: string, limit: number): string[] {
   const files = fs.readdirSync(dir).filter((f) => EXTENSIONS.test(f)).sort();
-  if (files.length === 0) throw new Error(`loadImageFolder: ${dir} has no .png, .jpg or .jpeg files`);
+  if (files.length === 0) throw new GenlabError(`loadImageFolder: ${dir} has no .png, .jpg or .jpeg files`);
   return files.slice(0, limit).map((f) => path.join(dir, f));
 }
 
@@ -90,7 +91,7 @@ function loadSideBySide(dir: string, size: number, channels: 1 | 3, limit: numbe
   const targets: tf.Tensor3D[] = [];
   for (const file of listImages(dir, limit)) {
     const { width, height, data } = decodeImageFile(file);
-    if (width % 2 !== 0) throw new Error(`loadImageFolder: a paired image must be A and B side by side (an even width), got ${width} x ${height} in ${file}`);
+    if (width % 2 !== 0) throw new GenlabError(`loadImageFolder: a paired image must be A and B side by side (an even width), got ${width} x ${height} in ${file}`);
     const raw = tf.tensor3d(data, [height, width, 3], 'int32');
     const half = width / 2;
     const left = raw.slice([0, 0, 0], [height, half, 3]);
@@ -106,20 +107,20 @@ function loadSideBySide(dir: string, size: number, channels: 1 | 3, limit: numbe
 
 /** Loads a paired or unpaired image folder (see the header); tensors in [-1, 1]. */
 export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): ImageFolder {
-  const o = { ...DEFAULT_IMAGE_FOLDER_OPTIONS, ...options };
+  const o = resolveOptions('loadImageFolder', DEFAULT_IMAGE_FOLDER_OPTIONS, options, ['limit']);
   const limit = o.limit ?? Infinity;
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`loadImageFolder: dir must be a folder, got ${dir}`);
-  if (!Number.isInteger(o.size) || o.size < 1) throw new Error(`loadImageFolder: options.size must be a positive integer, got ${o.size}`);
-  if (o.channels !== 1 && o.channels !== 3) throw new Error(`loadImageFolder: options.channels must be 1 or 3, got ${o.channels}`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new GenlabError(`loadImageFolder: dir must be a folder, got ${dir}`);
+  if (!Number.isInteger(o.size) || o.size < 1) throw new GenlabError(`loadImageFolder: options.size must be a positive integer, got ${o.size}`);
+  if (o.channels !== 1 && o.channels !== 3) throw new GenlabError(`loadImageFolder: options.channels must be 1 or 3, got ${o.channels}`);
   const has = (name: string) => fs.existsSync(path.join(dir, name));
   let layout = o.layout;
   if (layout === 'auto') {
     if (has('trainA') && has('trainB')) layout = 'unpaired';
     else if (has('train')) layout = 'paired';
-    else throw new Error(`loadImageFolder: ${dir} has neither train/ (paired) nor trainA/ and trainB/ (unpaired)`);
+    else throw new GenlabError(`loadImageFolder: ${dir} has neither train/ (paired) nor trainA/ and trainB/ (unpaired)`);
   }
   if (layout === 'paired') {
-    if (!has('train')) throw new Error(`loadImageFolder: a paired folder needs ${path.join(dir, 'train')}/`);
+    if (!has('train')) throw new GenlabError(`loadImageFolder: a paired folder needs ${path.join(dir, 'train')}/`);
     const testDir = has('test') ? 'test' : has('val') ? 'val' : undefined;
     return {
       layout,
@@ -127,8 +128,8 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): 
       test: testDir ? loadSideBySide(path.join(dir, testDir), o.size, o.channels, limit) : undefined,
     };
   }
-  if (layout !== 'unpaired') throw new Error(`loadImageFolder: options.layout must be 'paired', 'unpaired' or 'auto', got '${layout}'`);
-  for (const name of ['trainA', 'trainB']) if (!has(name)) throw new Error(`loadImageFolder: an unpaired folder needs ${path.join(dir, name)}/`);
+  if (layout !== 'unpaired') throw new GenlabError(`loadImageFolder: options.layout must be 'paired', 'unpaired' or 'auto', got '${layout}'`);
+  for (const name of ['trainA', 'trainB']) if (!has(name)) throw new GenlabError(`loadImageFolder: an unpaired folder needs ${path.join(dir, name)}/`);
   const single = (name: string) => loadSingles(path.join(dir, name), o.size, o.channels, limit);
   return {
     layout,

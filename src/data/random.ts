@@ -3,6 +3,7 @@
  * Uses `seedrandom` (the generator tfjs itself uses for seeded ops).
  */
 import seedrandom from 'seedrandom';
+import { checkNonNegativeInteger, checkNumber, checkSeed } from '../errors';
 
 /**
  * The seed to hand a tfjs random op or initializer. tfjs reads a seed of 0 as "no seed" and draws
@@ -10,6 +11,7 @@ import seedrandom from 'seedrandom';
  * replaced by a fixed other value (0x5eed). Every other seed passes through unchanged.
  */
 export function tfSeed(seed: number): number {
+  checkNumber('tfSeed', 'seed', seed);
   return seed === 0 ? 0x5eed : seed;
 }
 
@@ -18,11 +20,14 @@ export type Random = () => number;
 
 /** A generator seeded by a number or string: the same seed gives the same sequence. */
 export function makeRandom(seed: number | string): Random {
+  checkSeed('makeRandom', 'seed', seed);
   return seedrandom(String(seed));
 }
 
 /** A seeded permutation of 0..n-1 (Fisher–Yates). */
 export function permutation(n: number, seed: number | string): Int32Array {
+  checkNonNegativeInteger('permutation', 'n', n);
+  checkSeed('permutation', 'seed', seed);
   const rng = makeRandom(seed);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeRandom } from './random';
+import { checkNumber, checkOptionKeys, checkTensor, GenlabError, resolveOptions } from '../errors';
 
 export interface RingOptions {
   /** Number of Gaussians K on the circle (default 8). */
@@ -19,10 +20,10 @@ export interface RingOptions {
 export const DEFAULT_RING_OPTIONS: Required<RingOptions> = { modes: 8, radius: 2, std: 0.02 };
 
 function ringOptions(options: RingOptions, caller: string): Required<RingOptions> {
-  const o = { ...DEFAULT_RING_OPTIONS, ...options };
-  if (!Number.isInteger(o.modes) || o.modes < 1) throw new Error(`${caller}: options.modes must be a positive integer, got ${o.modes}`);
-  if (!(o.radius > 0)) throw new Error(`${caller}: options.radius must be positive, got ${o.radius}`);
-  if (!(o.std > 0)) throw new Error(`${caller}: options.std must be positive, got ${o.std}`);
+  const o = resolveOptions(caller, DEFAULT_RING_OPTIONS, options);
+  if (!Number.isInteger(o.modes) || o.modes < 1) throw new GenlabError(`${caller}: options.modes must be a positive integer, got ${o.modes}`);
+  if (!(o.radius > 0)) throw new GenlabError(`${caller}: options.radius must be positive, got ${o.radius}`);
+  if (!(o.std > 0)) throw new GenlabError(`${caller}: options.std must be positive, got ${o.std}`);
   return o;
 }
 
@@ -35,7 +36,7 @@ export function ringCentres(options: RingOptions = {}): Array<[number, number]> 
 /** `count` seeded points of the ring: { points: float32 [count, 2], modes: int32 [count] (which Gaussian). } */
 export function sampleRing(count: number, seed: number | string = 0, options: RingOptions = {}): { points: tf.Tensor2D; modes: tf.Tensor1D } {
   const o = ringOptions(options, 'sampleRing');
-  if (!Number.isInteger(count) || count < 1) throw new Error(`sampleRing: count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1) throw new GenlabError(`sampleRing: count must be a positive integer, got ${count}`);
   const random = makeRandom(`ring:${seed}`);
   const modeOf = Int32Array.from({ length: count }, () => Math.floor(random() * o.modes));
   const centres = ringCentres(o);
@@ -68,11 +69,17 @@ export interface RingCoverage {
 
 /** How many modes of the ring a set of samples [N, 2] covers, and how sharply. */
 export function ringCoverage(points: tf.Tensor, options: RingCoverageOptions = {}): RingCoverage {
-  const o = { ...DEFAULT_RING_COVERAGE_OPTIONS, ...ringOptions(options, 'ringCoverage'), ...options };
-  if (points.rank !== 2 || points.shape[1] !== 2) throw new Error(`ringCoverage: points must be [N, 2], got [${points.shape.join(', ')}]`);
+  const { withinStd: _withinStd, minShare: _minShare, ...ring } = options ?? {};
+  checkOptionKeys('ringCoverage', options, Object.keys(DEFAULT_RING_COVERAGE_OPTIONS));
+  const ringPart = ringOptions(ring, 'ringCoverage');
+  const o = { ...resolveOptions('ringCoverage', DEFAULT_RING_COVERAGE_OPTIONS, options), ...ringPart };
+  checkNumber('ringCoverage', 'options.withinStd', o.withinStd, { above: 0 });
+  checkNumber('ringCoverage', 'options.minShare', o.minShare, { min: 0, max: 1 });
+  checkTensor('ringCoverage', 'points', points, { shape: [null, 2], layout: '[N, 2]', dtype: 'float32' });
+  if (points.rank !== 2 || points.shape[1] !== 2) throw new GenlabError(`ringCoverage: points must be [N, 2], got [${points.shape.join(', ')}]`);
   const values = points.dataSync();
   const n = points.shape[0];
-  const centres = ringCentres(o);
+  const centres = ringCentres(ringPart);
   const counts = new Array(o.modes).fill(0);
   const limit = o.withinStd * o.std;
   let good = 0;

@@ -12,6 +12,7 @@ import { edges } from '../rules/filters';
 import { checkColour } from '../rules/image';
 import { texture as makeTexture, TEXTURE_NAMES, type TextureName } from '../rules/textures';
 import { makeRandom } from './random';
+import { GenlabError, resolveOptions } from '../errors';
 
 export interface EdgePairsOptions {
   /** Edge threshold on the Sobel gradient magnitude (default 0.3; see rules.edges). */
@@ -47,13 +48,13 @@ export interface EdgePairs {
  * caller disposes.
  */
 export function edgePairs(images: tf.Tensor4D, options: EdgePairsOptions = {}): EdgePairs {
-  const o = { ...DEFAULT_EDGE_PAIRS_OPTIONS, ...options };
+  const o = resolveOptions('edgePairs', DEFAULT_EDGE_PAIRS_OPTIONS, options);
   checkShapes(images, 'edgePairs');
   if (o.channels !== 1 && o.channels !== 'match') {
-    throw new Error(`edgePairs: options.channels must be 1 or 'match', got ${JSON.stringify(o.channels)}`);
+    throw new GenlabError(`edgePairs: options.channels must be 1 or 'match', got ${JSON.stringify(o.channels)}`);
   }
   if (!(o.thresholdJitter >= 0 && o.thresholdJitter < 1)) {
-    throw new Error(`edgePairs: options.thresholdJitter must be in [0, 1), got ${o.thresholdJitter}`);
+    throw new GenlabError(`edgePairs: options.thresholdJitter must be in [0, 1), got ${o.thresholdJitter}`);
   }
   const [n, , , c] = images.shape;
   return tf.tidy(() => {
@@ -98,15 +99,15 @@ export const DEFAULT_TEXTURED_DOMAIN_OPTIONS = { mode: 'fill' as const, plainCol
  * Each image gets the texture shifted by its own seeded random offset, so no two are alike.
  */
 export function texturedDomain(images: tf.Tensor4D, texture: TextureName, options: TexturedDomainOptions = {}): tf.Tensor4D {
-  const o = { ...DEFAULT_TEXTURED_DOMAIN_OPTIONS, ...options };
+  const o = resolveOptions('texturedDomain', DEFAULT_TEXTURED_DOMAIN_OPTIONS, options, ['textureOptions']);
   checkShapes(images, 'texturedDomain');
   const [n, h, w, c] = images.shape;
-  if (c !== 1) throw new Error(`texturedDomain: images must be grey shapes [N, H, W, 1], got [${images.shape.join(', ')}]`);
+  if (c !== 1) throw new GenlabError(`texturedDomain: images must be grey shapes [N, H, W, 1], got [${images.shape.join(', ')}]`);
   if (!TEXTURE_NAMES.includes(texture)) {
-    throw new Error(`texturedDomain: texture must be one of ${TEXTURE_NAMES.join(', ')}, got ${JSON.stringify(texture)}`);
+    throw new GenlabError(`texturedDomain: texture must be one of ${TEXTURE_NAMES.join(', ')}, got ${JSON.stringify(texture)}`);
   }
   if (o.mode !== 'fill' && o.mode !== 'background') {
-    throw new Error(`texturedDomain: options.mode must be 'fill' or 'background', got ${JSON.stringify(o.mode)}`);
+    throw new GenlabError(`texturedDomain: options.mode must be 'fill' or 'background', got ${JSON.stringify(o.mode)}`);
   }
   checkColour(o.plainColour, 'texturedDomain', 'options.plainColour');
   const random = makeRandom(`texturedDomain:${o.seed}`);
@@ -132,6 +133,6 @@ export function texturedDomain(images: tf.Tensor4D, texture: TextureName, option
 function checkShapes(images: tf.Tensor4D, caller: string): void {
   if (!(images instanceof tf.Tensor) || images.rank !== 4) {
     const got = images instanceof tf.Tensor ? `[${images.shape.join(', ')}]` : typeof images;
-    throw new Error(`${caller}: images must be [N, H, W, C] in [0, 1], got ${got}`);
+    throw new GenlabError(`${caller}: images must be [N, H, W, C] in [0, 1], got ${got}`);
   }
 }

@@ -18,6 +18,7 @@ import { permutation } from './random';
 import { edgePairs, texturedDomain } from './synthetic';
 import { makeFacades } from './facades';
 import type { TextureName } from '../rules/textures';
+import { GenlabError, checkImages, checkOneOf, checkPixelRange, checkPositiveInteger, checkTensor, fail, resolveOptions } from '../errors';
 
 /** Paired images: inputs[i] translates to targets[i]. */
 export interface PairedImages {
@@ -38,6 +39,7 @@ export interface PairedSet {
 
 /** Frees every tensor of a paired set. */
 export function disposePairedSet(set: PairedSet): void {
+  if (set === null || typeof set !== 'object' || !set.train || !set.test) fail('disposePairedSet', 'set', 'a paired set ({ train, test })', set);
   for (const split of [set.train, set.test]) tf.dispose([split.inputs, split.targets, split.labels]);
 }
 
@@ -80,9 +82,9 @@ export const DEFAULT_EDGES_TO_CLOTHING_OPTIONS = { trainCount: 6000, testCount: 
  * inputs and targets are [N, 32, 32, 1] in [-1, 1].
  */
 export async function edgesToClothing(options: EdgesToClothingOptions = {}): Promise<PairedSet> {
-  const o = { ...DEFAULT_EDGES_TO_CLOTHING_OPTIONS, ...options };
+  const o = resolveOptions('edgesToClothing', DEFAULT_EDGES_TO_CLOTHING_OPTIONS, options, ['classes']);
   for (const key of ['trainCount', 'testCount'] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`edgesToClothing: options.${key} must be a positive integer, got ${o[key]}`);
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw new GenlabError(`edgesToClothing: options.${key} must be a positive integer, got ${o[key]}`);
   }
   const fashion = await loadFashionMnist();
   const keep = o.classes ? (label: number) => o.classes!.includes(label) : undefined;
@@ -120,7 +122,7 @@ export const DEFAULT_LABELS_TO_FACADES_OPTIONS = { trainCount: 800, testCount: 1
 
 /** Label map -> facade photo, both [N, S, S, 3] in [-1, 1] (see facades.ts). */
 export function labelsToFacades(options: LabelsToFacadesOptions = {}): PairedSet {
-  const o = { ...DEFAULT_LABELS_TO_FACADES_OPTIONS, ...options };
+  const o = resolveOptions('labelsToFacades', DEFAULT_LABELS_TO_FACADES_OPTIONS, options);
   const make = (count: number, seed: number): PairedImages => {
     const f = makeFacades({ count, size: o.size, seed });
     const result = tf.tidy(() => ({
@@ -154,6 +156,7 @@ export interface UnpairedSet {
 
 /** Frees every tensor of an unpaired set. */
 export function disposeUnpairedSet(set: UnpairedSet): void {
+  if (set === null || typeof set !== 'object' || !set.train || !set.test) fail('disposeUnpairedSet', 'set', 'an unpaired set ({ train, test })', set);
   for (const split of [set.train, set.test]) tf.dispose([split.a, split.b, split.labelsA, split.labelsB]);
 }
 
@@ -187,7 +190,9 @@ export const DEFAULT_DIGIT_TEXTURES = {
 
 /** Paints grey shapes [N, 28, 28, 1] in [0, 1]: bright texture inside, dark texture behind. [N, 28, 28, 3] in [0, 1]. */
 export function paintTextured(images: tf.Tensor4D, options: { fillTexture?: TextureName; backgroundTexture?: TextureName; seed?: number } = {}): tf.Tensor4D {
-  const o = { ...DEFAULT_PLAIN_TEXTURED_DIGITS_OPTIONS, ...options };
+  checkImages('paintTextured', 'images', images, [1]);
+  const { fillTexture, backgroundTexture, seed } = DEFAULT_PLAIN_TEXTURED_DIGITS_OPTIONS;
+  const o = resolveOptions('paintTextured', { fillTexture, backgroundTexture, seed }, options);
   const common = { cellSize: DEFAULT_DIGIT_TEXTURES.cellSize, period: DEFAULT_DIGIT_TEXTURES.period };
   const inside = texturedDomain(images, o.fillTexture, { mode: 'fill', seed: o.seed, textureOptions: { ...common, colours: DEFAULT_DIGIT_TEXTURES.fill } });
   const behind = texturedDomain(images, o.backgroundTexture, { mode: 'background', seed: o.seed + 1, textureOptions: { ...common, colours: DEFAULT_DIGIT_TEXTURES.background } });
@@ -203,20 +208,20 @@ export function paintTextured(images: tf.Tensor4D, options: { fillTexture?: Text
  * for any A image.
  */
 export async function plainTexturedDigits(options: PlainTexturedDigitsOptions = {}): Promise<UnpairedSet> {
-  const o = { ...DEFAULT_PLAIN_TEXTURED_DIGITS_OPTIONS, ...options };
+  const o = resolveOptions('plainTexturedDigits', DEFAULT_PLAIN_TEXTURED_DIGITS_OPTIONS, options);
   for (const key of ['trainCount', 'testCount'] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`plainTexturedDigits: options.${key} must be a positive integer, got ${o[key]}`);
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw new GenlabError(`plainTexturedDigits: options.${key} must be a positive integer, got ${o[key]}`);
   }
   const dataset = await loadMnist();
   const make = (split: LabelledImages, count: number, name: string): UnpairedImages => {
     // 2 x count different images: the first half becomes A, the second half B.
     const picked = pickRows(split, 2 * count, `plainTexturedDigits:${o.seed}:${name}`);
     const n = picked.images.shape[0];
-    if (n < 2) throw new Error(`plainTexturedDigits: the ${name} split has fewer than 2 images of the chosen classes`);
+    if (n < 2) throw new GenlabError(`plainTexturedDigits: the ${name} split has fewer than 2 images of the chosen classes`);
     const half = Math.floor(n / 2);
     const greyA = picked.images.slice(0, half);
     const greyB = picked.images.slice(half, half);
-    const paintedB = paintTextured(greyB, { ...o, seed: o.seed + (name === 'test' ? 7 : 0) });
+    const paintedB = paintTextured(greyB, { fillTexture: o.fillTexture, backgroundTexture: o.backgroundTexture, seed: o.seed + (name === 'test' ? 7 : 0) });
     const result = tf.tidy(() => ({
       a: toSymmetric(greyA.tile([1, 1, 1, 3])) as tf.Tensor4D,
       b: toSymmetric(paintedB) as tf.Tensor4D,
@@ -235,6 +240,8 @@ export async function plainTexturedDigits(options: PlainTexturedDigitsOptions = 
 
 /** [N, H, W, 3] RGB in [-1, 1] -> [N, H, W, 1] grey in [0, 1] (ITU-R 601 luma), e.g. for the MNIST judge. */
 export function toGreyUnit(images: tf.Tensor4D): tf.Tensor4D {
+  checkImages('toGreyUnit', 'images', images);
+  checkPixelRange('toGreyUnit', 'images', images, [-1, 1]);
   return tf.tidy(() => {
     const unit = images.add(1).div(2);
     if (images.shape[3] === 1) return unit.clipByValue(0, 1) as tf.Tensor4D;
@@ -244,8 +251,10 @@ export function toGreyUnit(images: tf.Tensor4D): tf.Tensor4D {
 
 /** [N, 32, 32, C] in [-1, 1] (edgesToClothing's padded images) -> the central [N, 28, 28, C] in [0, 1], for the judge. */
 export function unpadToUnit(images: tf.Tensor4D): tf.Tensor4D {
+  checkTensor('unpadToUnit', 'images', images, { shape: [null, 32, 32, null], layout: '[N, 32, 32, C]', dtype: 'float32' });
+  checkPixelRange('unpadToUnit', 'images', images, [-1, 1]);
   if (images.rank !== 4 || images.shape[1] !== 32 || images.shape[2] !== 32) {
-    throw new Error(`unpadToUnit: images must be [N, 32, 32, C], got [${images.shape}]`);
+    throw new GenlabError(`unpadToUnit: images must be [N, 32, 32, C], got [${images.shape}]`);
   }
   return tf.tidy(() => images.slice([0, 2, 2, 0], [-1, 28, 28, -1]).add(1).div(2).clipByValue(0, 1) as tf.Tensor4D);
 }
@@ -272,11 +281,13 @@ export const DEFAULT_TWO_CLASS_DOMAINS_OPTIONS = { dataset: 'fashion' as const, 
  * boots (the horse <-> zebra of this course): [N, 28, 28, 3] grey images in [-1, 1].
  */
 export async function twoClassDomains(options: TwoClassDomainsOptions = {}): Promise<UnpairedSet> {
-  const o = { ...DEFAULT_TWO_CLASS_DOMAINS_OPTIONS, ...options };
+  const o = resolveOptions('twoClassDomains', DEFAULT_TWO_CLASS_DOMAINS_OPTIONS, options);
   for (const key of ['classA', 'classB'] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 0 || o[key] > 9) throw new Error(`twoClassDomains: options.${key} must be a class 0-9, got ${o[key]}`);
+    if (!Number.isInteger(o[key]) || o[key] < 0 || o[key] > 9) throw new GenlabError(`twoClassDomains: options.${key} must be a class 0-9, got ${o[key]}`);
   }
-  if (o.classA === o.classB) throw new Error(`twoClassDomains: options.classA and options.classB must differ, got ${o.classA} twice`);
+  checkOneOf('twoClassDomains', 'options.dataset', o.dataset, ['mnist', 'fashion']);
+  for (const key of ['trainCount', 'testCount'] as const) checkPositiveInteger('twoClassDomains', `options.${key}`, o[key]);
+  if (o.classA === o.classB) throw new GenlabError(`twoClassDomains: options.classA and options.classB must differ, got ${o.classA} twice`);
   const dataset = o.dataset === 'fashion' ? await loadFashionMnist() : await loadMnist();
   const make = (split: LabelledImages, count: number, name: string): UnpairedImages => {
     const a = pickRows(split, count, `twoClassDomains:${o.seed}:${name}:A`, (label) => label === o.classA);

@@ -14,6 +14,7 @@
  *   BCE(a, y) = -y log sigmoid(a) - (1 - y) log(1 - sigmoid(a)) = y softplus(-a) + (1 - y) softplus(a)
  */
 import * as tf from '@tensorflow/tfjs';
+import { describeValue, checkLogits, checkNumber, checkOneOf, checkSameShape, GenlabError, resolveOptions } from '../errors';
 
 /** The two generator losses of Goodfellow et al. (2014). */
 export type GeneratorLossForm = 'non-saturating' | 'minimax';
@@ -55,10 +56,17 @@ export interface DiscriminatorLossTerms {
  * `targets` is a number (the same target everywhere) or a tensor of the logits' shape.
  */
 export function bceWithLogits(logits: tf.Tensor, targets: number | tf.Tensor): tf.Tensor {
+  if (typeof targets === 'number') {
+    checkLogits('bceWithLogits', 'logits', logits);
+    checkNumber('bceWithLogits', 'targets', targets, { min: 0, max: 1 });
+  } else {
+    checkLogits('bceWithLogits', 'logits', logits);
+    checkLogits('bceWithLogits', 'targets', targets);
+  }
   return tf.tidy(() => {
     const y = typeof targets === 'number' ? tf.scalar(targets) : targets;
     if (typeof targets !== 'number' && !tf.util.arraysEqual(targets.shape, logits.shape)) {
-      throw new Error(`bceWithLogits: targets must have the logits' shape [${logits.shape.join(', ')}], got [${targets.shape.join(', ')}]`);
+      throw new GenlabError(`bceWithLogits: targets must have the logits' shape [${logits.shape.join(', ')}], got [${targets.shape.join(', ')}]`);
     }
     return y.mul(tf.softplus(logits.neg())).add(tf.scalar(1).sub(y).mul(tf.softplus(logits)));
   });
@@ -75,12 +83,7 @@ export function discriminatorLossTerms(
   fakeLogits: tf.Tensor,
   options: DiscriminatorLossOptions = {},
 ): DiscriminatorLossTerms {
-  const { labelSmoothing } = { ...DEFAULT_DISCRIMINATOR_LOSS_OPTIONS, ...options };
-  if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
-    throw new Error(`discriminatorLoss: options.labelSmoothing must be in [0, 1), got ${labelSmoothing}`);
-  }
-  checkLogits(realLogits, 'discriminatorLoss', 'realLogits');
-  checkLogits(fakeLogits, 'discriminatorLoss', 'fakeLogits');
+  const { labelSmoothing } = checkDiscriminatorLoss('discriminatorLossTerms', realLogits, fakeLogits, options);
   return tf.tidy(() => {
     const real = bceWithLogits(realLogits, 1 - labelSmoothing).mean() as tf.Scalar;
     const fake = tf.softplus(fakeLogits).mean() as tf.Scalar; // BCE(a, 0) = softplus(a)
@@ -95,6 +98,7 @@ export function discriminatorLossTerms(
  * At logits 0 (D unsure, D = 1/2) both terms are ln 2, so L_D = 2 ln 2 ≈ 1.386.
  */
 export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor, options: DiscriminatorLossOptions = {}): tf.Scalar {
+  checkDiscriminatorLoss('discriminatorLoss', realLogits, fakeLogits, options);
   return tf.tidy(() => {
     const terms = discriminatorLossTerms(realLogits, fakeLogits, options);
     return terms.total;
@@ -108,21 +112,28 @@ export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor, 
  * with a = fakeLogits. Both are minimised; at a = 0 they are ln 2 and -ln 2.
  */
 export function generatorLoss(fakeLogits: tf.Tensor, options: GeneratorLossOptions = {}): tf.Scalar {
-  const { form } = { ...DEFAULT_GENERATOR_LOSS_OPTIONS, ...options };
-  checkLogits(fakeLogits, 'generatorLoss', 'fakeLogits');
+  const { form } = resolveOptions('generatorLoss', DEFAULT_GENERATOR_LOSS_OPTIONS, options);
+  checkOneOf('generatorLoss', 'options.form', form, ['non-saturating', 'minimax']);
+  checkLogits('generatorLoss', 'fakeLogits', fakeLogits);
   return tf.tidy(() => {
     if (form === 'non-saturating') return tf.softplus(fakeLogits.neg()).mean() as tf.Scalar;
     if (form === 'minimax') return tf.softplus(fakeLogits).mean().neg() as tf.Scalar;
-    throw new Error(`generatorLoss: options.form must be 'non-saturating' or 'minimax', got '${form}'`);
+    throw new GenlabError(`generatorLoss: options.form must be 'non-saturating' or 'minimax', got '${form}'`);
   });
 }
 
 /** Mean of sigmoid(logits): the average probability D assigns to "real" (D(x) or D(G(z))). */
 export function meanProbability(logits: tf.Tensor): tf.Scalar {
+  checkLogits('meanProbability', 'logits', logits);
   return tf.tidy(() => tf.sigmoid(logits).mean() as tf.Scalar);
 }
 
-function checkLogits(logits: tf.Tensor, caller: string, name: string): void {
-  if (!(logits instanceof tf.Tensor)) throw new Error(`${caller}: ${name} must be a tensor of logits, got ${typeof logits}`);
-  if (logits.size === 0) throw new Error(`${caller}: ${name} must not be empty, got shape [${logits.shape.join(', ')}]`);
+function checkDiscriminatorLoss(fn: string, realLogits: unknown, fakeLogits: unknown, options: DiscriminatorLossOptions): Required<DiscriminatorLossOptions> {
+  const o = resolveOptions(fn, DEFAULT_DISCRIMINATOR_LOSS_OPTIONS, options);
+  if (!(typeof o.labelSmoothing === 'number' && o.labelSmoothing >= 0 && o.labelSmoothing < 1)) {
+    throw new GenlabError(`${fn}: options.labelSmoothing must be in [0, 1), got ${describeValue(o.labelSmoothing)}`);
+  }
+  checkLogits(fn, 'realLogits', realLogits);
+  checkLogits(fn, 'fakeLogits', fakeLogits);
+  return o;
 }

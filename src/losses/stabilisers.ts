@@ -20,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tfSeed } from '../data/random';
+import { checkFunction, checkLogits, checkNumber, checkSameShape, checkTensor, GenlabError, resolveOptions } from '../errors';
 
 // The gradient penalty differentiates D's backward pass, and LeakyReLU's backward pass uses
 // greater(x, 0), which tfjs 4.22 ships without a gradient. A comparison is piecewise constant,
@@ -60,8 +61,11 @@ export interface LsganOptions {
 export const DEFAULT_LSGAN_OPTIONS: Required<LsganOptions> = { realTarget: 1, fakeTarget: 0, generatorTarget: 1 };
 
 function checkOutputs(fn: string, name: string, outputs: tf.Tensor): void {
-  if (!(outputs instanceof tf.Tensor)) throw new Error(`${fn}: ${name} must be a tf.Tensor, got ${typeof outputs}`);
-  if (outputs.size === 0) throw new Error(`${fn}: ${name} must not be empty, got shape [${outputs.shape}]`);
+  checkLogits(fn, name, outputs);
+}
+
+function checkTargets(fn: string, o: Required<LsganOptions>): void {
+  for (const key of ['realTarget', 'fakeTarget', 'generatorTarget'] as const) checkNumber(fn, `options.${key}`, o[key]);
 }
 
 /** LSGAN discriminator loss: 1/2 E[(D(x) - b)^2] + 1/2 E[(D(G(z)) - a)^2]. */
@@ -72,7 +76,9 @@ export function lsganDiscriminatorLoss(
 ): CriticLossParts {
   checkOutputs('lsganDiscriminatorLoss', 'realOutputs', realOutputs);
   checkOutputs('lsganDiscriminatorLoss', 'fakeOutputs', fakeOutputs);
-  const { realTarget, fakeTarget } = { ...DEFAULT_LSGAN_OPTIONS, ...options };
+  const o = resolveOptions('lsganDiscriminatorLoss', DEFAULT_LSGAN_OPTIONS, options);
+  checkTargets('lsganDiscriminatorLoss', o);
+  const { realTarget, fakeTarget } = o;
   return tf.tidy(() => {
     const real = realOutputs.sub(realTarget).square().mean().mul(0.5) as tf.Scalar;
     const fake = fakeOutputs.sub(fakeTarget).square().mean().mul(0.5) as tf.Scalar;
@@ -83,7 +89,9 @@ export function lsganDiscriminatorLoss(
 /** LSGAN generator loss: 1/2 E[(D(G(z)) - c)^2]. */
 export function lsganGeneratorLoss(fakeOutputs: tf.Tensor, options: LsganOptions = {}): tf.Scalar {
   checkOutputs('lsganGeneratorLoss', 'fakeOutputs', fakeOutputs);
-  const { generatorTarget } = { ...DEFAULT_LSGAN_OPTIONS, ...options };
+  const o = resolveOptions('lsganGeneratorLoss', DEFAULT_LSGAN_OPTIONS, options);
+  checkTargets('lsganGeneratorLoss', o);
+  const { generatorTarget } = o;
   return tf.tidy(() => fakeOutputs.sub(generatorTarget).square().mean().mul(0.5) as tf.Scalar);
 }
 
@@ -161,16 +169,8 @@ export function gradientPenalty(
   fakeImages: tf.Tensor,
   options: GradientPenaltyOptions = {},
 ): tf.Scalar {
-  if (!realImages.shape.every((size, axis) => size === fakeImages.shape[axis]) || realImages.rank !== fakeImages.rank) {
-    throw new Error(
-      `gradientPenalty: realImages and fakeImages must have the same shape, got [${realImages.shape}] and [${fakeImages.shape}]`,
-    );
-  }
-  const lambda = options.lambda ?? DEFAULT_GRADIENT_PENALTY_OPTIONS.lambda;
+  const { lambda } = checkPenalty('gradientPenalty', critic, realImages, fakeImages, options);
   const batchSize = realImages.shape[0];
-  if (options.epsilon && (options.epsilon.rank !== 1 || options.epsilon.shape[0] !== batchSize)) {
-    throw new Error(`gradientPenalty: options.epsilon must be [${batchSize}], got [${options.epsilon.shape}]`);
-  }
   return tf.tidy(() => {
     const broadcastShape = [batchSize, ...realImages.shape.slice(1).map(() => 1)];
     const epsilon = (options.epsilon ?? tf.randomUniform([batchSize], 0, 1, 'float32', options.seed === undefined ? undefined : tfSeed(options.seed))).reshape(broadcastShape);
@@ -184,6 +184,20 @@ export function gradientPenalty(
   });
 }
 
+function checkPenalty(fn: string, critic: unknown, realImages: tf.Tensor, fakeImages: tf.Tensor, options: GradientPenaltyOptions): { lambda: number } {
+  checkFunction(fn, 'critic', critic);
+  checkTensor(fn, 'realImages', realImages, { dtype: 'float32' });
+  checkTensor(fn, 'fakeImages', fakeImages, { dtype: 'float32' });
+  if (!realImages.shape.every((size, axis) => size === fakeImages.shape[axis]) || realImages.rank !== fakeImages.rank) {
+    throw new GenlabError(`${fn}: realImages and fakeImages must have the same shape, got [${realImages.shape}] and [${fakeImages.shape}]`);
+  }
+  const o = resolveOptions(fn, DEFAULT_GRADIENT_PENALTY_OPTIONS, options, ['seed', 'epsilon']);
+  checkNumber(fn, 'options.lambda', o.lambda, { min: 0 });
+  if (o.seed !== undefined) checkNumber(fn, 'options.seed', o.seed);
+  if (o.epsilon !== undefined) checkTensor(fn, 'options.epsilon', o.epsilon, { shape: [realImages.shape[0]], dtype: 'float32' });
+  return o;
+}
+
 /** WGAN-GP critic loss: the Wasserstein loss plus the gradient penalty, as named parts. */
 export function wganGpCriticLoss(
   critic: (images: tf.Tensor) => tf.Tensor,
@@ -191,6 +205,7 @@ export function wganGpCriticLoss(
   fakeImages: tf.Tensor,
   options: GradientPenaltyOptions = {},
 ): CriticLossParts {
+  checkPenalty('wganGpCriticLoss', critic, realImages, fakeImages, options);
   return tf.tidy(() => {
     const { real, fake } = wassersteinCriticLoss(critic(realImages), critic(fakeImages));
     const penalty = gradientPenalty(critic, realImages, fakeImages, options);

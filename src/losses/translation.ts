@@ -21,11 +21,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { discriminatorLossTerms, generatorLoss } from './gan';
 import { lsganDiscriminatorLoss, lsganGeneratorLoss, type CriticLossParts } from './stabilisers';
+import { checkLogits, checkNumber, checkSameShape, checkTensor, GenlabError, resolveOptions } from '../errors';
 
 /** mean |a - b| over every element (the L1 distance of the papers, averaged per pixel). */
 export function meanAbsoluteError(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
+  checkTensor('meanAbsoluteError', 'a', a, { dtype: 'float32' });
+  checkTensor('meanAbsoluteError', 'b', b, { dtype: 'float32' });
   if (!tf.util.arraysEqual(a.shape, b.shape)) {
-    throw new Error(`meanAbsoluteError: the two tensors must have the same shape, got [${a.shape}] and [${b.shape}]`);
+    throw new GenlabError(`meanAbsoluteError: the two tensors must have the same shape, got [${a.shape}] and [${b.shape}]`);
   }
   return tf.tidy(() => a.sub(b).abs().mean() as tf.Scalar);
 }
@@ -45,7 +48,7 @@ export interface Pix2PixLossOptions {
 export const DEFAULT_PIX2PIX_LOSS_OPTIONS: Required<Pix2PixLossOptions> = { lambdaL1: 100, adversarialWeight: 1, ganMode: 'vanilla' };
 
 function checkGanMode(fn: string, ganMode: string): void {
-  if (ganMode !== 'vanilla' && ganMode !== 'lsgan') throw new Error(`${fn}: options.ganMode must be 'vanilla' or 'lsgan', got '${ganMode}'`);
+  if (ganMode !== 'vanilla' && ganMode !== 'lsgan') throw new GenlabError(`${fn}: options.ganMode must be 'vanilla' or 'lsgan', got '${ganMode}'`);
 }
 
 /** Pix2Pix generator loss and its parts (the parts are unweighted; `total` is weighted). */
@@ -64,8 +67,12 @@ export function pix2pixGeneratorLoss(
   target: tf.Tensor,
   options: Pix2PixLossOptions = {},
 ): Pix2PixGeneratorLoss {
-  const { lambdaL1, adversarialWeight, ganMode } = { ...DEFAULT_PIX2PIX_LOSS_OPTIONS, ...options };
+  const { lambdaL1, adversarialWeight, ganMode } = resolveOptions('pix2pixGeneratorLoss', DEFAULT_PIX2PIX_LOSS_OPTIONS, options);
   checkGanMode('pix2pixGeneratorLoss', ganMode);
+  checkNumber('pix2pixGeneratorLoss', 'options.lambdaL1', lambdaL1, { min: 0 });
+  checkNumber('pix2pixGeneratorLoss', 'options.adversarialWeight', adversarialWeight, { min: 0 });
+  checkLogits('pix2pixGeneratorLoss', 'fakeLogits', fakeLogits);
+  checkSameShape('pix2pixGeneratorLoss', ['output', 'target'], output, target);
   return tf.tidy(() => {
     const adversarial = ganMode === 'lsgan'
       ? leastSquaresGeneratorTerm(fakeLogits) // mean (D - 1)^2
@@ -85,8 +92,10 @@ export function pix2pixDiscriminatorLoss(
   fakeLogits: tf.Tensor,
   options: Pick<Pix2PixLossOptions, 'ganMode'> = {},
 ): { total: tf.Scalar; real: tf.Scalar; fake: tf.Scalar } {
-  const ganMode = options.ganMode ?? DEFAULT_PIX2PIX_LOSS_OPTIONS.ganMode;
+  const { ganMode } = resolveOptions('pix2pixDiscriminatorLoss', { ganMode: DEFAULT_PIX2PIX_LOSS_OPTIONS.ganMode }, options);
   checkGanMode('pix2pixDiscriminatorLoss', ganMode);
+  checkLogits('pix2pixDiscriminatorLoss', 'realLogits', realLogits);
+  checkLogits('pix2pixDiscriminatorLoss', 'fakeLogits', fakeLogits);
   return tf.tidy(() => {
     const { real, fake } = ganMode === 'lsgan'
       ? { real: leastSquaresGeneratorTerm(realLogits), fake: fakeLogits.square().mean() as tf.Scalar }
@@ -154,9 +163,21 @@ function leastSquaresGeneratorTerm(scores: tf.Tensor): tf.Scalar {
  *       + identityWeight * lambda * (identityA + identityB).
  */
 export function cycleGanGeneratorLoss(terms: CycleGanGeneratorTerms, options: CycleGanLossOptions = {}): CycleGanGeneratorLoss {
-  const { lambdaCycle, identityWeight, cycleWeight } = { ...DEFAULT_CYCLE_GAN_LOSS_OPTIONS, ...options };
+  const fn = 'cycleGanGeneratorLoss';
+  const { lambdaCycle, identityWeight, cycleWeight } = resolveOptions(fn, DEFAULT_CYCLE_GAN_LOSS_OPTIONS, options);
+  checkNumber(fn, 'options.lambdaCycle', lambdaCycle, { min: 0 });
+  checkNumber(fn, 'options.identityWeight', identityWeight, { min: 0 });
+  checkNumber(fn, 'options.cycleWeight', cycleWeight, { min: 0 });
+  resolveOptions(fn, {}, terms, ['realA', 'realB', 'reconstructedA', 'reconstructedB', 'scoresFakeB', 'scoresFakeA', 'identityB', 'identityA'], 'terms');
+  if (terms === null || typeof terms !== 'object') throw new GenlabError(`${fn}: terms must be an object of tensors, got ${terms}`);
+  checkSameShape(fn, ['terms.reconstructedA', 'terms.realA'], terms.reconstructedA, terms.realA);
+  checkSameShape(fn, ['terms.reconstructedB', 'terms.realB'], terms.reconstructedB, terms.realB);
+  checkLogits(fn, 'terms.scoresFakeB', terms.scoresFakeB);
+  checkLogits(fn, 'terms.scoresFakeA', terms.scoresFakeA);
+  if (terms.identityA !== undefined) checkSameShape(fn, ['terms.identityA', 'terms.realA'], terms.identityA, terms.realA);
+  if (terms.identityB !== undefined) checkSameShape(fn, ['terms.identityB', 'terms.realB'], terms.identityB, terms.realB);
   if (identityWeight > 0 && (!terms.identityA || !terms.identityB)) {
-    throw new Error(`cycleGanGeneratorLoss: identityWeight is ${identityWeight}, so terms.identityA and terms.identityB are needed`);
+    throw new GenlabError(`cycleGanGeneratorLoss: identityWeight is ${identityWeight}, so terms.identityA and terms.identityB are needed`);
   }
   return tf.tidy(() => {
     const adversarialAB = leastSquaresGeneratorTerm(terms.scoresFakeB);
@@ -178,5 +199,7 @@ export function cycleGanGeneratorLoss(terms: CycleGanGeneratorTerms, options: Cy
  * the reference code (Mao et al.'s Eq. 2 with the 0-1 coding; `real` and `fake` include the 1/2).
  */
 export function cycleGanDiscriminatorLoss(realScores: tf.Tensor, fakeScores: tf.Tensor): CriticLossParts {
+  checkLogits('cycleGanDiscriminatorLoss', 'realScores', realScores);
+  checkLogits('cycleGanDiscriminatorLoss', 'fakeScores', fakeScores);
   return lsganDiscriminatorLoss(realScores, fakeScores);
 }

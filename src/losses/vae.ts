@@ -13,12 +13,15 @@
  * summed over latent dimensions (not averaged), which is what `klNormal` computes.
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkNumber, checkOneOf, checkTensor, describeValue, GenlabError, resolveOptions } from '../errors';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
 function checkSameShape(a: tf.Tensor, b: tf.Tensor, caller: string, names: [string, string]): void {
+  checkTensor(caller, names[0], a, { dtype: 'float32' });
+  checkTensor(caller, names[1], b, { dtype: 'float32' });
   if (a.shape.length < 1 || a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new Error(`${caller}: ${names[0]} and ${names[1]} must have the same shape [B, ...], got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+    throw new GenlabError(`${caller}: ${names[0]} and ${names[1]} must have the same shape [B, ...], got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
   }
 }
 
@@ -66,6 +69,7 @@ export function bernoulliLogLikelihood(logits: tf.Tensor, targets: tf.Tensor): t
 export function gaussianLogLikelihood(mean: tf.Tensor, targets: tf.Tensor, logVar: tf.Tensor | number = 0): tf.Scalar {
   checkSameShape(mean, targets, 'gaussianLogLikelihood', ['mean', 'targets']);
   if (logVar instanceof tf.Tensor) checkSameShape(mean, logVar, 'gaussianLogLikelihood', ['mean', 'logVar']);
+  else checkNumber('gaussianLogLikelihood', 'logVar', logVar);
   return tf.tidy(() => {
     const variance = logVar instanceof tf.Tensor ? logVar : tf.fill(mean.shape, logVar);
     const perPixel = targets.sub(mean).square().div(variance.exp()).add(variance).add(LOG_2PI).mul(-0.5);
@@ -108,11 +112,11 @@ export function elbo(
   logVar: tf.Tensor,
   options: ElboOptions = {},
 ): ElboParts {
-  const { beta, likelihood } = { ...DEFAULT_ELBO_OPTIONS, ...options };
-  if (!Number.isFinite(beta) || beta < 0) throw new Error(`elbo: options.beta must be a number >= 0, got ${beta}`);
-  if (likelihood !== 'bernoulli' && likelihood !== 'gaussian') {
-    throw new Error(`elbo: options.likelihood must be 'bernoulli' or 'gaussian', got ${JSON.stringify(likelihood)}`);
-  }
+  const { beta, likelihood } = resolveOptions('elbo', DEFAULT_ELBO_OPTIONS, options);
+  if (!(typeof beta === 'number' && Number.isFinite(beta) && beta >= 0)) throw new GenlabError(`elbo: options.beta must be a number >= 0, got ${describeValue(beta)}`);
+  checkOneOf('elbo', 'options.likelihood', likelihood, ['bernoulli', 'gaussian']);
+  checkSameShape(decoded, targets, 'elbo', ['decoded', 'targets']);
+  checkSameShape(mean, logVar, 'elbo', ['mean', 'logVar']);
   const reconstruction =
     likelihood === 'bernoulli' ? bernoulliLogLikelihood(decoded, targets) : gaussianLogLikelihood(decoded, targets);
   const kl = klNormal(mean, logVar);

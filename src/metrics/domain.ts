@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { permutation, tfSeed } from '../data/random';
+import { GenlabError, checkOptionValues, checkTensor, resolveOptions } from '../errors';
 
 export interface DomainClassifierOptions {
   /** Passes over the training images (default 6). */
@@ -33,9 +34,12 @@ export interface DomainClassifier {
 
 /** Trains the classifier on real images a [N_A, H, W, C] (domain A) and b [N_B, H, W, C] (domain B). */
 export async function trainDomainClassifier(a: tf.Tensor4D, b: tf.Tensor4D, options: DomainClassifierOptions = {}): Promise<DomainClassifier> {
-  const { epochs, batchSize, seed } = { ...DEFAULT_DOMAIN_CLASSIFIER_OPTIONS, ...options };
+  const { epochs, batchSize, seed } = resolveOptions('trainDomainClassifier', DEFAULT_DOMAIN_CLASSIFIER_OPTIONS, options);
+  checkTensor('trainDomainClassifier', 'a', a, { rank: 4, layout: '[N, H, W, C]', dtype: 'float32' });
+  checkTensor('trainDomainClassifier', 'b', b, { rank: 4, layout: '[N, H, W, C]', dtype: 'float32' });
+  checkOptionValues('trainDomainClassifier', { epochs, batchSize, seed }, { epochs: 'positiveInteger', batchSize: 'positiveInteger', seed: 'finite' });
   if (a.rank !== 4 || b.rank !== 4 || !tf.util.arraysEqual(a.shape.slice(1), b.shape.slice(1))) {
-    throw new Error(`trainDomainClassifier: a and b must be [N, H, W, C] images of one size, got [${a.shape}] and [${b.shape}]`);
+    throw new GenlabError(`trainDomainClassifier: a and b must be [N, H, W, C] images of one size, got [${a.shape}] and [${b.shape}]`);
   }
   const [, h, w, c] = a.shape;
   const init = (k: number) => tf.initializers.glorotUniform({ seed: tfSeed(seed + k) });

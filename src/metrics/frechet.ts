@@ -14,6 +14,7 @@
  * is ~40 lines, needs no dependency, and is accurate for the small eigenvalues that covariance
  * matrices of ReLU features have. Feature sizes here are ~128, where one call takes milliseconds.
  */
+import { GenlabError, checkPositiveInteger, describeValue } from '../errors';
 
 /** Mean and covariance of a set of feature vectors. */
 export interface GaussianStats {
@@ -42,14 +43,14 @@ export interface SymmetricEigen {
  */
 export function symmetricEigen(matrix: ArrayLike<number>, n: number, tolerance = 1e-13, maxSweeps = 100): SymmetricEigen {
   if (matrix.length !== n * n) {
-    throw new Error(`symmetricEigen: matrix must have n * n = ${n * n} entries, got ${matrix.length}`);
+    throw new GenlabError(`symmetricEigen: matrix must have n * n = ${n * n} entries, got ${matrix.length}`);
   }
   const a = Float64Array.from(matrix);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const scale = Math.max(Math.abs(a[i * n + j]), Math.abs(a[j * n + i]), 1e-300);
       if (Math.abs(a[i * n + j] - a[j * n + i]) > 1e-8 * scale) {
-        throw new Error(`symmetricEigen: matrix must be symmetric, got A[${i},${j}] = ${a[i * n + j]} but A[${j},${i}] = ${a[j * n + i]}`);
+        throw new GenlabError(`symmetricEigen: matrix must be symmetric, got A[${i},${j}] = ${a[i * n + j]} but A[${j},${i}] = ${a[j * n + i]}`);
       }
     }
   }
@@ -108,6 +109,10 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number, tolerance =
  * Eigenvalues that rounding made slightly negative are taken as 0.
  */
 export function sqrtSymmetric(matrix: ArrayLike<number>, n: number): Float64Array {
+  checkPositiveInteger('sqrtSymmetric', 'n', n);
+  if (matrix === null || typeof matrix !== 'object' || (matrix as ArrayLike<number>).length !== n * n) {
+    throw new GenlabError(`sqrtSymmetric: matrix must have n * n = ${n * n} entries, got ${describeValue(matrix)}`);
+  }
   const { values, vectors } = symmetricEigen(matrix, n);
   const roots = values.map((x) => Math.sqrt(Math.max(x, 0)));
   const out = new Float64Array(n * n);
@@ -125,9 +130,9 @@ export function sqrtSymmetric(matrix: ArrayLike<number>, n: number): Float64Arra
 /** Mean and unbiased covariance of `count` vectors of size `dimension` (row-major `values`). */
 export function gaussianStats(values: ArrayLike<number>, count: number, dimension: number): GaussianStats {
   if (values.length !== count * dimension) {
-    throw new Error(`gaussianStats: values must hold count * dimension = ${count * dimension} numbers, got ${values.length}`);
+    throw new GenlabError(`gaussianStats: values must hold count * dimension = ${count * dimension} numbers, got ${values.length}`);
   }
-  if (count < 2) throw new Error(`gaussianStats: need at least 2 vectors for a covariance, got ${count}`);
+  if (count < 2) throw new GenlabError(`gaussianStats: count must be at least 2 (vectors for a covariance), got ${count}`);
   const mean = new Float64Array(dimension);
   for (let i = 0; i < count; i++) for (let j = 0; j < dimension; j++) mean[j] += values[i * dimension + j];
   for (let j = 0; j < dimension; j++) mean[j] /= count;
@@ -154,7 +159,7 @@ export function gaussianStats(values: ArrayLike<number>, count: number, dimensio
 /** The Fréchet distance d^2 between N(a.mean, a.covariance) and N(b.mean, b.covariance). */
 export function frechetDistance(a: GaussianStats, b: GaussianStats): number {
   if (a.dimension !== b.dimension) {
-    throw new Error(`frechetDistance: both statistics must have the same dimension, got ${a.dimension} and ${b.dimension}`);
+    throw new GenlabError(`frechetDistance: both statistics must have the same dimension, got ${a.dimension} and ${b.dimension}`);
   }
   const n = a.dimension;
   let meanTerm = 0;

@@ -14,6 +14,7 @@
  * For a batch [N, H, W, C] each metric is computed per image and the mean is returned.
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkNumber, checkTensor, GenlabError, resolveOptions } from '../errors';
 
 export interface ImageMetricOptions {
   /** R: the width of the value range, max - min possible value (default 1, for images in [0, 1]). */
@@ -56,16 +57,18 @@ export function psnr(a: tf.Tensor, b: tf.Tensor, options: ImageMetricOptions = {
 
 /** Mean structural similarity in [-1, 1]; exactly 1 for identical images. Batches: the mean over images. */
 export function ssim(a: tf.Tensor, b: tf.Tensor, options: SsimOptions = {}): number {
-  const o = { ...DEFAULT_SSIM_OPTIONS, ...options };
-  const { dataRange } = checkPair(a, b, 'ssim', o);
+  const o = resolveOptions('ssim', DEFAULT_SSIM_OPTIONS, options);
   const size = o.windowSize;
   if (!Number.isInteger(size) || size < 1 || size % 2 === 0) {
-    throw new Error(`ssim: options.windowSize must be an odd positive integer, got ${size}`);
+    throw new GenlabError(`ssim: options.windowSize must be an odd positive integer, got ${size}`);
   }
-  if (!(o.sigma > 0)) throw new Error(`ssim: options.sigma must be > 0, got ${o.sigma}`);
+  checkNumber('ssim', 'options.sigma', o.sigma, { above: 0 });
+  checkNumber('ssim', 'options.k1', o.k1, { above: 0 });
+  checkNumber('ssim', 'options.k2', o.k2, { above: 0 });
+  const { dataRange } = checkPair(a, b, 'ssim', o);
   const [height, width] = a.shape.slice(a.rank - 3, a.rank - 1);
   if (height < size || width < size) {
-    throw new Error(`ssim: images must be at least options.windowSize = ${size} pixels on each side, got ${height} x ${width}`);
+    throw new GenlabError(`ssim: images must be at least options.windowSize = ${size} pixels on each side, got ${height} x ${width}`);
   }
   const c1 = (o.k1 * dataRange) ** 2;
   const c2 = (o.k2 * dataRange) ** 2;
@@ -114,26 +117,27 @@ function gaussianWindow(size: number, sigma: number, channels: number): tf.Tenso
 
 /** Checks the two images and the data range; returns the range. */
 function checkPair(a: tf.Tensor, b: tf.Tensor, caller: string, options: ImageMetricOptions): { dataRange: number } {
-  const dataRange = options.dataRange ?? DEFAULT_IMAGE_METRIC_OPTIONS.dataRange;
+  const dataRange = caller === 'ssim' ? (options.dataRange ?? DEFAULT_IMAGE_METRIC_OPTIONS.dataRange) : resolveOptions(caller, DEFAULT_IMAGE_METRIC_OPTIONS, options).dataRange;
   if (typeof dataRange !== 'number' || !(dataRange > 0) || !Number.isFinite(dataRange)) {
-    throw new Error(`${caller}: options.dataRange must be a positive number (1 for images in [0, 1], 255 for 8-bit), got ${dataRange}`);
+    throw new GenlabError(`${caller}: options.dataRange must be a positive number (1 for images in [0, 1], 255 for 8-bit), got ${dataRange}`);
   }
   for (const [name, t] of [['a', a], ['b', b]] as const) {
     if (!(t instanceof tf.Tensor)) {
-      throw new Error(`${caller}: ${name} must be a tf.Tensor of shape [H, W, C] or [N, H, W, C], got ${typeof t}`);
+      throw new GenlabError(`${caller}: ${name} must be a tf.Tensor of shape [H, W, C] or [N, H, W, C], got ${typeof t}`);
     }
     if (t.rank !== 3 && t.rank !== 4) {
-      throw new Error(`${caller}: ${name} must be [H, W, C] or [N, H, W, C], got [${t.shape.join(', ')}]`);
+      throw new GenlabError(`${caller}: ${name} must be [H, W, C] or [N, H, W, C], got [${t.shape.join(', ')}]`);
     }
+    checkTensor(caller, name, t, { rank: [3, 4], layout: '[H, W, C] or [N, H, W, C]', dtype: ['float32', 'int32'] });
   }
   if (a.shape.join() !== b.shape.join()) {
-    throw new Error(`${caller}: a and b must have the same shape, got a [${a.shape.join(', ')}] and b [${b.shape.join(', ')}]`);
+    throw new GenlabError(`${caller}: a and b must have the same shape, got a [${a.shape.join(', ')}] and b [${b.shape.join(', ')}]`);
   }
   for (const [name, t] of [['a', a], ['b', b]] as const) {
     const [min, max] = tf.tidy(() => [t.min().dataSync()[0], t.max().dataSync()[0]]);
     const slack = 1e-6 * dataRange;
     if (!(min >= -slack && max <= dataRange + slack)) {
-      throw new Error(
+      throw new GenlabError(
         `${caller}: ${name} must have values in [0, ${dataRange}] (options.dataRange = ${dataRange}), got min ${min}, max ${max}` +
           (min < 0 && min >= -1 ? '; for [-1, 1] images use data.toUnit first' : ''),
       );

@@ -31,6 +31,7 @@ import { batches } from '../data/batches';
 import { watchInterrupts, TrainingInterrupted } from '../train/interrupt';
 import { makeRandom } from '../data/random';
 import { gaussianStats, type GaussianStats } from './frechet';
+import { GenlabError, checkFunction, checkNonNegativeInteger, checkNumber, checkOptionValues, checkPositiveInteger, checkTensor, fail, resolveOptions } from '../errors';
 
 export type JudgeName = DatasetName;
 
@@ -230,7 +231,7 @@ const INFERENCE_BATCH = 500;
 export function buildJudgeModel(options: JudgeModelOptions = DEFAULT_JUDGE_MODEL_OPTIONS.mnist, seed = 1): tf.Sequential {
   const { convolutions, featureUnits } = options;
   if (!Array.isArray(convolutions) || convolutions.length < 1) {
-    throw new Error(`buildJudgeModel: options.convolutions must list at least one convolution, got ${JSON.stringify(convolutions)}`);
+    throw new GenlabError(`buildJudgeModel: options.convolutions must list at least one convolution, got ${JSON.stringify(convolutions)}`);
   }
   // Seeds seed * 100 + 1, 2, ... in layer order (the MNIST judge's weights depend on them).
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 100 + k });
@@ -262,7 +263,7 @@ export function judgeDir(): string {
 
 function checkName(name: unknown, caller: string): asserts name is JudgeName {
   if (name !== 'mnist' && name !== 'fashion') {
-    throw new Error(`${caller}: name must be 'mnist' or 'fashion', got ${JSON.stringify(name)}`);
+    throw new GenlabError(`${caller}: name must be 'mnist' or 'fashion', got ${JSON.stringify(name)}`);
   }
 }
 
@@ -272,6 +273,9 @@ function checkName(name: unknown, caller: string): asserts name is JudgeName {
  */
 export async function judge(name: JudgeName, options: JudgeOptions = {}): Promise<Judge> {
   checkName(name, 'judge');
+  resolveOptions('judge', {}, options, ['dir', 'retrain', 'training']);
+  checkOptionValues('judge', options, { retrain: 'boolean' });
+  if (options.dir !== undefined && typeof options.dir !== 'string') fail('judge', 'options.dir', 'a folder path', options.dir);
   const dir = path.join(options.dir ?? judgeDir(), name);
   const sha = datasetSha256(name);
   if (!options.retrain) {
@@ -284,7 +288,7 @@ export async function judge(name: JudgeName, options: JudgeOptions = {}): Promis
   await saveJudge(dir, trained);
   trained.model.dispose();
   const loaded = await tryLoad(dir, name, sha);
-  if (!loaded) throw new Error(`judge: the ${name} judge was trained but could not be read back from ${dir}`);
+  if (!loaded) throw new GenlabError(`judge: the ${name} judge was trained but could not be read back from ${dir}`);
   return loaded;
 }
 
@@ -298,7 +302,7 @@ export interface TrainedJudge {
 /** Trains a judge from scratch (no cache involved). */
 export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions = {}): Promise<TrainedJudge> {
   checkName(name, 'trainJudge');
-  const o = { ...DEFAULT_JUDGE_TRAINING_OPTIONS[name], ...options };
+  const o = resolveOptions('trainJudge', DEFAULT_JUDGE_TRAINING_OPTIONS[name], options, ['trainLimit']);
   const recipe: JudgeRecipe = {
     epochs: o.epochs,
     batchSize: o.batchSize,
@@ -388,10 +392,15 @@ export function judgeLearningRate(
   step: number,
   totalSteps: number,
 ): number {
+  if (recipe === null || typeof recipe !== 'object') fail('judgeLearningRate', 'recipe', 'an object { learningRate, learningRateSchedule, finalLearningRate }', recipe);
   const { learningRate, learningRateSchedule, finalLearningRate } = recipe;
+  checkNumber('judgeLearningRate', 'recipe.learningRate', learningRate, { above: 0 });
+  checkNonNegativeInteger('judgeLearningRate', 'step', step);
+  checkPositiveInteger('judgeLearningRate', 'totalSteps', totalSteps);
   if (learningRateSchedule === 'constant') return learningRate;
+  checkNumber('judgeLearningRate', 'recipe.finalLearningRate', finalLearningRate, { min: 0 });
   if (learningRateSchedule !== 'cosine') {
-    throw new Error(`judgeLearningRate: learningRateSchedule must be 'constant' or 'cosine', got ${JSON.stringify(learningRateSchedule)}`);
+    throw new GenlabError(`judgeLearningRate: learningRateSchedule must be 'constant' or 'cosine', got ${JSON.stringify(learningRateSchedule)}`);
   }
   const progress = Math.min(1, Math.max(0, step / totalSteps));
   return finalLearningRate + (learningRate - finalLearningRate) * 0.5 * (1 + Math.cos(Math.PI * progress));
@@ -399,6 +408,8 @@ export function judgeLearningRate(
 
 /** Mirrors each image left-right with probability 1/2 (a fresh draw per image and step). */
 export function randomFlip(images: tf.Tensor4D, random: () => number): tf.Tensor4D {
+  checkTensor('randomFlip', 'images', images, { rank: 4, layout: '[N, H, W, C]', dtype: 'float32' });
+  checkFunction('randomFlip', 'random', random);
   const n = images.shape[0];
   const flip = Uint8Array.from({ length: n }, () => (random() < 0.5 ? 1 : 0));
   // The condition [n, 1, 1, 1] broadcasts over each image: image i is mirrored where flip[i] = 1.
@@ -421,6 +432,10 @@ export interface JudgeAugmentation {
  * The draws per image: dx, dy, then the angle and the scale when those are enabled.
  */
 export function randomAffine(images: tf.Tensor4D, augmentation: JudgeAugmentation, random: () => number): tf.Tensor4D {
+  checkTensor('randomAffine', 'images', images, { rank: 4, layout: '[N, H, W, C]', dtype: 'float32' });
+  checkFunction('randomAffine', 'random', random);
+  if (augmentation === null || typeof augmentation !== 'object') fail('randomAffine', 'augmentation', 'an object { maxShift, maxRotation, maxScale }', augmentation);
+  checkOptionValues('randomAffine', augmentation, { maxShift: 'nonNegativeInteger', maxRotation: 'nonNegative', maxScale: 'belowOne' }, 'augmentation.');
   const { maxShift, maxRotation, maxScale } = augmentation;
   const [n, height, width] = images.shape;
   const centreX = (width - 1) / 2;
@@ -456,9 +471,15 @@ export function randomAffine(images: tf.Tensor4D, augmentation: JudgeAugmentatio
  * per call: the same brightness, no shape).
  */
 export function noiseImages(images: tf.Tensor4D, count: number, random: () => number): tf.Tensor4D {
+  checkTensor('noiseImages', 'images', images, { rank: 4, layout: '[N, H, W, 1]', channels: [1], dtype: 'float32' });
+  checkPositiveInteger('noiseImages', 'count', count);
+  checkFunction('noiseImages', 'random', random);
   const [n, height, width] = images.shape;
   const uniformCount = Math.ceil(count / 3);
   const smoothCount = Math.ceil((count - uniformCount) / 2);
+  if (count - uniformCount - smoothCount > n) {
+    throw new GenlabError(`noiseImages: images must hold at least ${count - uniformCount - smoothCount} images to shuffle for count ${count}, got ${n}`);
+  }
   const shuffledCount = Math.min(count - uniformCount - smoothCount, n);
   const pixels = height * width;
   const order = Int32Array.from({ length: pixels }, (_, i) => i);
@@ -645,14 +666,14 @@ function makeJudge(name: JudgeName, info: JudgeInfo, model: tf.LayersModel, refe
 
 /** Throws unless `images` is [N, 28, 28, 1] with values in [0, 1] (a little slack for rounding). */
 export function checkImages(images: tf.Tensor, caller: string): void {
-  if (!(images instanceof tf.Tensor)) throw new Error(`${caller}: images must be a tf.Tensor [N, 28, 28, 1], got ${typeof images}`);
+  if (!(images instanceof tf.Tensor)) throw new GenlabError(`${caller}: images must be a tf.Tensor [N, 28, 28, 1], got ${typeof images}`);
   const s = images.shape;
   if (s.length !== 4 || s[1] !== 28 || s[2] !== 28 || s[3] !== 1 || s[0] < 1) {
-    throw new Error(`${caller}: images must be [N, 28, 28, 1] with N >= 1, got [${s.join(', ')}]`);
+    throw new GenlabError(`${caller}: images must be [N, 28, 28, 1] with N >= 1, got [${s.join(', ')}]`);
   }
   const [min, max] = tf.tidy(() => [images.min().dataSync()[0], images.max().dataSync()[0]]);
   if (min < -0.01 || max > 1.01 || !Number.isFinite(min) || !Number.isFinite(max)) {
-    throw new Error(
+    throw new GenlabError(
       `${caller}: images must have pixels in [0, 1], got values in [${min.toFixed(3)}, ${max.toFixed(3)}]` +
         (min < -0.01 && min >= -1.01 ? ' (tanh outputs in [-1, 1]: pass data.toUnit(images))' : ''),
     );

@@ -11,13 +11,14 @@
  * Both work on plain arrays of points (any dimension): latent codes leave the tensor world here.
  */
 import * as tf from '@tensorflow/tfjs';
+import { GenlabError } from '../errors';
 
 type Points = tf.Tensor2D | ReadonlyArray<ReadonlyArray<number>>;
 type Labels = tf.Tensor1D | ReadonlyArray<number>;
 
 function toRows(points: Points, caller: string, name: string): number[][] {
   if (points instanceof tf.Tensor) {
-    if (points.rank !== 2) throw new Error(`${caller}: ${name} must be [N, D], got [${points.shape.join(', ')}]`);
+    if (points.rank !== 2) throw new GenlabError(`${caller}: ${name} must be [N, D], got [${points.shape.join(', ')}]`);
     return points.arraySync() as number[][];
   }
   return points.map((p) => [...p]);
@@ -25,7 +26,7 @@ function toRows(points: Points, caller: string, name: string): number[][] {
 
 function toLabels(labels: Labels, count: number, caller: string, name: string): number[] {
   const out = labels instanceof tf.Tensor ? Array.from(labels.dataSync()) : [...labels];
-  if (out.length !== count) throw new Error(`${caller}: ${name} must have one label per point (${count}), got ${out.length}`);
+  if (out.length !== count) throw new GenlabError(`${caller}: ${name} must have one label per point (${count}), got ${out.length}`);
   return out;
 }
 
@@ -41,7 +42,7 @@ export function knnAccuracy(references: Points, referenceLabels: Labels, queries
   const refLabels = toLabels(referenceLabels, refs.length, 'knnAccuracy', 'referenceLabels');
   const qs = toRows(queries, 'knnAccuracy', 'queries');
   const qLabels = toLabels(queryLabels, qs.length, 'knnAccuracy', 'queryLabels');
-  if (!Number.isInteger(k) || k < 1 || k > refs.length) throw new Error(`knnAccuracy: k must be an integer in 1..${refs.length}, got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > refs.length) throw new GenlabError(`knnAccuracy: k must be an integer in 1..${refs.length}, got ${k}`);
   let correct = 0;
   const bestDistance = new Float64Array(k);
   const bestLabel = new Array<number>(k);
@@ -75,7 +76,7 @@ export function silhouetteScore(points: Points, labels: Labels): number {
   const rows = toRows(points, 'silhouetteScore', 'points');
   const ls = toLabels(labels, rows.length, 'silhouetteScore', 'labels');
   const classes = [...new Set(ls)];
-  if (classes.length < 2) throw new Error(`silhouetteScore: labels must name at least 2 classes, got ${classes.length}`);
+  if (classes.length < 2) throw new GenlabError(`silhouetteScore: labels must name at least 2 classes, got ${classes.length}`);
   const sizes = new Map(classes.map((c) => [c, ls.filter((l) => l === c).length]));
   let total = 0;
   rows.forEach((p, i) => {

@@ -13,8 +13,10 @@
  *                          instead of Inception-v3, so its values are not comparable with FID)
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Judge } from './judge';
+import { checkImages, type Judge } from './judge';
 import { frechetDistance, gaussianStats, type GaussianStats } from './frechet';
+import { GenlabError, checkLabels, checkOptionValues, checkTensor, fail, resolveOptions } from '../errors';
+import { checkJudge } from './judge-check';
 
 export interface SampleQualityOptions {
   /** The judge, from `await metrics.judge('mnist' | 'fashion')`. */
@@ -64,12 +66,18 @@ export interface SampleQuality {
  * on small samples.
  */
 export function sampleQuality(images: tf.Tensor, options: SampleQualityOptions): SampleQuality {
+  const fn = 'sampleQuality';
+  if (options === null || typeof options !== 'object') fail(fn, 'options', 'an object with at least judge', options);
   const { judge } = options;
   if (judge === undefined || typeof judge.classify !== 'function') {
-    throw new Error(`sampleQuality: options.judge must be a judge from metrics.judge('mnist' | 'fashion'), got ${typeof judge}`);
+    throw new GenlabError(`sampleQuality: options.judge must be a judge from metrics.judge('mnist' | 'fashion'), got ${typeof judge}`);
   }
-  const confidence = options.confidence ?? DEFAULT_SAMPLE_QUALITY_OPTIONS.confidence;
-  const minShare = options.minShare ?? DEFAULT_SAMPLE_QUALITY_OPTIONS.minShare;
+  checkJudge(fn, 'options.judge', judge);
+  const { confidence, minShare } = resolveOptions(fn, DEFAULT_SAMPLE_QUALITY_OPTIONS, options, ['judge', 'labels', 'reference']);
+  checkOptionValues(fn, { confidence, minShare }, { confidence: 'probability', minShare: 'probability' });
+  checkImages(images, fn);
+  if (options.labels !== undefined) checkLabels(fn, 'options.labels', options.labels, judge.classes.length);
+  if (options.reference !== undefined) checkImages(options.reference, fn);
   const verdict = judge.classify(images);
   const n = verdict.labels.length;
   const numClasses = judge.classes.length;
@@ -85,7 +93,7 @@ export function sampleQuality(images: tf.Tensor, options: SampleQualityOptions):
   if (options.labels !== undefined) {
     const wanted = options.labels instanceof tf.Tensor ? Array.from(options.labels.dataSync()) : Array.from(options.labels);
     if (wanted.length !== n) {
-      throw new Error(`sampleQuality: options.labels must have one label per image (${n}), got ${wanted.length}`);
+      throw new GenlabError(`sampleQuality: options.labels must have one label per image (${n}), got ${wanted.length}`);
     }
     conditionalAccuracy = wanted.filter((k, i) => k === verdict.labels[i]).length / n;
   }
@@ -105,6 +113,8 @@ export function sampleQuality(images: tf.Tensor, options: SampleQualityOptions):
 
 /** Mean and covariance of the judge's features of `images`. */
 export function featureStats(judge: Judge, images: tf.Tensor): GaussianStats {
+  checkJudge('featureStats', 'judge', judge);
+  checkImages(images, 'featureStats');
   const features = judge.features(images);
   const [n, d] = features.shape;
   const values = features.dataSync();
@@ -119,14 +129,18 @@ export function featureStats(judge: Judge, images: tf.Tensor): GaussianStats {
  */
 export function midtoneFraction(images: tf.Tensor, low = 0.1, high = 0.9): number {
   if (!(images instanceof tf.Tensor) || images.rank !== 4) {
-    throw new Error(`midtoneFraction: images must be a tf.Tensor [N, H, W, C] in [0, 1], got ${images instanceof tf.Tensor ? `[${images.shape.join(', ')}]` : typeof images}`);
+    throw new GenlabError(`midtoneFraction: images must be a tf.Tensor [N, H, W, C] in [0, 1], got ${images instanceof tf.Tensor ? `[${images.shape.join(', ')}]` : typeof images}`);
   }
-  if (!(low < high)) throw new Error(`midtoneFraction: low must be below high, got ${low} and ${high}`);
+  if (!(low < high)) throw new GenlabError(`midtoneFraction: low must be below high, got ${low} and ${high}`);
+  checkTensor('midtoneFraction', 'images', images, { rank: 4, dtype: 'float32' });
   return tf.tidy(() => tf.logicalAnd(images.greater(low), images.less(high)).toFloat().mean().dataSync()[0]);
 }
 
 /** One line summarising a SampleQuality, for printing in a lesson. */
 export function formatQuality(quality: SampleQuality): string {
+  if (quality === null || typeof quality !== 'object' || typeof quality.recognisability !== 'number' || typeof quality.coverage !== 'object') {
+    fail('formatQuality', 'quality', 'a SampleQuality from metrics.sampleQuality', quality);
+  }
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const parts = [
     `recognisable ${pct(quality.recognisability)}`,

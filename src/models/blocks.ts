@@ -24,6 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tfSeed } from '../data/random';
+import { GenlabError, checkNonNegativeInteger, checkNumber, checkPositiveInteger, fail, resolveOptions } from '../errors';
 
 // ---------------------------------------------------------------------------------------------
 // Custom layers
@@ -55,17 +56,17 @@ export class InstanceNormalization extends tf.layers.Layer {
     super(args);
     this.epsilon = args.epsilon ?? DEFAULT_INSTANCE_NORMALIZATION_ARGS.epsilon;
     this.affine = args.affine ?? DEFAULT_INSTANCE_NORMALIZATION_ARGS.affine;
-    if (!(this.epsilon > 0)) throw new Error(`InstanceNormalization: epsilon must be > 0, got ${this.epsilon}`);
+    if (!(this.epsilon > 0)) throw new GenlabError(`InstanceNormalization: epsilon must be > 0, got ${this.epsilon}`);
   }
 
   build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     if (shape.length !== 4) {
-      throw new Error(`InstanceNormalization: input must be [N, H, W, C], got ${JSON.stringify(shape)}`);
+      throw new GenlabError(`InstanceNormalization: input must be [N, H, W, C], got ${JSON.stringify(shape)}`);
     }
     const channels = shape[3];
     if (this.affine) {
-      if (channels === null) throw new Error('InstanceNormalization: the channel dimension must be known when affine is true');
+      if (channels === null) throw new GenlabError('InstanceNormalization: the channel dimension must be known when affine is true');
       this.gamma = this.addWeight('gamma', [channels], 'float32', tf.initializers.ones());
       this.beta = this.addWeight('beta', [channels], 'float32', tf.initializers.zeros());
     }
@@ -108,7 +109,7 @@ export class ReflectionPadding2D extends tf.layers.Layer {
     const p = args.padding ?? 1;
     this.padding = typeof p === 'number' ? [p, p] : [p[0], p[1]];
     if (!this.padding.every((v) => Number.isInteger(v) && v >= 0)) {
-      throw new Error(`ReflectionPadding2D: padding must be a non-negative integer or [rows, columns], got ${JSON.stringify(p)}`);
+      throw new GenlabError(`ReflectionPadding2D: padding must be a non-negative integer or [rows, columns], got ${JSON.stringify(p)}`);
     }
   }
 
@@ -123,7 +124,7 @@ export class ReflectionPadding2D extends tf.layers.Layer {
     const [p, q] = this.padding;
     // Reflection needs p < H and q < W: there must be p rows to mirror besides the border row.
     if (p >= x.shape[1] || q >= x.shape[2]) {
-      throw new Error(`ReflectionPadding2D: padding [${p}, ${q}] must be smaller than the image [${x.shape[1]}, ${x.shape[2]}]`);
+      throw new GenlabError(`ReflectionPadding2D: padding [${p}, ${q}] must be smaller than the image [${x.shape[1]}, ${x.shape[2]}]`);
     }
     return tf.tidy(() => reflectAxis(reflectAxis(x, 1, p), 2, q));
   }
@@ -164,8 +165,8 @@ export class SeededDropout extends tf.layers.Layer {
     super(args);
     this.rate = args.rate;
     this.seed = args.seed ?? Math.floor(Math.random() * 2 ** 31); // unseeded like tf.layers.dropout
-    if (!(this.rate >= 0 && this.rate < 1)) throw new Error(`SeededDropout: rate must be in [0, 1), got ${this.rate}`);
-    if (!Number.isInteger(this.seed)) throw new Error(`SeededDropout: seed must be an integer, got ${this.seed}`);
+    if (!(this.rate >= 0 && this.rate < 1)) throw new GenlabError(`SeededDropout: rate must be in [0, 1), got ${this.rate}`);
+    if (!Number.isInteger(this.seed)) throw new GenlabError(`SeededDropout: seed must be an integer, got ${this.seed}`);
   }
 
   computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
@@ -294,14 +295,23 @@ export const DEFAULT_CONV_BLOCK_OPTIONS = {
 
 /** Weights ~ N(0, 0.02), as in pix2pix and CycleGAN (init_type='normal', init_gain=0.02). */
 export function paperInitializer(seed?: number) {
+  if (seed !== undefined) checkNumber('paperInitializer', 'seed', seed);
   return tf.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: seed === undefined ? undefined : tfSeed(seed) });
+}
+
+/** Throws unless `input` is a symbolic tensor [B, H, W, C] (from tf.input or a layer's apply). */
+function checkSymbolic(fn: string, input: unknown, argument = 'input'): void {
+  if (!(input instanceof tf.SymbolicTensor) || input.shape.length !== 4) {
+    fail(fn, argument, 'a symbolic tensor [B, H, W, C] (from tf.input or a layer)', input instanceof tf.SymbolicTensor ? `[${input.shape.join(', ')}]` : input);
+  }
 }
 
 /** Conv (or transposed conv) -> norm -> [dropout] -> activation. */
 export function convNormAct(input: tf.SymbolicTensor, options: ConvBlockOptions): tf.SymbolicTensor {
-  const o = { ...DEFAULT_CONV_BLOCK_OPTIONS, ...options };
+  checkSymbolic('convNormAct', input);
+  const o = resolveOptions('convNormAct', DEFAULT_CONV_BLOCK_OPTIONS, options, ['filters', 'seed', 'name']);
   if (!Number.isInteger(o.filters) || o.filters < 1) {
-    throw new Error(`convNormAct: options.filters must be a positive integer, got ${o.filters}`);
+    throw new GenlabError(`convNormAct: options.filters must be a positive integer, got ${o.filters}`);
   }
   const n = (suffix: string) => (o.name ? `${o.name}_${suffix}` : undefined);
   let x = input;
@@ -332,7 +342,7 @@ function normLayer(kind: NormKind, name?: string): tf.layers.Layer | undefined {
   // tfjs's batchNormalization uses moving averages when training is false.
   if (kind === 'batch') return tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name });
   if (kind === 'none') return undefined;
-  throw new Error(`norm must be 'instance', 'batch' or 'none', got '${kind}'`);
+  throw new GenlabError(`norm must be 'instance', 'batch' or 'none', got '${kind}'`);
 }
 
 function activationLayer(kind: ActivationKind, leakySlope: number, name?: string): tf.layers.Layer | undefined {
@@ -340,7 +350,7 @@ function activationLayer(kind: ActivationKind, leakySlope: number, name?: string
   if (kind === 'leakyRelu') return tf.layers.leakyReLU({ alpha: leakySlope, name });
   if (kind === 'tanh') return tf.layers.activation({ activation: 'tanh', name });
   if (kind === 'none') return undefined;
-  throw new Error(`activation must be 'relu', 'leakyRelu', 'tanh' or 'none', got '${kind}'`);
+  throw new GenlabError(`activation must be 'relu', 'leakyRelu', 'tanh' or 'none', got '${kind}'`);
 }
 
 /**
@@ -351,8 +361,10 @@ export function residualBlock(
   input: tf.SymbolicTensor,
   options: { norm?: NormKind; seed?: number; name?: string } = {},
 ): tf.SymbolicTensor {
+  checkSymbolic('residualBlock', input);
+  resolveOptions('residualBlock', {}, options, ['norm', 'seed', 'name']);
   const filters = input.shape[3];
-  if (filters === null) throw new Error('residualBlock: the channel dimension of input must be known');
+  if (filters === null) throw new GenlabError('residualBlock: the channel dimension of input must be known');
   const common = { filters, kernelSize: 3, strides: 1, padding: 'reflect' as const, norm: options.norm ?? 'instance', seed: options.seed };
   const name = options.name;
   let y = convNormAct(input, { ...common, activation: 'relu', name: name && `${name}_a` });
@@ -365,6 +377,9 @@ export function unetDown(
   input: tf.SymbolicTensor,
   options: { filters: number; norm?: NormKind; seed?: number; name?: string },
 ): tf.SymbolicTensor {
+  checkSymbolic('unetDown', input);
+  resolveOptions('unetDown', {}, options, ['filters', 'norm', 'seed', 'name']);
+  checkPositiveInteger('unetDown', 'options.filters', options.filters);
   return convNormAct(input, { ...options, kernelSize: 4, strides: 2, activation: 'leakyRelu', norm: options.norm ?? 'instance' });
 }
 
@@ -378,6 +393,11 @@ export function unetUp(
   skip: tf.SymbolicTensor | null,
   options: { filters: number; dropout?: number; norm?: NormKind; seed?: number; name?: string },
 ): tf.SymbolicTensor {
+  checkSymbolic('unetUp', input);
+  if (skip !== null) checkSymbolic('unetUp', skip, 'skip');
+  resolveOptions('unetUp', {}, options, ['filters', 'dropout', 'norm', 'seed', 'name']);
+  checkPositiveInteger('unetUp', 'options.filters', options.filters);
+  if (options.dropout !== undefined) checkNumber('unetUp', 'options.dropout', options.dropout, { min: 0, below: 1 });
   const y = convNormAct(input, {
     ...options,
     kernelSize: 4,
@@ -388,7 +408,7 @@ export function unetUp(
   });
   if (skip === null) return y;
   if (y.shape[1] !== skip.shape[1] || y.shape[2] !== skip.shape[2]) {
-    throw new Error(`unetUp: skip must be [B, ${y.shape[1]}, ${y.shape[2]}, C] to match the upsampled input, got ${JSON.stringify(skip.shape)}`);
+    throw new GenlabError(`unetUp: skip must be [B, ${y.shape[1]}, ${y.shape[2]}, C] to match the upsampled input, got ${JSON.stringify(skip.shape)}`);
   }
   return tf.layers.concatenate({ axis: -1, name: options.name && `${options.name}_skip` }).apply([y, skip]) as tf.SymbolicTensor;
 }
@@ -423,6 +443,7 @@ export const DEFAULT_PATCH_GAN_OPTIONS: Required<Omit<PatchGanOptions, 'seed' | 
 
 /** The (kernel, stride) of every conv of a PatchGAN with `nLayers` stride-2 convs, input to output. */
 export function patchGanLayers(nLayers: number): { kernelSize: number; strides: number }[] {
+  checkNonNegativeInteger('patchGanLayers', 'nLayers', nLayers);
   const layers = [];
   for (let i = 0; i < nLayers; i++) layers.push({ kernelSize: 4, strides: 2 });
   layers.push({ kernelSize: 4, strides: 1 }); // the last feature conv
@@ -436,6 +457,12 @@ export function patchGanLayers(nLayers: number): { kernelSize: number; strides: 
  * r(n) = 9 * 2^n - 2: 16, 34, 70 for n = 1, 2, 3.
  */
 export function receptiveField(layers: { kernelSize: number; strides: number }[]): number {
+  if (!Array.isArray(layers)) fail('receptiveField', 'layers', 'an array of { kernelSize, strides }', layers);
+  layers.forEach((layer, i) => {
+    if (layer === null || typeof layer !== 'object') fail('receptiveField', `layers[${i}]`, 'an object { kernelSize, strides }', layer);
+    checkPositiveInteger('receptiveField', `layers[${i}].kernelSize`, layer.kernelSize);
+    checkPositiveInteger('receptiveField', `layers[${i}].strides`, layer.strides);
+  });
   let r = 1;
   for (let i = layers.length - 1; i >= 0; i--) r = (r - 1) * layers[i].strides + layers[i].kernelSize;
   return r;
@@ -457,12 +484,12 @@ export interface PatchGan {
  * simple (H / 2^n at the output); the receptive field does not depend on the padding.
  */
 export function patchGanDiscriminator(options: PatchGanOptions = {}): PatchGan {
-  const o = { ...DEFAULT_PATCH_GAN_OPTIONS, ...options };
+  const o = resolveOptions('patchGanDiscriminator', DEFAULT_PATCH_GAN_OPTIONS, options, ['seed', 'name']);
   if (!Number.isInteger(o.nLayers) || o.nLayers < 0) {
-    throw new Error(`patchGanDiscriminator: options.nLayers must be an integer >= 0, got ${o.nLayers}`);
+    throw new GenlabError(`patchGanDiscriminator: options.nLayers must be an integer >= 0, got ${o.nLayers}`);
   }
   if (o.imageSize % 2 ** o.nLayers !== 0) {
-    throw new Error(`patchGanDiscriminator: options.imageSize must be divisible by 2^nLayers = ${2 ** o.nLayers}, got ${o.imageSize}`);
+    throw new GenlabError(`patchGanDiscriminator: options.imageSize must be divisible by 2^nLayers = ${2 ** o.nLayers}, got ${o.imageSize}`);
   }
   const seedAt = (i: number) => (o.seed === undefined ? undefined : o.seed + i);
   const input = tf.input({ shape: [o.imageSize, o.imageSize, o.channels] }); // [B, S, S, C]

@@ -14,7 +14,8 @@
  * goes next to z in G and next to the image features in D.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_GAN_OPTIONS, ganOptions, mlpHidden, sampleLatent, LayerSeeds, type GanOptions, type LatentOptions } from './gan';
+import { DEFAULT_GAN_OPTIONS, DEFAULT_LATENT_OPTIONS, ganOptions, mlpHidden, sampleLatent, LayerSeeds, type GanOptions, type LatentOptions } from './gan';
+import { checkLabels, checkModel, checkPositiveInteger, checkSeed, GenlabError, resolveOptions } from '../errors';
 
 export interface CganOptions extends GanOptions {
   /** Number of classes of the label y (default 10). */
@@ -33,11 +34,12 @@ export const DEFAULT_CGAN_OPTIONS: Required<CganOptions> = {
 };
 
 function cganOptions(options: CganOptions, caller: string): Required<CganOptions> {
-  const o = { ...DEFAULT_CGAN_OPTIONS, ...options };
-  ganOptions(o, caller); // checks the options shared with the MLP GAN
-  if (!Number.isInteger(o.numClasses) || o.numClasses < 2) throw new Error(`${caller}: options.numClasses must be an integer >= 2, got ${o.numClasses}`);
+  const o = resolveOptions(caller, DEFAULT_CGAN_OPTIONS, options);
+  const { numClasses: _numClasses, labelEmbedding: _labelEmbedding, ...shared } = o;
+  ganOptions(shared, caller); // checks the options shared with the MLP GAN
+  if (!Number.isInteger(o.numClasses) || o.numClasses < 2) throw new GenlabError(`${caller}: options.numClasses must be an integer >= 2, got ${o.numClasses}`);
   if (!Number.isInteger(o.labelEmbedding) || o.labelEmbedding < 0) {
-    throw new Error(`${caller}: options.labelEmbedding must be 0 (one-hot) or a positive integer, got ${o.labelEmbedding}`);
+    throw new GenlabError(`${caller}: options.labelEmbedding must be 0 (one-hot) or a positive integer, got ${o.labelEmbedding}`);
   }
   return o;
 }
@@ -78,9 +80,11 @@ export function buildCganDiscriminator(options: CganOptions = {}): tf.LayersMode
 
 /** One-hot labels: int [B] -> float32 [B, numClasses]. */
 export function oneHotLabels(labels: tf.Tensor | ArrayLike<number>, numClasses: number): tf.Tensor2D {
+  checkPositiveInteger('oneHotLabels', 'numClasses', numClasses);
+  checkLabels('oneHotLabels', 'labels', labels, numClasses);
   return tf.tidy(() => {
     const ids = labels instanceof tf.Tensor ? labels.cast('int32') : tf.tensor1d(Array.from(labels), 'int32');
-    if (ids.rank !== 1) throw new Error(`oneHotLabels: labels must be [B], got [${ids.shape.join(', ')}]`);
+    if (ids.rank !== 1) throw new GenlabError(`oneHotLabels: labels must be [B], got [${ids.shape.join(', ')}]`);
     return tf.oneHot(ids as tf.Tensor1D, numClasses).cast('float32') as tf.Tensor2D;
   });
 }
@@ -92,8 +96,13 @@ export function oneHotLabels(labels: tf.Tensor | ArrayLike<number>, numClasses: 
  * (see LatentOptions in ./gan.ts).
  */
 export function generateConditional(generator: tf.LayersModel, labels: ArrayLike<number> | tf.Tensor1D, seed = 0, options: LatentOptions = {}): tf.Tensor {
+  checkModel('generateConditional', 'generator', generator);
+  if (generator.inputs.length !== 2) throw new GenlabError(`generateConditional: generator must take [z, label] (two inputs), got ${generator.inputs.length} input(s)`);
   const latentSize = generator.inputs[0].shape[1] as number;
   const numClasses = generator.inputs[1].shape[1] as number;
+  checkLabels('generateConditional', 'labels', labels, numClasses);
+  checkSeed('generateConditional', 'seed', seed);
+  resolveOptions('generateConditional', DEFAULT_LATENT_OPTIONS, options);
   return tf.tidy(() => {
     const y = oneHotLabels(labels, numClasses);
     return generator.predict([sampleLatent(y.shape[0], latentSize, seed, options), y]) as tf.Tensor;

@@ -34,6 +34,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { convNormAct, residualBlock, patchGanDiscriminator, type NormKind } from './blocks';
+import { checkNumber, checkOptionValues, GenlabError, resolveOptions } from '../errors';
 
 export interface CycleGanOptions {
   /** Height and width of both domains' images, divisible by 4 (default 28). */
@@ -115,7 +116,13 @@ export interface ResnetGeneratorOptions {
  *   -u-> [B,S/2,S/2,2f] -u-> [B,S,S,f] -c7s1, tanh-> [B,S,S,Cout]
  */
 export function resnetGenerator(o: ResnetGeneratorOptions): tf.LayersModel {
-  if (o.imageSize % 4 !== 0) throw new Error(`resnetGenerator: imageSize must be divisible by 4, got ${o.imageSize}`);
+  resolveOptions('resnetGenerator', {}, o, ['imageSize', 'inputChannels', 'outputChannels', 'filters', 'residualBlocks', 'norm', 'seed', 'name']);
+  if (o === undefined) throw new GenlabError('resnetGenerator: options must be given ({ imageSize, inputChannels, outputChannels, filters, residualBlocks, norm, seed, name })');
+  checkOptionValues('resnetGenerator', o, {
+    imageSize: 'positiveInteger', inputChannels: 'positiveInteger', outputChannels: 'positiveInteger', filters: 'positiveInteger',
+    residualBlocks: 'nonNegativeInteger', norm: ['instance', 'batch', 'none'], seed: 'finite',
+  }, '');
+  if (o.imageSize % 4 !== 0) throw new GenlabError(`resnetGenerator: imageSize must be divisible by 4, got ${o.imageSize}`);
   const input = tf.input({ shape: [o.imageSize, o.imageSize, o.inputChannels] });
   const f = o.filters;
   let x = convNormAct(input, { filters: f, kernelSize: 7, strides: 1, padding: 'reflect', norm: o.norm, seed: o.seed }); // [B,S,S,f]
@@ -132,9 +139,16 @@ export function resnetGenerator(o: ResnetGeneratorOptions): tf.LayersModel {
 
 /** Builds the four networks (defaults: DEFAULT_CYCLE_GAN_OPTIONS). */
 export function createCycleGan(options: CycleGanOptions = {}): CycleGan {
-  const o = { ...DEFAULT_CYCLE_GAN_OPTIONS, ...options };
+  const o = resolveOptions('createCycleGan', DEFAULT_CYCLE_GAN_OPTIONS, options);
+  checkOptionValues('createCycleGan', o, {
+    imageSize: 'positiveInteger', channelsA: 'positiveInteger', channelsB: 'positiveInteger', generatorFilters: 'positiveInteger',
+    residualBlocks: 'nonNegativeInteger', discriminatorFilters: 'positiveInteger', discriminatorLayers: 'positiveInteger',
+    norm: ['instance', 'batch', 'none'], lambdaCycle: 'nonNegative', identityWeight: 'nonNegative', bufferSize: 'nonNegativeInteger',
+    learningRate: 'positive', beta1: 'belowOne', seed: 'finite',
+  });
+  if (o.imageSize % 4 !== 0) throw new GenlabError(`createCycleGan: options.imageSize must be divisible by 4, got ${o.imageSize}`);
   if (o.identityWeight > 0 && o.channelsA !== o.channelsB) {
-    throw new Error(`createCycleGan: the identity loss needs channelsA = channelsB, got ${o.channelsA} and ${o.channelsB}; set identityWeight to 0`);
+    throw new GenlabError(`createCycleGan: the identity loss needs channelsA = channelsB, got ${o.channelsA} and ${o.channelsB}; set identityWeight to 0`);
   }
   const generator = (inputChannels: number, outputChannels: number, seed: number, name: string) =>
     resnetGenerator({
@@ -163,9 +177,12 @@ export function createCycleGan(options: CycleGanOptions = {}): CycleGan {
  * lr * (1 - max(0, step + 1 - constantSteps) / (decaySteps + 1)), which stays positive).
  */
 export function linearDecaySchedule(learningRate: number, constantSteps: number, decaySteps: number): (step: number) => number {
-  if (!(learningRate > 0)) throw new Error(`linearDecaySchedule: learningRate must be > 0, got ${learningRate}`);
+  if (!(learningRate > 0)) throw new GenlabError(`linearDecaySchedule: learningRate must be > 0, got ${learningRate}`);
+  checkNumber('linearDecaySchedule', 'learningRate', learningRate, { above: 0 });
+  checkNumber('linearDecaySchedule', 'constantSteps', constantSteps, { min: 0 });
+  checkNumber('linearDecaySchedule', 'decaySteps', decaySteps, { min: 0 });
   if (!(constantSteps >= 0) || !(decaySteps >= 0)) {
-    throw new Error(`linearDecaySchedule: constantSteps and decaySteps must be >= 0, got ${constantSteps} and ${decaySteps}`);
+    throw new GenlabError(`linearDecaySchedule: constantSteps and decaySteps must be >= 0, got ${constantSteps} and ${decaySteps}`);
   }
   return (step) => learningRate * Math.max(1e-8, 1 - Math.max(0, step + 1 - constantSteps) / (decaySteps + 1));
 }

@@ -46,6 +46,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SpectralNormConv2D, SpectralNormDense } from './spectral-norm';
+import { GenlabError, checkModel, resolveOptions } from '../errors';
 
 export interface DcganOptions {
   /** Size of z (Radford et al. 2015: 100). */
@@ -93,25 +94,25 @@ export const DEFAULT_DCGAN_OPTIONS: Required<DcganOptions> = {
 };
 
 function dcganOptions(options: DcganOptions, caller: string): Required<DcganOptions> {
-  const o = { ...DEFAULT_DCGAN_OPTIONS, ...options };
+  const o = resolveOptions(caller, DEFAULT_DCGAN_OPTIONS, options);
   const positive = ['latentSize', 'filters', 'kernelSize', 'numClasses'] as const;
   for (const key of positive) {
-    if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`${caller}: options.${key} must be a positive integer, got ${o[key]}`);
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw new GenlabError(`${caller}: options.${key} must be a positive integer, got ${o[key]}`);
   }
   const [h, w, c] = o.imageShape;
   if (o.imageShape.length !== 3 || h % 4 !== 0 || w % 4 !== 0 || !(c >= 1)) {
-    throw new Error(`${caller}: options.imageShape must be [H, W, C] with H and W divisible by 4, got ${JSON.stringify(o.imageShape)}`);
+    throw new GenlabError(`${caller}: options.imageShape must be [H, W, C] with H and W divisible by 4, got ${JSON.stringify(o.imageShape)}`);
   }
   if (o.upsampling !== 'transposed' && o.upsampling !== 'resize') {
-    throw new Error(`${caller}: options.upsampling must be 'transposed' or 'resize', got '${o.upsampling}'`);
+    throw new GenlabError(`${caller}: options.upsampling must be 'transposed' or 'resize', got '${o.upsampling}'`);
   }
   if (!['batch', 'none', 'spectral'].includes(o.discriminatorNorm)) {
-    throw new Error(`${caller}: options.discriminatorNorm must be 'batch', 'none' or 'spectral', got '${o.discriminatorNorm}'`);
+    throw new GenlabError(`${caller}: options.discriminatorNorm must be 'batch', 'none' or 'spectral', got '${o.discriminatorNorm}'`);
   }
   if (!['planes', 'projection', 'both'].includes(o.labelConditioning)) {
-    throw new Error(`${caller}: options.labelConditioning must be 'planes', 'projection' or 'both', got '${o.labelConditioning}'`);
+    throw new GenlabError(`${caller}: options.labelConditioning must be 'planes', 'projection' or 'both', got '${o.labelConditioning}'`);
   }
-  if (!Number.isInteger(o.seed)) throw new Error(`${caller}: options.seed must be an integer, got ${o.seed}`);
+  if (!Number.isInteger(o.seed)) throw new GenlabError(`${caller}: options.seed must be an integer, got ${o.seed}`);
   return o;
 }
 
@@ -229,6 +230,7 @@ export function buildInfoDcganGenerator(options: DcganOptions = {}): tf.LayersMo
 
 /** True for a generator built by `buildInfoDcganGenerator` (inputs [z, code]). */
 export function isInfoGenerator(generator: tf.LayersModel): boolean {
+  checkModel('isInfoGenerator', 'generator', generator);
   return generator.inputs.length === 2 && generator.inputLayers[1].name.startsWith('code');
 }
 
@@ -288,6 +290,7 @@ export interface LayerRow {
 
 /** The layers of a model with their output shapes and parameter counts, in order. */
 export function architectureTable(model: tf.LayersModel): LayerRow[] {
+  checkModel('architectureTable', 'model', model);
   return model.layers.map((layer) => ({
     name: layer.name,
     type: layer.getClassName(),

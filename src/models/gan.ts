@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeRandom, tfSeed } from '../data/random';
+import { checkModel, checkPositiveInteger, checkSeed, GenlabError, resolveOptions } from '../errors';
 
 export interface GanOptions {
   /** Size of the noise vector z (100 in Goodfellow et al., 2014 and Radford et al., 2015). */
@@ -62,7 +63,7 @@ export class LayerSeeds {
   private next: number;
   private nextDropout: number;
   constructor(seed: number) {
-    if (!Number.isInteger(seed)) throw new Error(`options.seed must be an integer, got ${seed}`);
+    if (!Number.isInteger(seed)) throw new GenlabError(`options.seed must be an integer, got ${seed}`);
     this.next = seed * 1000;
     this.nextDropout = seed * 1000 + 500;
   }
@@ -88,7 +89,7 @@ export function mlpHidden(
 ): tf.SymbolicTensor {
   let h = x;
   units.forEach((n, i) => {
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${options.prefix}: hidden units must be positive integers, got ${JSON.stringify(units)}`);
+    if (!Number.isInteger(n) || n < 1) throw new GenlabError(`${options.prefix}: hidden units must be positive integers, got ${JSON.stringify(units)}`);
     h = tf.layers.dense({ units: n, kernelInitializer: options.seeds.glorot(), name: `${options.prefix}_dense${i + 1}` }).apply(h) as tf.SymbolicTensor;
     if (options.batchNorm && i > 0) {
       h = tf.layers.batchNormalization({ momentum: 0.8, name: `${options.prefix}_bn${i + 1}` }).apply(h) as tf.SymbolicTensor;
@@ -103,13 +104,13 @@ export function mlpHidden(
 
 /** Checks and completes GAN options. */
 export function ganOptions(options: GanOptions, caller: string): Required<GanOptions> {
-  const o = { ...DEFAULT_GAN_OPTIONS, ...options };
-  if (!Number.isInteger(o.latentSize) || o.latentSize < 1) throw new Error(`${caller}: options.latentSize must be a positive integer, got ${o.latentSize}`);
+  const o = resolveOptions(caller, DEFAULT_GAN_OPTIONS, options);
+  if (!Number.isInteger(o.latentSize) || o.latentSize < 1) throw new GenlabError(`${caller}: options.latentSize must be a positive integer, got ${o.latentSize}`);
   if (!Array.isArray(o.imageShape) || o.imageShape.length !== 3 || !o.imageShape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`${caller}: options.imageShape must be [H, W, C] of positive integers, got ${JSON.stringify(o.imageShape)}`);
+    throw new GenlabError(`${caller}: options.imageShape must be [H, W, C] of positive integers, got ${JSON.stringify(o.imageShape)}`);
   }
   if (!(o.discriminatorDropout >= 0 && o.discriminatorDropout < 1)) {
-    throw new Error(`${caller}: options.discriminatorDropout must be in [0, 1), got ${o.discriminatorDropout}`);
+    throw new GenlabError(`${caller}: options.discriminatorDropout must be in [0, 1), got ${o.discriminatorDropout}`);
   }
   return o;
 }
@@ -157,11 +158,12 @@ export const DEFAULT_LATENT_OPTIONS: Required<LatentOptions> = { truncation: Inf
  * towards 0.
  */
 export function sampleLatent(count: number, latentSize: number, seed = 0, options: LatentOptions = {}): tf.Tensor2D {
-  if (!Number.isInteger(count) || count < 1) throw new Error(`sampleLatent: count must be a positive integer, got ${count}`);
-  if (!Number.isInteger(latentSize) || latentSize < 1) throw new Error(`sampleLatent: latentSize must be a positive integer, got ${latentSize}`);
-  const truncation = options.truncation ?? DEFAULT_LATENT_OPTIONS.truncation;
+  if (!Number.isInteger(count) || count < 1) throw new GenlabError(`sampleLatent: count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(latentSize) || latentSize < 1) throw new GenlabError(`sampleLatent: latentSize must be a positive integer, got ${latentSize}`);
+  checkSeed('sampleLatent', 'seed', seed);
+  const { truncation } = resolveOptions('sampleLatent', DEFAULT_LATENT_OPTIONS, options);
   if (typeof truncation !== 'number' || !(truncation > 0)) {
-    throw new Error(`sampleLatent: options.truncation must be a positive threshold psi for |z_i| (or Infinity for none), got ${truncation}`);
+    throw new GenlabError(`sampleLatent: options.truncation must be a positive threshold psi for |z_i| (or Infinity for none), got ${truncation}`);
   }
   const z = tf.randomNormal([count, latentSize], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D; // [count, latent]
   if (truncation === Infinity) return z;
@@ -186,6 +188,11 @@ export function sampleLatent(count: number, latentSize: number, seed = 0, option
  * `options.truncation`: draw z with the truncation trick (see LatentOptions).
  */
 export function generateImages(generator: tf.LayersModel, count: number, seed = 0, options: LatentOptions = {}): tf.Tensor {
+  checkModel('generateImages', 'generator', generator);
+  if (generator.inputs.length !== 1) throw new GenlabError(`generateImages: generator must take z alone (one input), got ${generator.inputs.length} inputs (for a conditional generator use models.generateConditional)`);
+  checkPositiveInteger('generateImages', 'count', count);
+  checkSeed('generateImages', 'seed', seed);
+  resolveOptions('generateImages', DEFAULT_LATENT_OPTIONS, options);
   const latentSize = generator.inputs[0].shape[1] as number;
   return tf.tidy(() => generator.predict(sampleLatent(count, latentSize, seed, options)) as tf.Tensor);
 }

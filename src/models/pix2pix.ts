@@ -33,6 +33,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convNormAct, unetDown, unetUp, patchGanDiscriminator, type NormKind } from './blocks';
 import type { Pix2PixGanMode } from '../losses/translation';
+import { checkOptionValues, checkTensor, GenlabError, resolveOptions } from '../errors';
 
 export interface Pix2PixOptions {
   /** Height and width of input and output, a power of two >= 8 (default 32). */
@@ -101,11 +102,23 @@ export interface Pix2Pix {
  * d1 has no norm (as in the paper), nor has the 1 x 1 bottleneck (instance norm of a single
  * pixel would be zero).
  */
+/** The options completed by their defaults, each checked. */
+function pix2pixOptions(fn: string, options: Pix2PixOptions): Required<Pix2PixOptions> {
+  const o = resolveOptions(fn, DEFAULT_PIX2PIX_OPTIONS, options);
+  checkOptionValues(fn, o, {
+    imageSize: 'positiveInteger', inputChannels: 'positiveInteger', outputChannels: 'positiveInteger', generatorFilters: 'positiveInteger',
+    discriminatorFilters: 'positiveInteger', discriminatorLayers: 'positiveInteger', dropoutSteps: 'nonNegativeInteger',
+    norm: ['instance', 'batch', 'none'], skipConnections: 'boolean', lambdaL1: 'nonNegative', ganMode: ['vanilla', 'lsgan'],
+    learningRate: 'positive', beta1: 'belowOne', seed: 'finite',
+  });
+  return o;
+}
+
 export function unetGenerator(options: Pix2PixOptions = {}): tf.LayersModel {
-  const o = { ...DEFAULT_PIX2PIX_OPTIONS, ...options };
+  const o = pix2pixOptions('unetGenerator', options);
   const depth = Math.log2(o.imageSize);
   if (!Number.isInteger(depth) || depth < 3) {
-    throw new Error(`unetGenerator: options.imageSize must be a power of two >= 8, got ${o.imageSize}`);
+    throw new GenlabError(`unetGenerator: options.imageSize must be a power of two >= 8, got ${o.imageSize}`);
   }
   const f = o.generatorFilters;
   const filtersAt = (i: number) => f * Math.min(2 ** i, 8); // encoder step i (0-based)
@@ -142,7 +155,7 @@ export function unetGenerator(options: Pix2PixOptions = {}): tf.LayersModel {
 
 /** The conditional PatchGAN: D(x, y) scores concat(x, y) patch by patch. */
 export function conditionalPatchGan(options: Pix2PixOptions = {}): { model: tf.LayersModel; receptiveField: number } {
-  const o = { ...DEFAULT_PIX2PIX_OPTIONS, ...options };
+  const o = pix2pixOptions('conditionalPatchGan', options);
   const d = patchGanDiscriminator({
     imageSize: o.imageSize,
     channels: o.inputChannels + o.outputChannels,
@@ -157,15 +170,17 @@ export function conditionalPatchGan(options: Pix2PixOptions = {}): { model: tf.L
 
 /** Builds G and D with the given options (defaults: DEFAULT_PIX2PIX_OPTIONS). */
 export function createPix2Pix(options: Pix2PixOptions = {}): Pix2Pix {
-  const o = { ...DEFAULT_PIX2PIX_OPTIONS, ...options };
+  const o = pix2pixOptions('createPix2Pix', options);
   const d = conditionalPatchGan(o);
   return { generator: unetGenerator(o), discriminator: d.model, receptiveField: d.receptiveField, options: o };
 }
 
 /** D's input: x and y (or G(x)) side by side on the channel axis. [B,S,S,Cin] + [B,S,S,Cout] -> [B,S,S,Cin+Cout]. */
 export function pairForDiscriminator(input: tf.Tensor4D, output: tf.Tensor4D): tf.Tensor4D {
+  checkTensor('pairForDiscriminator', 'input', input, { rank: 4, layout: '[B, H, W, C]', dtype: 'float32' });
+  checkTensor('pairForDiscriminator', 'output', output, { rank: 4, layout: '[B, H, W, C]', dtype: 'float32' });
   if (input.shape[0] !== output.shape[0] || input.shape[1] !== output.shape[1] || input.shape[2] !== output.shape[2]) {
-    throw new Error(`pairForDiscriminator: input [${input.shape}] and output [${output.shape}] must agree in batch, height and width`);
+    throw new GenlabError(`pairForDiscriminator: input [${input.shape}] and output [${output.shape}] must agree in batch, height and width`);
   }
   return tf.concat([input, output], 3);
 }

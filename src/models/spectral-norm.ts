@@ -19,9 +19,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tfSeed } from '../data/random';
+import { GenlabError, checkTensor } from '../errors';
 
 /** The identity whose gradient is zero: power-iteration vectors are constants for the gradient. */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
+  checkTensor('stopGradient', 'x', x, { empty: true });
   const identity = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => ({
     value: (inputs[0] as tf.Tensor).clone(),
     gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
@@ -45,10 +47,10 @@ export function spectralNormalise(
 ): { kernel: tf.Tensor; sigma: tf.Scalar; u: tf.Tensor2D } {
   const out = kernel.shape[kernel.rank - 1];
   if (u.rank !== 2 || u.shape[0] !== 1 || u.shape[1] !== out) {
-    throw new Error(`spectralNormalise: u must be [1, ${out}] for a kernel of shape [${kernel.shape}], got [${u.shape}]`);
+    throw new GenlabError(`spectralNormalise: u must be [1, ${out}] for a kernel of shape [${kernel.shape}], got [${u.shape}]`);
   }
   if (!Number.isInteger(iterations) || iterations < 1) {
-    throw new Error(`spectralNormalise: iterations must be a positive integer, got ${iterations}`);
+    throw new GenlabError(`spectralNormalise: iterations must be a positive integer, got ${iterations}`);
   }
   return tf.tidy(() => {
     const matrix = kernel.reshape([-1, out]) as tf.Tensor2D; // [fanIn, out]
@@ -149,7 +151,7 @@ export class SpectralNormDense extends SpectralNormLayer {
   constructor(args: SpectralNormDenseArgs) {
     super(args);
     if (!Number.isInteger(args.units) || args.units < 1) {
-      throw new Error(`SpectralNormDense: units must be a positive integer, got ${args.units}`);
+      throw new GenlabError(`SpectralNormDense: units must be a positive integer, got ${args.units}`);
     }
     this.units = args.units;
   }
@@ -203,7 +205,7 @@ export class SpectralNormConv2D extends SpectralNormLayer {
     super(args);
     for (const key of ['filters', 'kernelSize'] as const) {
       if (!Number.isInteger(args[key]) || args[key] < 1) {
-        throw new Error(`SpectralNormConv2D: ${key} must be a positive integer, got ${args[key]}`);
+        throw new GenlabError(`SpectralNormConv2D: ${key} must be a positive integer, got ${args[key]}`);
       }
     }
     this.filters = args.filters;
@@ -211,13 +213,13 @@ export class SpectralNormConv2D extends SpectralNormLayer {
     this.strides = args.strides ?? 1;
     this.padding = args.padding ?? 'same';
     if (this.padding !== 'same' && this.padding !== 'valid') {
-      throw new Error(`SpectralNormConv2D: padding must be 'same' or 'valid', got '${this.padding}'`);
+      throw new GenlabError(`SpectralNormConv2D: padding must be 'same' or 'valid', got '${this.padding}'`);
     }
   }
 
   build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    if (shape.length !== 4) throw new Error(`SpectralNormConv2D: input must be [B, H, W, C], got [${shape}]`);
+    if (shape.length !== 4) throw new GenlabError(`SpectralNormConv2D: input must be [B, H, W, C], got [${shape}]`);
     this.addSpectralWeights([this.kernelSize, this.kernelSize, shape[3] as number, this.filters]);
     this.built = true;
   }

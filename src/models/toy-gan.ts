@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LayerSeeds } from './gan';
+import { GenlabError, resolveOptions } from '../errors';
 
 export interface ToyGanOptions {
   /** Size of z (default 16: enough for 8 modes, small enough to train in seconds). */
@@ -47,9 +48,9 @@ function mlp(input: tf.SymbolicTensor, units: number[], outputUnits: number, lea
 }
 
 function toyOptions(options: ToyGanOptions, caller: string): Required<ToyGanOptions> {
-  const o = { ...DEFAULT_TOY_GAN_OPTIONS, ...options };
+  const o = resolveOptions(caller, DEFAULT_TOY_GAN_OPTIONS, options);
   for (const key of ['latentSize', 'dataSize'] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`${caller}: options.${key} must be a positive integer, got ${o[key]}`);
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw new GenlabError(`${caller}: options.${key} must be a positive integer, got ${o[key]}`);
   }
   return o;
 }

@@ -17,6 +17,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tfSeed } from '../data/random';
+import { checkVae } from './vae-check';
+import { checkLabels, checkNumber, checkPositiveInteger, checkSameShape, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
 
 export interface VaeOptions {
   /** Image shape [H, W, C] (default [28, 28, 1], MNIST / Fashion-MNIST). */
@@ -53,16 +55,16 @@ export interface Vae {
 
 /** Builds a VAE (or, with numClasses > 0, a conditional VAE). */
 export function buildVae(options: VaeOptions = {}): Vae {
-  const o = { ...DEFAULT_VAE_OPTIONS, ...options };
+  const o = resolveOptions('buildVae', DEFAULT_VAE_OPTIONS, options);
   for (const key of ['latentSize', 'hiddenUnits'] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`buildVae: options.${key} must be a positive integer, got ${o[key]}`);
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw new GenlabError(`buildVae: options.${key} must be a positive integer, got ${o[key]}`);
   }
   if (!Number.isInteger(o.numClasses) || o.numClasses < 0) {
-    throw new Error(`buildVae: options.numClasses must be 0 (unconditional) or a positive integer, got ${o.numClasses}`);
+    throw new GenlabError(`buildVae: options.numClasses must be 0 (unconditional) or a positive integer, got ${o.numClasses}`);
   }
-  if (!Number.isFinite(o.beta) || o.beta < 0) throw new Error(`buildVae: options.beta must be a number >= 0, got ${o.beta}`);
+  if (!Number.isFinite(o.beta) || o.beta < 0) throw new GenlabError(`buildVae: options.beta must be a number >= 0, got ${o.beta}`);
   if (!Array.isArray(o.imageShape) || o.imageShape.length !== 3 || o.imageShape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new Error(`buildVae: options.imageShape must be [H, W, C], got ${JSON.stringify(o.imageShape)}`);
+    throw new GenlabError(`buildVae: options.imageShape must be [H, W, C], got ${JSON.stringify(o.imageShape)}`);
   }
   const pixels = o.imageShape[0] * o.imageShape[1] * o.imageShape[2];
   const conditional = o.numClasses > 0;
@@ -95,19 +97,28 @@ export function buildVae(options: VaeOptions = {}): Vae {
 function labelInput(vae: Vae, labels: tf.Tensor | ReadonlyArray<number> | undefined, batch: number, caller: string): tf.Tensor2D | undefined {
   const k = vae.options.numClasses;
   if (k === 0) {
-    if (labels !== undefined) throw new Error(`${caller}: labels were given, but this VAE is unconditional (numClasses 0)`);
+    if (labels !== undefined) throw new GenlabError(`${caller}: labels were given, but this VAE is unconditional (numClasses 0)`);
     return undefined;
   }
-  if (labels === undefined) throw new Error(`${caller}: this conditional VAE needs labels (one class 0-${k - 1} per image)`);
+  if (labels === undefined) throw new GenlabError(`${caller}: this conditional VAE needs labels (one class 0-${k - 1} per image)`);
+  checkLabels(caller, 'labels', labels, k);
   const size = labels instanceof tf.Tensor ? labels.shape[0] : labels.length;
   if (size !== batch || (labels instanceof tf.Tensor && labels.rank !== 1)) {
-    throw new Error(`${caller}: labels must be ${batch} class indices, got ${labels instanceof tf.Tensor ? `[${labels.shape.join(', ')}]` : size}`);
+    throw new GenlabError(`${caller}: labels must be ${batch} class indices, got ${labels instanceof tf.Tensor ? `[${labels.shape.join(', ')}]` : size}`);
   }
   return tf.tidy(() => tf.oneHot(labels instanceof tf.Tensor ? labels.toInt() : tf.tensor1d(labels as number[], 'int32'), k).toFloat() as tf.Tensor2D);
 }
 
 /** q(z|x): the encoder's mean and log-variance [B, L] of each image. */
+
+/** Throws unless `images` are [N, H, W, C] float32 images of the VAE's image shape. */
+function checkVaeImages(fn: string, vae: Vae, images: unknown): void {
+  checkTensor(fn, 'images', images, { shape: [null, ...vae.options.imageShape], layout: `[N, ${vae.options.imageShape.join(', ')}]`, dtype: 'float32' });
+}
+
 export function encode(vae: Vae, images: tf.Tensor, labels?: tf.Tensor | ReadonlyArray<number>): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
+  checkVae('encode', vae);
+  checkVaeImages('encode', vae, images);
   const y = labelInput(vae, labels, images.shape[0], 'encode');
   const [mean, logVar] = vae.encoder.apply(y ? [images, y] : images) as tf.Tensor2D[];
   y?.dispose();
@@ -119,6 +130,8 @@ export function encode(vae: Vae, images: tf.Tensor, labels?: tf.Tensor | Readonl
  * outside the network, so z is a differentiable function of mean and logVar.
  */
 export function reparameterize(mean: tf.Tensor, logVar: tf.Tensor, seed?: number): tf.Tensor2D {
+  checkSameShape('reparameterize', ['mean', 'logVar'], mean, logVar);
+  if (seed !== undefined) checkNumber('reparameterize', 'seed', seed);
   return tf.tidy(() => {
     const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', seed === undefined ? undefined : tfSeed(seed));
     return mean.add(logVar.mul(0.5).exp().mul(eps)) as tf.Tensor2D;
@@ -126,11 +139,10 @@ export function reparameterize(mean: tf.Tensor, logVar: tf.Tensor, seed?: number
 }
 
 /** p(x|z): Bernoulli logits [B, H, W, C] of the images decoded from z [B, L]. */
-export function decodeLogits(vae: Vae, z: tf.Tensor, labels?: tf.Tensor | ReadonlyArray<number>): tf.Tensor4D {
-  if (z.rank !== 2 || z.shape[1] !== vae.options.latentSize) {
-    throw new Error(`decode: z must be [B, ${vae.options.latentSize}], got [${z.shape.join(', ')}]`);
-  }
-  const y = labelInput(vae, labels, z.shape[0], 'decode');
+export function decodeLogits(vae: Vae, z: tf.Tensor, labels?: tf.Tensor | ReadonlyArray<number>, fn = 'decodeLogits'): tf.Tensor4D {
+  checkVae(fn, vae);
+  checkTensor(fn, 'z', z, { shape: [null, vae.options.latentSize], layout: `[B, ${vae.options.latentSize}]`, dtype: 'float32' });
+  const y = labelInput(vae, labels, z.shape[0], fn);
   const logits = vae.decoder.apply(y ? [z, y] : z) as tf.Tensor4D;
   y?.dispose();
   return logits;
@@ -138,21 +150,30 @@ export function decodeLogits(vae: Vae, z: tf.Tensor, labels?: tf.Tensor | Readon
 
 /** Decoded images: the Bernoulli means sigmoid(logits) in [0, 1], [B, H, W, C]. */
 export function decode(vae: Vae, z: tf.Tensor, labels?: tf.Tensor | ReadonlyArray<number>): tf.Tensor4D {
-  return tf.tidy(() => tf.sigmoid(decodeLogits(vae, z, labels)) as tf.Tensor4D);
+  return tf.tidy(() => tf.sigmoid(decodeLogits(vae, z, labels, 'decode')) as tf.Tensor4D);
 }
 
 /** New images from the prior: z ~ N(0, I), decoded to Bernoulli means in [0, 1]. */
 export function sampleVae(vae: Vae, count: number, options: { seed?: number; labels?: tf.Tensor | ReadonlyArray<number> } = {}): tf.Tensor4D {
+  checkVae('sampleVae', vae);
+  checkPositiveInteger('sampleVae', 'count', count);
+  resolveOptions('sampleVae', {}, options, ['seed', 'labels']);
+  if (options.seed !== undefined) checkNumber('sampleVae', 'options.seed', options.seed);
+  labelInput(vae, options.labels, count, 'sampleVae')?.dispose();
   return tf.tidy(() => decode(vae, tf.randomNormal([count, vae.options.latentSize], 0, 1, 'float32', options.seed === undefined ? undefined : tfSeed(options.seed)), options.labels));
 }
 
 /** Encode, then decode the mean: the reconstruction of each image, in [0, 1]. */
 export function reconstruct(vae: Vae, images: tf.Tensor, labels?: tf.Tensor | ReadonlyArray<number>): tf.Tensor4D {
+  checkVae('reconstruct', vae);
+  checkVaeImages('reconstruct', vae, images);
+  labelInput(vae, labels, images.shape[0], 'reconstruct')?.dispose();
   return tf.tidy(() => decode(vae, encode(vae, images, labels).mean, labels));
 }
 
 /** Frees both networks. */
 export function disposeVae(vae: Vae): void {
+  checkVae('disposeVae', vae);
   vae.encoder.dispose();
   vae.decoder.dispose();
 }

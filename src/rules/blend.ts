@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkImage, checkNumber, describe } from './image';
+import { GenlabError, resolveOptions } from '../errors';
 
 /**
  * Weighted combination of two or more images. `weights` (default equal) must be non-negative
@@ -16,17 +17,17 @@ import { checkImage, checkNumber, describe } from './image';
  */
 export function blend(images: ReadonlyArray<tf.Tensor>, weights?: ReadonlyArray<number>): tf.Tensor {
   if (!Array.isArray(images) || images.length < 1) {
-    throw new Error(`blend: images must be a non-empty array of tensors, got ${describe(images)}`);
+    throw new GenlabError(`blend: images must be a non-empty array of tensors, got ${describe(images)}`);
   }
   images.forEach((image, i) => checkImage(image, 'blend', `images[${i}]`));
   for (let i = 1; i < images.length; i++) checkCompatible(images[0], images[i], 'blend', 'images[0]', `images[${i}]`);
   const w = weights ?? images.map(() => 1);
   if (!Array.isArray(w) || w.length !== images.length) {
-    throw new Error(`blend: weights must have one entry per image (${images.length}), got ${describe(weights)}`);
+    throw new GenlabError(`blend: weights must have one entry per image (${images.length}), got ${describe(weights)}`);
   }
   w.forEach((v, i) => checkNumber(v, 'blend', `weights[${i}]`, { min: 0 }));
   const sum = w.reduce((a, b) => a + b, 0);
-  if (sum <= 0) throw new Error(`blend: weights must not all be zero, got ${describe(weights)}`);
+  if (sum <= 0) throw new GenlabError(`blend: weights must not all be zero, got ${describe(weights)}`);
   return tf.tidy(() => images.map((image, i) => image.mul(w[i] / sum)).reduce((a, b) => a.add(b)));
 }
 
@@ -59,11 +60,11 @@ export const DEFAULT_CROSS_FADE_OPTIONS = { steps: 8 };
 
 /** `steps` frames from a to b: [steps, H, W, C] for single images a, b of shape [H, W, C]. */
 export function crossFade(a: tf.Tensor3D, b: tf.Tensor3D, options: CrossFadeOptions = {}): tf.Tensor4D {
-  const o = { ...DEFAULT_CROSS_FADE_OPTIONS, ...options };
+  const o = resolveOptions('crossFade', DEFAULT_CROSS_FADE_OPTIONS, options);
   const steps = checkNumber(o.steps, 'crossFade', 'options.steps', { min: 2, integer: true });
   for (const [name, image] of [['a', a], ['b', b]] as const) {
     checkImage(image, 'crossFade', name);
-    if (image.rank !== 3) throw new Error(`crossFade: ${name} must be one image [H, W, C], got [${image.shape.join(', ')}]`);
+    if (image.rank !== 3) throw new GenlabError(`crossFade: ${name} must be one image [H, W, C], got [${image.shape.join(', ')}]`);
   }
   checkCompatible(a, b, 'crossFade', 'a', 'b');
   return tf.tidy(() => {
@@ -80,7 +81,7 @@ function checkCompatible(a: tf.Tensor, b: tf.Tensor, caller: string, nameA: stri
   const ca = sa[sa.length - 1];
   const cb = sb[sb.length - 1];
   if (!sameSize || !(ca === cb || ca === 1 || cb === 1)) {
-    throw new Error(
+    throw new GenlabError(
       `${caller}: ${nameB} must have the shape of ${nameA} [${sa.join(', ')}] (or 1 channel), got [${sb.join(', ')}]`,
     );
   }

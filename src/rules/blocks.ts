@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeRandom, permutation } from '../data/random';
 import { asBatch, checkNumber, describe, unbatch } from './image';
+import { GenlabError, resolveOptions } from '../errors';
 
 /** How block aliasing moves each block. */
 export type BlockMode = 'offset' | 'rotate' | 'shuffle';
@@ -33,13 +34,13 @@ export const DEFAULT_BLOCK_ALIAS_OPTIONS = { blockSize: 7, mode: 'shuffle' as Bl
 
 /** Block aliasing of `image` ([H, W, C] or [N, H, W, C]); the result has the input's shape. */
 export function blockAlias<T extends tf.Tensor>(image: T, options: BlockAliasOptions = {}): T {
-  const o = { ...DEFAULT_BLOCK_ALIAS_OPTIONS, ...options };
+  const o = resolveOptions('blockAlias', DEFAULT_BLOCK_ALIAS_OPTIONS, options, ['maxOffset']);
   return tf.tidy(() => {
     const { batch, single } = asBatch(image, 'blockAlias');
     const [, height, width] = batch.shape;
     const b = checkNumber(o.blockSize, 'blockAlias', 'options.blockSize', { min: 1, integer: true });
     if (height % b !== 0 || width % b !== 0) {
-      throw new Error(`blockAlias: options.blockSize must divide the image size ${height} x ${width}, got ${b}`);
+      throw new GenlabError(`blockAlias: options.blockSize must divide the image size ${height} x ${width}, got ${b}`);
     }
     checkNumber(o.seed, 'blockAlias', 'options.seed');
     const rows = height / b;
@@ -68,7 +69,7 @@ export function blockAlias<T extends tf.Tensor>(image: T, options: BlockAliasOpt
         return [y - (y % b) + mod((y % b) - dy, b), x - (x % b) + mod((x % b) - dx, b)];
       };
     } else {
-      throw new Error(`blockAlias: options.mode must be 'offset', 'rotate' or 'shuffle', got ${describe(o.mode)}`);
+      throw new GenlabError(`blockAlias: options.mode must be 'offset', 'rotate' or 'shuffle', got ${describe(o.mode)}`);
     }
     return unbatch(remap(batch, height, width, source), single);
   }) as T;
@@ -114,7 +115,7 @@ export const DEFAULT_TILE_OPTIONS = { rows: 2, columns: 2, mirror: false };
 
 /** Repeats the image into a rows x columns grid: [.., rows * H, columns * W, C]. */
 export function tile<T extends tf.Tensor>(image: T, options: TileOptions = {}): T {
-  const o = { ...DEFAULT_TILE_OPTIONS, ...options };
+  const o = resolveOptions('tile', DEFAULT_TILE_OPTIONS, options);
   checkNumber(o.rows, 'tile', 'options.rows', { min: 1, integer: true });
   checkNumber(o.columns, 'tile', 'options.columns', { min: 1, integer: true });
   return tf.tidy(() => {
@@ -144,7 +145,7 @@ export interface MirrorOptions {
 export function mirror<T extends tf.Tensor>(image: T, options: MirrorOptions = {}): T {
   const axis = options.axis ?? 'horizontal';
   if (!['horizontal', 'vertical', 'both'].includes(axis)) {
-    throw new Error(`mirror: options.axis must be 'horizontal', 'vertical' or 'both', got ${describe(axis)}`);
+    throw new GenlabError(`mirror: options.axis must be 'horizontal', 'vertical' or 'both', got ${describe(axis)}`);
   }
   return tf.tidy(() => {
     const { batch, single } = asBatch(image, 'mirror');

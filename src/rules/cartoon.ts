@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { asBatch, checkImage, checkNumber, unbatch } from './image';
 import { edges } from './filters';
 import { posterize } from './tone';
+import { GenlabError, resolveOptions } from '../errors';
 
 export interface BilateralOptions {
   /** Window radius in pixels: a (2r + 1)^2 neighbourhood (default 2). */
@@ -30,7 +31,7 @@ export const DEFAULT_BILATERAL_OPTIONS = { radius: 2, sigmaSpace: 2, sigmaRange:
 
 /** Bilateral filter with reflected borders; the range distance is the Euclidean distance over channels. */
 export function bilateralFilter<T extends tf.Tensor>(image: T, options: BilateralOptions = {}): T {
-  const o = { ...DEFAULT_BILATERAL_OPTIONS, ...options };
+  const o = resolveOptions('bilateralFilter', DEFAULT_BILATERAL_OPTIONS, options);
   checkImage(image, 'bilateralFilter');
   const r = checkNumber(o.radius, 'bilateralFilter', 'options.radius', { min: 0, integer: true });
   checkNumber(o.sigmaSpace, 'bilateralFilter', 'options.sigmaSpace', { min: 1e-6 });
@@ -38,7 +39,7 @@ export function bilateralFilter<T extends tf.Tensor>(image: T, options: Bilatera
   return tf.tidy(() => {
     const { batch, single } = asBatch(image, 'bilateralFilter');
     const [, h, w] = batch.shape;
-    if (r >= h || r >= w) throw new Error(`bilateralFilter: options.radius must be smaller than the image size ${h} x ${w}, got ${r}`);
+    if (r >= h || r >= w) throw new GenlabError(`bilateralFilter: options.radius must be smaller than the image size ${h} x ${w}, got ${r}`);
     const padded = tf.mirrorPad(batch, [[0, 0], [r, r], [r, r], [0, 0]], 'reflect');
     let weighted: tf.Tensor = tf.zerosLike(batch);
     let total: tf.Tensor = tf.zeros([...batch.shape.slice(0, 3), 1]);
@@ -81,10 +82,12 @@ export const DEFAULT_CARTOON_OPTIONS = { passes: 2, levels: 5, edgeThreshold: 0.
  * on edges. Same shape as `image`; on a grey image the banding is plain posterize.
  */
 export function cartoon<T extends tf.Tensor>(image: T, options: CartoonOptions = {}): T {
-  const o = { ...DEFAULT_CARTOON_OPTIONS, ...options };
+  const o = resolveOptions('cartoon', DEFAULT_CARTOON_OPTIONS, options, ['bilateral']);
   checkImage(image, 'cartoon');
   checkNumber(o.passes, 'cartoon', 'options.passes', { min: 0, integer: true });
   checkNumber(o.edgeBrightness, 'cartoon', 'options.edgeBrightness', { min: 0, max: 1 });
+  checkNumber(o.levels, 'cartoon', 'options.levels', { min: 2, max: 256, integer: true });
+  checkNumber(o.edgeThreshold, 'cartoon', 'options.edgeThreshold', { min: 0 });
   return tf.tidy(() => {
     let smooth: tf.Tensor = image;
     for (let i = 0; i < o.passes; i++) smooth = bilateralFilter(smooth, o.bilateral);

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { asBatch, checkImage, checkNumber, unbatch } from './image';
 import {
+  DEFAULT_CONVOLVE_OPTIONS,
   EMBOSS_KERNEL,
   SOBEL_X_KERNEL,
   SOBEL_Y_KERNEL,
@@ -16,6 +17,7 @@ import {
   type ConvolveOptions,
   type Kernel,
 } from './kernels';
+import { GenlabError, resolveOptions } from '../errors';
 
 export interface BoxBlurOptions extends ConvolveOptions {
   /** Side of the square neighbourhood, odd (default 3). */
@@ -26,8 +28,10 @@ export const DEFAULT_BOX_BLUR_OPTIONS = { size: 3 };
 
 /** Mean over size x size neighbourhoods. */
 export function boxBlur<T extends tf.Tensor>(image: T, options: BoxBlurOptions = {}): T {
-  const o = { ...DEFAULT_BOX_BLUR_OPTIONS, ...options };
-  return convolve(image, boxKernel(o.size), o);
+  const o = resolveOptions('boxBlur', DEFAULT_BOX_BLUR_OPTIONS, options, ['padding']);
+  checkImage(image, 'boxBlur');
+  checkNumber(o.size, 'boxBlur', 'options.size', { min: 1, integer: true });
+  return convolve(image, boxKernel(o.size), { padding: o.padding });
 }
 
 export interface GaussianBlurOptions extends ConvolveOptions {
@@ -41,8 +45,10 @@ export const DEFAULT_GAUSSIAN_BLUR_OPTIONS = { sigma: 1 };
 
 /** Gaussian blur: convolution with gaussianKernel(sigma, size). */
 export function gaussianBlur<T extends tf.Tensor>(image: T, options: GaussianBlurOptions = {}): T {
-  const o = { ...DEFAULT_GAUSSIAN_BLUR_OPTIONS, ...options };
-  return convolve(image, gaussianKernel(o.sigma, o.size), o);
+  const o = resolveOptions('gaussianBlur', DEFAULT_GAUSSIAN_BLUR_OPTIONS, options, ['size', 'padding']);
+  checkImage(image, 'gaussianBlur');
+  checkNumber(o.sigma, 'gaussianBlur', 'options.sigma', { min: 1e-6 });
+  return convolve(image, gaussianKernel(o.sigma, o.size), { padding: o.padding });
 }
 
 /**
@@ -67,9 +73,11 @@ export const DEFAULT_SHARPEN_OPTIONS = { amount: 1 };
 
 /** Sharpened image, clipped to [0, 1]. */
 export function sharpen<T extends tf.Tensor>(image: T, options: SharpenOptions = {}): T {
-  const o = { ...DEFAULT_SHARPEN_OPTIONS, ...options };
+  const o = resolveOptions('sharpen', DEFAULT_SHARPEN_OPTIONS, options, ['padding']);
+  checkImage(image, 'sharpen');
+  checkNumber(o.amount, 'sharpen', 'options.amount', { min: 0 });
   const kernel = sharpenKernel(o.amount);
-  return tf.tidy(() => convolve(image, kernel, o).clipByValue(0, 1)) as T;
+  return tf.tidy(() => convolve(image, kernel, { padding: o.padding }).clipByValue(0, 1)) as T;
 }
 
 export interface EmbossOptions extends ConvolveOptions {
@@ -81,19 +89,23 @@ export const DEFAULT_EMBOSS_OPTIONS = { strength: 1 };
 
 /** Emboss: 0.5 + strength * EMBOSS_KERNEL response, clipped to [0, 1]. A flat image becomes uniform grey 0.5. */
 export function emboss<T extends tf.Tensor>(image: T, options: EmbossOptions = {}): T {
-  const o = { ...DEFAULT_EMBOSS_OPTIONS, ...options };
+  const o = resolveOptions('emboss', DEFAULT_EMBOSS_OPTIONS, options, ['padding']);
+  checkImage(image, 'emboss');
   const strength = checkNumber(o.strength, 'emboss', 'options.strength', { min: 0 });
-  return tf.tidy(() => convolve(image, EMBOSS_KERNEL, o).mul(strength).add(0.5).clipByValue(0, 1)) as T;
+  return tf.tidy(() => convolve(image, EMBOSS_KERNEL, { padding: o.padding }).mul(strength).add(0.5).clipByValue(0, 1)) as T;
 }
 
 /** Mean over channels: [.., C] -> [.., 1] (a plain average, so a grey RGB pixel keeps its value). */
 export function toGrey<T extends tf.Tensor>(image: T): T {
   checkImage(image, 'toGrey');
+  const channels = image.shape[image.rank - 1];
+  if (channels !== 1 && channels !== 3) throw new GenlabError(`toGrey: image must have C = 1 or 3 channels, got [${image.shape.join(', ')}]`);
   return tf.tidy(() => image.mean(-1, true)) as T;
 }
 
 /** The horizontal and vertical Sobel responses of the grey image: { x, y }, each [.., H, W, 1], in [-4, 4]. */
 export function sobel<T extends tf.Tensor>(image: T, options: ConvolveOptions = {}): { x: T; y: T } {
+  resolveOptions('sobel', DEFAULT_CONVOLVE_OPTIONS, options);
   checkImage(image, 'sobel');
   return tf.tidy(() => {
     const grey = toGrey(image);
@@ -106,6 +118,7 @@ export function sobel<T extends tf.Tensor>(image: T, options: ConvolveOptions = 
  * from 0 to 1 measures 1 next to the step. [.., H, W, 1], in [0, sqrt(2)].
  */
 export function gradientMagnitude<T extends tf.Tensor>(image: T, options: ConvolveOptions = {}): T {
+  resolveOptions('gradientMagnitude', DEFAULT_CONVOLVE_OPTIONS, options);
   checkImage(image, 'gradientMagnitude');
   return tf.tidy(() => {
     const { x, y } = sobel(image, options);
@@ -130,7 +143,7 @@ export const DEFAULT_EDGE_OPTIONS = { threshold: 0.3, blurSigma: 0.7, invert: fa
  * no non-maximum suppression, so edges are about two pixels wide.
  */
 export function edges<T extends tf.Tensor>(image: T, options: EdgeOptions = {}): T {
-  const o = { ...DEFAULT_EDGE_OPTIONS, ...options };
+  const o = resolveOptions('edges', DEFAULT_EDGE_OPTIONS, options);
   checkImage(image, 'edges');
   checkNumber(o.threshold, 'edges', 'options.threshold', { min: 0 });
   checkNumber(o.blurSigma, 'edges', 'options.blurSigma', { min: 0 });

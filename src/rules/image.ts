@@ -6,6 +6,7 @@
  * single image back to [H, W, C].
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkTensor, GenlabError } from '../errors';
 
 /** An RGB colour with channels in [0, 1], e.g. [0.9, 0.85, 0.8]. */
 export type Colour = readonly [number, number, number];
@@ -29,11 +30,12 @@ export function asBatch(image: tf.Tensor, caller: string, argument = 'image'): B
 /** Throws unless `image` is a [H, W, C] or [N, H, W, C] tensor; creates no tensor. */
 export function checkImage(image: unknown, caller: string, argument = 'image'): tf.Tensor {
   if (!(image instanceof tf.Tensor)) {
-    throw new Error(`${caller}: ${argument} must be a tf.Tensor of shape [H, W, C] or [N, H, W, C], got ${describe(image)}`);
+    throw new GenlabError(`${caller}: ${argument} must be a tf.Tensor of shape [H, W, C] or [N, H, W, C], got ${describe(image)}`);
   }
   if (image.rank !== 3 && image.rank !== 4) {
-    throw new Error(`${caller}: ${argument} must be [H, W, C] or [N, H, W, C], got [${image.shape.join(', ')}]`);
+    throw new GenlabError(`${caller}: ${argument} must be [H, W, C] or [N, H, W, C], got [${image.shape.join(', ')}]`);
   }
+  checkTensor(caller, argument, image, { dtype: 'float32' }); // not empty, float32
   return image;
 }
 
@@ -53,7 +55,7 @@ export function checkNumber(
   if (!ok) {
     const kind = integer ? 'an integer' : 'a number';
     const bounds = `${min === -Infinity ? '' : `>= ${min}`}${min !== -Infinity && max !== Infinity ? ' and ' : ''}${max === Infinity ? '' : `<= ${max}`}`;
-    throw new Error(`${caller}: ${argument} must be ${kind}${bounds ? ' ' + bounds : ''}, got ${describe(value)}`);
+    throw new GenlabError(`${caller}: ${argument} must be ${kind}${bounds ? ' ' + bounds : ''}, got ${describe(value)}`);
   }
   return value as number;
 }
@@ -67,7 +69,7 @@ export function checkSize(height: unknown, width: unknown, caller: string): void
 /** Throws unless `colour` is three numbers in [0, 1]. */
 export function checkColour(colour: unknown, caller: string, argument: string): Colour {
   const ok = Array.isArray(colour) && colour.length === 3 && colour.every((v) => typeof v === 'number' && v >= 0 && v <= 1);
-  if (!ok) throw new Error(`${caller}: ${argument} must be an RGB colour [r, g, b] with values in [0, 1], got ${describe(colour)}`);
+  if (!ok) throw new GenlabError(`${caller}: ${argument} must be an RGB colour [r, g, b] with values in [0, 1], got ${describe(colour)}`);
   return colour as unknown as Colour;
 }
 
@@ -75,7 +77,7 @@ export function checkColour(colour: unknown, caller: string, argument: string): 
 export function checkUnitRange(image: tf.Tensor, caller: string, argument = 'image'): void {
   const [min, max] = tf.tidy(() => [image.min().dataSync()[0], image.max().dataSync()[0]]);
   if (!(min >= -1e-6 && max <= 1 + 1e-6)) {
-    throw new Error(`${caller}: ${argument} must have values in [0, 1], got min ${round(min)}, max ${round(max)}`);
+    throw new GenlabError(`${caller}: ${argument} must have values in [0, 1], got min ${round(min)}, max ${round(max)}`);
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { asBatch, checkImage, checkNumber, describe, unbatch } from './image';
+import { GenlabError, resolveOptions } from '../errors';
 
 /** A kernel: rows of numbers, odd height and width, e.g. [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]. */
 export type Kernel = ReadonlyArray<ReadonlyArray<number>>;
@@ -63,7 +64,7 @@ export const LAPLACIAN_KERNEL: Kernel = [
 /** The size x size box (mean) kernel: every entry 1 / size^2. */
 export function boxKernel(size: number): Kernel {
   checkNumber(size, 'boxKernel', 'size', { min: 1, integer: true });
-  if (size % 2 === 0) throw new Error(`boxKernel: size must be odd so the kernel has a centre, got ${size}`);
+  if (size % 2 === 0) throw new GenlabError(`boxKernel: size must be odd so the kernel has a centre, got ${size}`);
   return Array.from({ length: size }, () => new Array(size).fill(1 / (size * size)));
 }
 
@@ -75,7 +76,7 @@ export function gaussianKernel(sigma: number, size?: number): Kernel {
   checkNumber(sigma, 'gaussianKernel', 'sigma', { min: 1e-6 });
   const n = size ?? 2 * Math.ceil(3 * sigma) + 1;
   checkNumber(n, 'gaussianKernel', 'size', { min: 1, integer: true });
-  if (n % 2 === 0) throw new Error(`gaussianKernel: size must be odd so the kernel has a centre, got ${n}`);
+  if (n % 2 === 0) throw new GenlabError(`gaussianKernel: size must be odd so the kernel has a centre, got ${n}`);
   const r = (n - 1) / 2;
   const row = Array.from({ length: n }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
   const sum = row.reduce((a, b) => a + b, 0);
@@ -99,11 +100,11 @@ export const DEFAULT_CONVOLVE_OPTIONS = { padding: 'reflect' as Padding };
 
 /** Applies `kernel` to every channel of `image` separately. Same shape out; values not clipped. */
 export function convolve<T extends tf.Tensor>(image: T, kernel: Kernel, options: ConvolveOptions = {}): T {
-  const padding = options.padding ?? DEFAULT_CONVOLVE_OPTIONS.padding;
+  const { padding } = resolveOptions('convolve', DEFAULT_CONVOLVE_OPTIONS, options);
   checkImage(image, 'convolve');
   const [kh, kw] = checkKernel(kernel, 'convolve');
   if (!['reflect', 'wrap', 'zero'].includes(padding)) {
-    throw new Error(`convolve: options.padding must be 'reflect', 'wrap' or 'zero', got ${describe(padding)}`);
+    throw new GenlabError(`convolve: options.padding must be 'reflect', 'wrap' or 'zero', got ${describe(padding)}`);
   }
   return tf.tidy(() => {
     const { batch, single } = asBatch(image, 'convolve');
@@ -111,7 +112,7 @@ export function convolve<T extends tf.Tensor>(image: T, kernel: Kernel, options:
     const ry = (kh - 1) / 2;
     const rx = (kw - 1) / 2;
     if (padding !== 'zero' && (ry >= batch.shape[1] || rx >= batch.shape[2])) {
-      throw new Error(`convolve: a ${kh} x ${kw} kernel with '${padding}' padding needs an image larger than its radius, got ${batch.shape[1]} x ${batch.shape[2]}`);
+      throw new GenlabError(`convolve: a ${kh} x ${kw} kernel with '${padding}' padding needs an image larger than its radius, got ${batch.shape[1]} x ${batch.shape[2]}`);
     }
     const padded = pad(batch, ry, rx, padding); // [N, H + 2ry, W + 2rx, C]
     // One copy of the kernel per channel: [kh, kw, C, 1].
@@ -127,10 +128,10 @@ export function checkKernel(kernel: unknown, caller: string, argument = 'kernel'
     Array.isArray(kernel) &&
     kernel.length > 0 &&
     kernel.every((row) => Array.isArray(row) && row.length === kernel[0].length && row.every((v) => typeof v === 'number' && Number.isFinite(v)));
-  if (!ok) throw new Error(`${caller}: ${argument} must be a grid of numbers like [[0, 1, 0], [1, -4, 1], [0, 1, 0]], got ${describe(kernel)}`);
+  if (!ok) throw new GenlabError(`${caller}: ${argument} must be a grid of numbers like [[0, 1, 0], [1, -4, 1], [0, 1, 0]], got ${describe(kernel)}`);
   const rows = kernel as number[][];
   const [h, w] = [rows.length, rows[0].length];
-  if (h % 2 === 0 || w % 2 === 0) throw new Error(`${caller}: ${argument} must have odd height and width, got ${h} x ${w}`);
+  if (h % 2 === 0 || w % 2 === 0) throw new GenlabError(`${caller}: ${argument} must have odd height and width, got ${h} x ${w}`);
   return [h, w];
 }
 

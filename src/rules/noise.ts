@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createNoise2D } from 'simplex-noise';
 import { makeRandom, permutation, tfSeed } from '../data/random';
 import { asBatch, checkImage, checkNumber, checkSize, checkUnitRange, describe, unbatch } from './image';
+import { GenlabError, resolveOptions } from '../errors';
 
 /** Which smooth noise an fBm octave is made of. */
 export type NoiseBasis = 'value' | 'gradient';
@@ -37,7 +38,7 @@ export const DEFAULT_WHITE_NOISE_OPTIONS = { kind: 'uniform' as const, channels:
 
 /** White noise [H, W, C]: every pixel drawn independently. */
 export function whiteNoise(height: number, width: number, options: WhiteNoiseOptions = {}): tf.Tensor3D {
-  const o = { ...DEFAULT_WHITE_NOISE_OPTIONS, ...options };
+  const o = resolveOptions('whiteNoise', DEFAULT_WHITE_NOISE_OPTIONS, options);
   checkSize(height, width, 'whiteNoise');
   checkNumber(o.channels, 'whiteNoise', 'options.channels', { min: 1, integer: true });
   checkNumber(o.seed, 'whiteNoise', 'options.seed');
@@ -47,7 +48,7 @@ export function whiteNoise(height: number, width: number, options: WhiteNoiseOpt
     checkNumber(o.std, 'whiteNoise', 'options.std', { min: 0 });
     return tf.tidy(() => tf.randomNormal(shape, o.mean, o.std, 'float32', tfSeed(o.seed)).clipByValue(0, 1)) as tf.Tensor3D;
   }
-  throw new Error(`whiteNoise: options.kind must be 'uniform' or 'gaussian', got ${describe(o.kind)}`);
+  throw new GenlabError(`whiteNoise: options.kind must be 'uniform' or 'gaussian', got ${describe(o.kind)}`);
 }
 
 export interface AddNoiseOptions {
@@ -61,7 +62,7 @@ export const DEFAULT_ADD_NOISE_OPTIONS = { std: 0.1, seed: 0 };
 
 /** image + N(0, std^2) per pixel and channel, clipped to [0, 1]. Same rank as `image`. */
 export function addGaussianNoise<T extends tf.Tensor>(image: T, options: AddNoiseOptions = {}): T {
-  const o = { ...DEFAULT_ADD_NOISE_OPTIONS, ...options };
+  const o = resolveOptions('addGaussianNoise', DEFAULT_ADD_NOISE_OPTIONS, options);
   checkImage(image, 'addGaussianNoise');
   checkNumber(o.std, 'addGaussianNoise', 'options.std', { min: 0 });
   return tf.tidy(() => image.add(tf.randomNormal(image.shape, 0, o.std, 'float32', tfSeed(o.seed))).clipByValue(0, 1)) as T;
@@ -78,7 +79,7 @@ export const DEFAULT_SALT_AND_PEPPER_OPTIONS = { amount: 0.05, seed: 0 };
 
 /** Salt-and-pepper noise: a random `amount` of pixels (all channels at once) set to black or white. */
 export function saltAndPepper<T extends tf.Tensor>(image: T, options: SaltAndPepperOptions = {}): T {
-  const o = { ...DEFAULT_SALT_AND_PEPPER_OPTIONS, ...options };
+  const o = resolveOptions('saltAndPepper', DEFAULT_SALT_AND_PEPPER_OPTIONS, options);
   checkNumber(o.amount, 'saltAndPepper', 'options.amount', { min: 0, max: 1 });
   return tf.tidy(() => {
     const { batch, single } = asBatch(image, 'saltAndPepper');
@@ -103,14 +104,14 @@ export const DEFAULT_SMOOTH_NOISE_OPTIONS = { scale: 16, seed: 0 };
 
 /** Value noise [H, W, 1] in [0, 1]. */
 export function valueNoise(height: number, width: number, options: SmoothNoiseOptions = {}): tf.Tensor3D {
-  const o = checkSmooth(height, width, { ...DEFAULT_SMOOTH_NOISE_OPTIONS, ...options }, 'valueNoise');
+  const o = checkSmooth(height, width, resolveOptions('valueNoise', DEFAULT_SMOOTH_NOISE_OPTIONS, options), 'valueNoise');
   const noise = makeNoise2D('value', o.seed);
   return field(height, width, (x, y) => 0.5 + 0.5 * noise(x / o.scale, y / o.scale));
 }
 
 /** Gradient (simplex) noise [H, W, 1] in [0, 1]. */
 export function gradientNoise(height: number, width: number, options: SmoothNoiseOptions = {}): tf.Tensor3D {
-  const o = checkSmooth(height, width, { ...DEFAULT_SMOOTH_NOISE_OPTIONS, ...options }, 'gradientNoise');
+  const o = checkSmooth(height, width, resolveOptions('gradientNoise', DEFAULT_SMOOTH_NOISE_OPTIONS, options), 'gradientNoise');
   const noise = makeNoise2D('gradient', o.seed);
   return field(height, width, (x, y) => 0.5 + 0.5 * noise(x / o.scale, y / o.scale));
 }
@@ -147,16 +148,17 @@ export function fbm(height: number, width: number, options: FbmOptions = {}): tf
 export function makeNoise2D(basis: NoiseBasis, seed: number): (x: number, y: number) => number {
   if (basis === 'gradient') return createNoise2D(makeRandom(seed));
   if (basis === 'value') return valueNoise2D(seed);
-  throw new Error(`noise: basis must be 'value' or 'gradient', got ${describe(basis)}`);
+  throw new GenlabError(`makeNoise2D: basis must be 'value' or 'gradient', got ${describe(basis)}`);
 }
 
 /** The fBm of `options` as a function (x, y) -> [0, 1] of pixel coordinates (used by the textures). */
 export function fbmSampler(options: FbmOptions, caller: string): (x: number, y: number) => number {
-  const o = { ...DEFAULT_FBM_OPTIONS, ...options };
+  const o = resolveOptions(caller, DEFAULT_FBM_OPTIONS, options);
   checkNumber(o.scale, caller, 'options.scale', { min: 1e-6 });
   checkNumber(o.octaves, caller, 'options.octaves', { min: 1, max: 16, integer: true });
   checkNumber(o.lacunarity, caller, 'options.lacunarity', { min: 1 });
   checkNumber(o.gain, caller, 'options.gain', { min: 0, max: 1 });
+  if (o.basis !== 'value' && o.basis !== 'gradient') throw new GenlabError(`${caller}: options.basis must be 'value' or 'gradient', got ${describe(o.basis)}`);
   checkNumber(o.seed, caller, 'options.seed', { integer: true });
   const octaves = Array.from({ length: o.octaves }, (_, k) => ({
     noise: makeNoise2D(o.basis, o.seed + k),
@@ -196,6 +198,8 @@ function valueNoise2D(seed: number): (x: number, y: number) => number {
 
 /** Samples f(x, y) at every pixel (x = column, y = row) into a [H, W, 1] tensor, clipped to [0, 1]. */
 export function field(height: number, width: number, f: (x: number, y: number) => number): tf.Tensor3D {
+  checkSize(height, width, 'field');
+  if (typeof f !== 'function') throw new GenlabError(`field: f must be a function (x, y) -> value, got ${describe(f)}`);
   const values = new Float32Array(height * width);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) values[y * width + x] = Math.min(1, Math.max(0, f(x, y)));

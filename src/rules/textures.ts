@@ -16,7 +16,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeRandom } from '../data/random';
 import { checkColour, checkNumber, checkSize, describe, type Colour } from './image';
-import { fbmSampler, type FbmOptions } from './noise';
+import { DEFAULT_FBM_OPTIONS, fbmSampler, type FbmOptions } from './noise';
+import { checkOptionKeys, GenlabError, resolveOptions } from '../errors';
 
 /** Options every texture takes. */
 export interface TextureOptions {
@@ -111,13 +112,13 @@ export const DEFAULT_MARBLE_OPTIONS = { period: 24, angle: 30, turbulence: 1.5, 
 export const DEFAULT_WOOD_OPTIONS = { period: 6, centre: [0.3, -0.4] as const, turbulence: 1.2, noise: { scale: 24, octaves: 3 } as FbmOptions, seed: 0 };
 
 export function checkerboard(height: number, width: number, options: CheckerboardOptions = {}): tf.Tensor3D {
-  const o = { ...DEFAULT_CHECKERBOARD_OPTIONS, ...options };
+  const o = resolveOptions('checkerboard', DEFAULT_CHECKERBOARD_OPTIONS, options, ['colours', 'offset']);
   const s = checkNumber(o.cellSize, 'checkerboard', 'options.cellSize', { min: 1e-6 });
   return paint('checkerboard', height, width, options, (x, y) => mod(Math.floor(x / s) + Math.floor(y / s), 2));
 }
 
 export function stripes(height: number, width: number, options: StripesOptions = {}): tf.Tensor3D {
-  const o = { ...DEFAULT_STRIPES_OPTIONS, ...options };
+  const o = resolveOptions('stripes', DEFAULT_STRIPES_OPTIONS, options, ['colours', 'offset']);
   const period = checkNumber(o.period, 'stripes', 'options.period', { min: 1e-6 });
   const duty = checkNumber(o.duty, 'stripes', 'options.duty', { min: 0, max: 1 });
   const angle = (checkNumber(o.angle, 'stripes', 'options.angle') * Math.PI) / 180;
@@ -126,7 +127,7 @@ export function stripes(height: number, width: number, options: StripesOptions =
 }
 
 export function rings(height: number, width: number, options: RingsOptions = {}): tf.Tensor3D {
-  const o = { ...DEFAULT_RINGS_OPTIONS, ...options };
+  const o = resolveOptions('rings', DEFAULT_RINGS_OPTIONS, options, ['colours', 'offset']);
   const period = checkNumber(o.period, 'rings', 'options.period', { min: 1e-6 });
   const duty = checkNumber(o.duty, 'rings', 'options.duty', { min: 0, max: 1 });
   const [cx, cy] = centreOf(o.centre, width, height, 'rings');
@@ -134,7 +135,7 @@ export function rings(height: number, width: number, options: RingsOptions = {})
 }
 
 export function bricks(height: number, width: number, options: BricksOptions = {}): tf.Tensor3D {
-  const o = { ...DEFAULT_BRICKS_OPTIONS, ...options };
+  const o = resolveOptions('bricks', DEFAULT_BRICKS_OPTIONS, options, ['colours', 'offset']);
   const bw = checkNumber(o.brickWidth, 'bricks', 'options.brickWidth', { min: 2 });
   const bh = checkNumber(o.brickHeight, 'bricks', 'options.brickHeight', { min: 2 });
   const mortar = checkNumber(o.mortar, 'bricks', 'options.mortar', { min: 0, max: Math.min(bw, bh) / 2 });
@@ -155,11 +156,11 @@ export function bricks(height: number, width: number, options: BricksOptions = {
 }
 
 export function marble(height: number, width: number, options: MarbleOptions = {}): tf.Tensor3D {
-  const o = { ...DEFAULT_MARBLE_OPTIONS, ...options };
+  const o = resolveOptions('marble', DEFAULT_MARBLE_OPTIONS, options, ['colours', 'offset']);
   const period = checkNumber(o.period, 'marble', 'options.period', { min: 1e-6 });
   const turbulence = checkNumber(o.turbulence, 'marble', 'options.turbulence', { min: 0 });
   const angle = (checkNumber(o.angle, 'marble', 'options.angle') * Math.PI) / 180;
-  const noise = fbmSampler({ ...DEFAULT_MARBLE_OPTIONS.noise, ...options.noise, seed: options.seed ?? options.noise?.seed ?? 0 }, 'marble');
+  const noise = fbmSampler({ ...resolveOptions('marble', DEFAULT_MARBLE_OPTIONS.noise, options.noise, Object.keys(DEFAULT_FBM_OPTIONS), 'options.noise'), seed: options.seed ?? options.noise?.seed ?? 0 }, 'marble');
   const [c, s] = [Math.cos(angle), Math.sin(angle)];
   return paint('marble', height, width, options, (x, y) => {
     const phase = (2 * Math.PI * (x * c + y * s)) / period + turbulence * 2 * Math.PI * (noise(x, y) - 0.5);
@@ -169,16 +170,31 @@ export function marble(height: number, width: number, options: MarbleOptions = {
 }
 
 export function wood(height: number, width: number, options: WoodOptions = {}): tf.Tensor3D {
-  const o = { ...DEFAULT_WOOD_OPTIONS, ...options };
+  const o = resolveOptions('wood', DEFAULT_WOOD_OPTIONS, options, ['colours', 'offset']);
   const period = checkNumber(o.period, 'wood', 'options.period', { min: 1e-6 });
   const turbulence = checkNumber(o.turbulence, 'wood', 'options.turbulence', { min: 0 });
   const [cx, cy] = centreOf(o.centre, width, height, 'wood');
-  const noise = fbmSampler({ ...DEFAULT_WOOD_OPTIONS.noise, ...options.noise, seed: options.seed ?? options.noise?.seed ?? 0 }, 'wood');
+  const noise = fbmSampler({ ...resolveOptions('wood', DEFAULT_WOOD_OPTIONS.noise, options.noise, Object.keys(DEFAULT_FBM_OPTIONS), 'options.noise'), seed: options.seed ?? options.noise?.seed ?? 0 }, 'wood');
   return paint('wood', height, width, options, (x, y) => frac(Math.hypot(x - cx, y - cy) / period + turbulence * (noise(x, y) - 0.5)) ** 3);
 }
 
 /** Any texture by name, e.g. texture('marble', 64, 64, { seed: 3 }). */
 export function texture(name: TextureName, height: number, width: number, options: TextureOptions & Record<string, unknown> = {}): tf.Tensor3D {
+  // One options object may serve every texture (a seed, colours): each texture takes the keys it knows.
+  const keysOf: Record<TextureName, readonly string[]> = {
+    checkerboard: Object.keys(DEFAULT_CHECKERBOARD_OPTIONS),
+    stripes: Object.keys(DEFAULT_STRIPES_OPTIONS),
+    rings: Object.keys(DEFAULT_RINGS_OPTIONS),
+    bricks: Object.keys(DEFAULT_BRICKS_OPTIONS),
+    marble: Object.keys(DEFAULT_MARBLE_OPTIONS),
+    wood: Object.keys(DEFAULT_WOOD_OPTIONS),
+  };
+  const common = ['colours', 'offset'];
+  checkOptionKeys('texture', options, [...new Set([...common, ...Object.values(keysOf).flat()])]);
+  if (Object.prototype.hasOwnProperty.call(keysOf, name)) {
+    const known = [...common, ...keysOf[name]];
+    options = Object.fromEntries(Object.entries(options).filter(([key]) => known.includes(key))) as typeof options;
+  }
   switch (name) {
     case 'checkerboard':
       return checkerboard(height, width, options);
@@ -193,7 +209,7 @@ export function texture(name: TextureName, height: number, width: number, option
     case 'wood':
       return wood(height, width, options);
     default:
-      throw new Error(`texture: name must be one of ${TEXTURE_NAMES.join(', ')}, got ${describe(name)}`);
+      throw new GenlabError(`texture: name must be one of ${TEXTURE_NAMES.join(', ')}, got ${describe(name)}`);
   }
 }
 
@@ -208,12 +224,12 @@ function paint(
   checkSize(height, width, name);
   const colours = options.colours ?? TEXTURE_COLOURS[name];
   if (!Array.isArray(colours) || colours.length !== 2) {
-    throw new Error(`${name}: options.colours must be two RGB colours [[r, g, b], [r, g, b]], got ${describe(colours)}`);
+    throw new GenlabError(`${name}: options.colours must be two RGB colours [[r, g, b], [r, g, b]], got ${describe(colours)}`);
   }
   const [c0, c1] = [checkColour(colours[0], name, 'options.colours[0]'), checkColour(colours[1], name, 'options.colours[1]')];
   const offset = options.offset ?? [0, 0];
   if (!Array.isArray(offset) || offset.length !== 2 || !offset.every(Number.isFinite)) {
-    throw new Error(`${name}: options.offset must be [x, y] in pixels, got ${describe(offset)}`);
+    throw new GenlabError(`${name}: options.offset must be [x, y] in pixels, got ${describe(offset)}`);
   }
   const values = new Float32Array(height * width * 3);
   for (let y = 0; y < height; y++) {
@@ -228,7 +244,7 @@ function paint(
 
 function centreOf(centre: readonly [number, number], width: number, height: number, caller: string): [number, number] {
   if (!Array.isArray(centre) || centre.length !== 2 || !centre.every(Number.isFinite)) {
-    throw new Error(`${caller}: options.centre must be [x, y] as fractions of the width and height, got ${describe(centre)}`);
+    throw new GenlabError(`${caller}: options.centre must be [x, y] as fractions of the width and height, got ${describe(centre)}`);
   }
   // Pixel (x, y) covers [x, x + 1): the fraction 0.5 of a 9-pixel side is the middle of pixel 4.
   return [centre[0] * width - 0.5, centre[1] * height - 0.5];

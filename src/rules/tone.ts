@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { asBatch, checkImage, checkNumber, describe, unbatch } from './image';
+import { checkPixelRange, GenlabError, resolveOptions } from '../errors';
 
 export interface PosterizeOptions {
   /** Values per channel, L >= 2 (default 4). */
@@ -16,9 +17,10 @@ export const DEFAULT_POSTERIZE_OPTIONS = { levels: 4 };
 
 /** Posterized image: values in {0, 1/(L-1), ..., 1}. Same shape as `image`. */
 export function posterize<T extends tf.Tensor>(image: T, options: PosterizeOptions = {}): T {
-  const o = { ...DEFAULT_POSTERIZE_OPTIONS, ...options };
+  const o = resolveOptions('posterize', DEFAULT_POSTERIZE_OPTIONS, options);
   const levels = checkNumber(o.levels, 'posterize', 'options.levels', { min: 2, max: 256, integer: true });
   checkImage(image, 'posterize');
+  checkPixelRange('posterize', 'image', image, [0, 1]);
   return tf.tidy(() => image.clipByValue(0, 1).mul(levels - 1).add(0.5).floor().div(levels - 1)) as T;
 }
 
@@ -37,7 +39,7 @@ export function quantize<T extends tf.Tensor>(image: T, options: QuantizeOptions
   const channels = image.shape[image.rank - 1];
   const ok = Array.isArray(palette) && palette.length > 0 && palette.every((c) => Array.isArray(c) && c.length === channels && c.every((v) => typeof v === 'number'));
   if (!ok) {
-    throw new Error(`quantize: options.palette must be a non-empty list of colours with ${channels} channel(s) each (like the image), got ${describe(palette)}`);
+    throw new GenlabError(`quantize: options.palette must be a non-empty list of colours with ${channels} channel(s) each (like the image), got ${describe(palette)}`);
   }
   return tf.tidy(() => {
     const { batch, single } = asBatch(image, 'quantize');

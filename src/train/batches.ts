@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { permutation } from '../data/random';
+import { GenlabError, resolveOptions } from '../errors';
 
 export interface BatchSamplerOptions {
   /** Rows per batch. */
@@ -27,23 +28,23 @@ export function batchSampler<T extends Record<string, tf.Tensor>>(
   tensors: T,
   options: BatchSamplerOptions,
 ): (index: number) => SampledBatch<T> {
-  const { batchSize, seed } = { ...DEFAULT_BATCH_SAMPLER_OPTIONS, ...options };
+  const { batchSize, seed } = resolveOptions('batchSampler', DEFAULT_BATCH_SAMPLER_OPTIONS, options, ['batchSize']);
   const names = Object.keys(tensors);
-  if (names.length === 0) throw new Error('batchSampler: tensors must name at least one tensor, e.g. { images }');
+  if (names.length === 0) throw new GenlabError('batchSampler: tensors must name at least one tensor, e.g. { images }');
   const n = tensors[names[0]].shape[0];
   for (const name of names) {
     if (tensors[name].shape[0] !== n) {
-      throw new Error(`batchSampler: every tensor needs the same first dimension; ${names[0]} has ${n}, ${name} has ${tensors[name].shape[0]}`);
+      throw new GenlabError(`batchSampler: every tensor needs the same first dimension; ${names[0]} has ${n}, ${name} has ${tensors[name].shape[0]}`);
     }
   }
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > n) {
-    throw new Error(`batchSampler: options.batchSize must be an integer in 1..${n} (the number of rows), got ${batchSize}`);
+    throw new GenlabError(`batchSampler: options.batchSize must be an integer in 1..${n} (the number of rows), got ${batchSize}`);
   }
   const perEpoch = Math.floor(n / batchSize);
   let cachedEpoch = -1;
   let order = new Int32Array(0);
   return (index: number) => {
-    if (!Number.isInteger(index) || index < 0) throw new Error(`batchSampler: index must be a non-negative integer, got ${index}`);
+    if (!Number.isInteger(index) || index < 0) throw new GenlabError(`batchSampler: index must be a non-negative integer, got ${index}`);
     const epoch = Math.floor(index / perEpoch);
     if (epoch !== cachedEpoch) {
       order = permutation(n, `${seed}:${epoch}`);

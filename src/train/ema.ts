@@ -12,6 +12,7 @@
  * keeping it separate means the optimizer never touches it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { GenlabError, checkModel } from '../errors';
 
 export interface EmaOptions {
   /** Weight of the old average per update (0.999 as in Karras et al. 2018; Yazici et al. use 0.9999). */
@@ -21,15 +22,17 @@ export interface EmaOptions {
 export const DEFAULT_EMA_OPTIONS: Required<EmaOptions> = { decay: 0.999 };
 
 function checkPair(fn: string, target: tf.LayersModel, source: tf.LayersModel): void {
-  if (target === source) throw new Error(`${fn}: target and source must be two different models`);
+  checkModel(fn, 'target', target);
+  checkModel(fn, 'source', source);
+  if (target === source) throw new GenlabError(`${fn}: target and source must be two different models`);
   const a = target.weights;
   const b = source.weights;
   if (a.length !== b.length) {
-    throw new Error(`${fn}: target has ${a.length} weights, source has ${b.length}; build both with the same builder and options`);
+    throw new GenlabError(`${fn}: target has ${a.length} weights, source has ${b.length}; build both with the same builder and options`);
   }
   for (let i = 0; i < a.length; i++) {
     if (a[i].shape.join() !== b[i].shape.join()) {
-      throw new Error(`${fn}: weight ${i} is [${a[i].shape}] in target and [${b[i].shape}] in source (${b[i].name})`);
+      throw new GenlabError(`${fn}: weight ${i} is [${a[i].shape}] in target and [${b[i].shape}] in source (${b[i].name})`);
     }
   }
 }
@@ -48,7 +51,7 @@ export function copyWeights(target: tf.LayersModel, source: tf.LayersModel): voi
  */
 export function updateEma(target: tf.LayersModel, source: tf.LayersModel, options: EmaOptions = {}): void {
   const decay = options.decay ?? DEFAULT_EMA_OPTIONS.decay;
-  if (!(decay >= 0 && decay <= 1)) throw new Error(`updateEma: options.decay must be in [0, 1], got ${decay}`);
+  if (!(decay >= 0 && decay <= 1)) throw new GenlabError(`updateEma: options.decay must be in [0, 1], got ${decay}`);
   checkPair('updateEma', target, source);
   tf.tidy(() => {
     target.weights.forEach((weight, i) => {

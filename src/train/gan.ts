@@ -16,6 +16,8 @@ import { discriminatorLossTerms, generatorLoss, meanProbability, type GeneratorL
 import { AdversarialTrainer, type StepContext } from './adversarial';
 import { batchSampler } from './batches';
 import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
+import { checkGanData } from './gan-data';
+import { checkAdamOptions, checkLabels, checkModel, checkNumber, checkOneOf, checkPositiveInteger, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
 
 /** A batch of real data: samples in G's output range and, for a conditional GAN, their labels. */
 export interface GanBatch extends tf.TensorContainerObject {
@@ -84,27 +86,42 @@ export const DEFAULT_GAN_TRAINER_OPTIONS = {
  * schedule, Zhu et al., 2017 §4: constant, then linearly to zero).
  */
 export function linearDecay(learningRate: number, steps: number, decayShare = 0.5, floor = 0.05): (step: number) => number {
-  if (!(learningRate > 0)) throw new Error(`linearDecay: learningRate must be positive, got ${learningRate}`);
-  if (!(steps > 0)) throw new Error(`linearDecay: steps must be positive, got ${steps}`);
-  if (!(decayShare > 0 && decayShare <= 1)) throw new Error(`linearDecay: decayShare must be in (0, 1], got ${decayShare}`);
+  if (!(learningRate > 0)) throw new GenlabError(`linearDecay: learningRate must be positive, got ${learningRate}`);
+  if (!(steps > 0)) throw new GenlabError(`linearDecay: steps must be positive, got ${steps}`);
+  if (!(decayShare > 0 && decayShare <= 1)) throw new GenlabError(`linearDecay: decayShare must be in (0, 1], got ${decayShare}`);
+  checkNumber('linearDecay', 'learningRate', learningRate, { above: 0 });
+  checkNumber('linearDecay', 'steps', steps, { above: 0 });
+  checkNumber('linearDecay', 'floor', floor, { min: 0, max: 1 });
   const start = steps * (1 - decayShare);
   return (step) => learningRate * Math.max(floor, Math.min(1, 1 - (step - start) / (steps - start)));
 }
 
+
 /** Builds the trainer for a GAN: `createGanTrainer({ generator, discriminator, data })`, then `run`. */
 export function createGanTrainer(options: GanTrainerOptions): AdversarialTrainer<GanBatch> {
-  const o = { ...DEFAULT_GAN_TRAINER_OPTIONS, ...options };
-  const { generator, discriminator } = o;
+  const o = resolveOptions('createGanTrainer', DEFAULT_GAN_TRAINER_OPTIONS, options, ['generator', 'discriminator', 'data', 'labels', 'discriminatorLearningRate', 'generatorLearningRate', 'learningRateSchedule', 'emaGenerator']);
+  const fn = 'createGanTrainer';
+  if (options === undefined) fail(fn, 'options', 'an object with at least generator, discriminator and data', options);
+  const generator = checkModel(fn, 'options.generator', o.generator);
+  const discriminator = checkModel(fn, 'options.discriminator', o.discriminator);
   const { emaGenerator } = o;
-  const emaDecay = options.emaDecay ?? DEFAULT_GAN_TRAINER_OPTIONS.emaDecay;
-  if (!(emaDecay >= 0 && emaDecay <= 1)) throw new Error(`createGanTrainer: options.emaDecay must be in [0, 1], got ${emaDecay}`);
-  if (emaGenerator === generator) throw new Error('createGanTrainer: options.emaGenerator must be a second model built like the generator, not the generator itself');
+  if (emaGenerator !== undefined) checkModel(fn, 'options.emaGenerator', emaGenerator);
+  const emaDecay = o.emaDecay;
+  if (!(emaDecay >= 0 && emaDecay <= 1)) throw new GenlabError(`createGanTrainer: options.emaDecay must be in [0, 1], got ${emaDecay}`);
+  checkAdamOptions(fn, o);
+  checkPositiveInteger(fn, 'options.batchSize', o.batchSize);
+  checkPositiveInteger(fn, 'options.discriminatorSteps', o.discriminatorSteps);
+  checkOneOf(fn, 'options.generatorLoss', o.generatorLoss, ['non-saturating', 'minimax']);
+  checkNumber(fn, 'options.labelSmoothing', o.labelSmoothing, { min: 0, below: 1 });
+  checkNumber(fn, 'options.seed', o.seed);
+  checkGanData(fn, generator, discriminator, o.data, o.labels);
+  if (emaGenerator === generator) throw new GenlabError('createGanTrainer: options.emaGenerator must be a second model built like the generator, not the generator itself');
   const conditional = generator.inputs.length === 2;
   if (conditional && discriminator.inputs.length !== 2) {
-    throw new Error(`createGanTrainer: a conditional generator needs a conditional discriminator (inputs [image, label]), got ${discriminator.inputs.length} input(s)`);
+    throw new GenlabError(`createGanTrainer: a conditional generator needs a conditional discriminator (inputs [image, label]), got ${discriminator.inputs.length} input(s)`);
   }
   if (conditional && !(o.labels instanceof tf.Tensor) && o.data instanceof tf.Tensor) {
-    throw new Error('createGanTrainer: options.labels (int32 [N]) are required to train a conditional generator');
+    throw new GenlabError('createGanTrainer: options.labels (int32 [N]) are required to train a conditional generator');
   }
   const latentSize = generator.inputs[0].shape[1] as number;
   const numClasses = conditional ? (generator.inputs[1].shape[1] as number) : 0;
@@ -117,11 +134,11 @@ export function createGanTrainer(options: GanTrainerOptions): AdversarialTrainer
       : batchSampler({ real: o.data }, { batchSize, seed: o.seed });
     batch = sample as (index: number) => GanBatch;
   } else if (typeof o.data === 'function') {
-    if (conditional) throw new Error('createGanTrainer: a conditional GAN needs data as a tensor with options.labels');
+    if (conditional) throw new GenlabError('createGanTrainer: a conditional GAN needs data as a tensor with options.labels');
     const draw = o.data;
     batch = (index) => ({ real: draw(index) });
   } else {
-    throw new Error(`createGanTrainer: options.data must be a tensor of real samples or a function of the batch index, got ${typeof o.data}`);
+    throw new GenlabError(`createGanTrainer: options.data must be a tensor of real samples or a function of the batch index, got ${typeof o.data}`);
   }
 
   /** G(z) for a batch of size n, conditioned on random labels when conditional. */

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeRandom, type Random } from '../data/random';
+import { GenlabError, resolveOptions } from '../errors';
 
 export interface ImageHistoryBufferOptions {
   /** Images kept (default 50, the paper's; 0 turns the buffer off: query returns its input). */
@@ -27,8 +28,8 @@ export class ImageHistoryBuffer {
   private images: tf.Tensor3D[] = [];
 
   constructor(options: ImageHistoryBufferOptions = {}) {
-    const { size, seed } = { ...DEFAULT_IMAGE_HISTORY_BUFFER_OPTIONS, ...options };
-    if (!Number.isInteger(size) || size < 0) throw new Error(`ImageHistoryBuffer: options.size must be a non-negative integer, got ${size}`);
+    const { size, seed } = resolveOptions('ImageHistoryBuffer', DEFAULT_IMAGE_HISTORY_BUFFER_OPTIONS, options);
+    if (!Number.isInteger(size) || size < 0) throw new GenlabError(`ImageHistoryBuffer: options.size must be a non-negative integer, got ${size}`);
     this.size = size;
     this.random = makeRandom(seed);
   }
@@ -43,7 +44,7 @@ export class ImageHistoryBuffer {
    * discriminator (a new tensor the caller owns). Works inside or outside tf.tidy.
    */
   query(batch: tf.Tensor4D): tf.Tensor4D {
-    if (batch.rank !== 4) throw new Error(`ImageHistoryBuffer.query: batch must be [B, H, W, C], got [${batch.shape}]`);
+    if (batch.rank !== 4) throw new GenlabError(`ImageHistoryBuffer.query: batch must be [B, H, W, C], got [${batch.shape}]`);
     if (this.size === 0) return batch.clone();
     const newImages = tf.unstack(batch) as tf.Tensor3D[];
     const out: tf.Tensor3D[] = [];
@@ -74,7 +75,7 @@ export class ImageHistoryBuffer {
 
   /** Replaces the stored images by copies of `images` [count, H, W, C]. */
   load(images: tf.Tensor4D): void {
-    if (images.shape[0] > this.size) throw new Error(`ImageHistoryBuffer.load: at most ${this.size} images, got ${images.shape[0]}`);
+    if (images.shape[0] > this.size) throw new GenlabError(`ImageHistoryBuffer.load: at most ${this.size} images, got ${images.shape[0]}`);
     this.dispose();
     this.images = (tf.unstack(images) as tf.Tensor3D[]).map((t) => tf.keep(t));
   }

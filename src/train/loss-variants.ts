@@ -41,6 +41,8 @@ import { batchSampler } from './batches';
 import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
 import { isInfoGenerator } from '../models/dcgan';
 import type { GanBatch } from './gan';
+import { checkGanData } from './gan-data';
+import { checkAdamOptions, checkModel, checkNumber, checkPositiveInteger, fail, GenlabError, resolveOptions } from '../errors';
 
 /** The adversarial losses compared in lesson 06. */
 export const ADVERSARIAL_LOSSES = ['minimax', 'non-saturating', 'lsgan', 'hinge', 'wgan-gp'] as const;
@@ -116,49 +118,66 @@ export const DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS = {
   fakeLabels: 'uniform' as 'uniform' | 'data',
 };
 
+/** Options of createLossVariantTrainer that have no default. */
+const LOSS_VARIANT_TRAINER_KEYS = ['generator', 'discriminator', 'data', 'labels', 'discriminatorLearningRate', 'generatorLearningRate', 'learningRateSchedule', 'emaGenerator'];
+
 /** The trainer of `generator` and `discriminator` with the chosen adversarial loss. */
 export function createLossVariantTrainer(options: LossVariantTrainerOptions): AdversarialTrainer<GanBatch> {
+  if (options === null || typeof options !== 'object') fail('createLossVariantTrainer', 'options', 'an object with at least generator, discriminator and data', options);
   const loss = options.loss ?? DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS.loss;
   if (!(ADVERSARIAL_LOSSES as readonly string[]).includes(loss)) {
-    throw new Error(`createLossVariantTrainer: options.loss must be one of ${ADVERSARIAL_LOSSES.join(', ')}, got '${loss}'`);
+    throw new GenlabError(`createLossVariantTrainer: options.loss must be one of ${ADVERSARIAL_LOSSES.join(', ')}, got '${loss}'`);
   }
   const wgan = loss === 'wgan-gp';
-  const o = {
+  const defaults = {
     ...DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS,
     ...(wgan ? { discriminatorSteps: DEFAULT_WGAN_GP.nCritic, learningRate: DEFAULT_WGAN_GP.learningRate, beta1: DEFAULT_WGAN_GP.beta1, beta2: DEFAULT_WGAN_GP.beta2 } : {}),
     lambda: DEFAULT_WGAN_GP.lambda,
-    ...options,
   };
-  const { generator, discriminator, batchSize } = o;
+  const o = resolveOptions('createLossVariantTrainer', defaults, options, LOSS_VARIANT_TRAINER_KEYS);
+  const fn = 'createLossVariantTrainer';
+  const generator = checkModel(fn, 'options.generator', o.generator);
+  const discriminator = checkModel(fn, 'options.discriminator', o.discriminator);
+  if (o.emaGenerator !== undefined) checkModel(fn, 'options.emaGenerator', o.emaGenerator);
+  checkAdamOptions(fn, o);
+  checkPositiveInteger(fn, 'options.batchSize', o.batchSize);
+  checkPositiveInteger(fn, 'options.discriminatorSteps', o.discriminatorSteps);
+  checkNumber(fn, 'options.labelSmoothing', o.labelSmoothing, { min: 0, below: 1 });
+  checkNumber(fn, 'options.lambda', o.lambda, { min: 0 });
+  checkNumber(fn, 'options.emaDecay', o.emaDecay, { min: 0, max: 1 });
+  checkNumber(fn, 'options.seed', o.seed);
+  if (!(o.data instanceof tf.Tensor)) throw new GenlabError(`createLossVariantTrainer: options.data must be a tensor of real images, got ${typeof o.data}`);
+  checkGanData(fn, generator, discriminator, o.data, isInfoGenerator(generator) ? undefined : o.labels);
+  const { batchSize } = o;
   const info = isInfoGenerator(generator);
   const conditional = generator.inputs.length === 2 && !info;
   if (info && discriminator.outputs.length !== 2) {
-    throw new Error(`createLossVariantTrainer: an InfoGAN generator (inputs [z, code]) needs a discriminator with outputs [logit, code logits] (models.buildInfoDcganDiscriminator), got ${discriminator.outputs.length} output(s)`);
+    throw new GenlabError(`createLossVariantTrainer: an InfoGAN generator (inputs [z, code]) needs a discriminator with outputs [logit, code logits] (models.buildInfoDcganDiscriminator), got ${discriminator.outputs.length} output(s)`);
   }
   if (!info && discriminator.outputs.length !== 1) {
-    throw new Error(`createLossVariantTrainer: the discriminator must have one output (a logit) unless the generator is an InfoGAN one, got ${discriminator.outputs.length} outputs`);
+    throw new GenlabError(`createLossVariantTrainer: the discriminator must have one output (a logit) unless the generator is an InfoGAN one, got ${discriminator.outputs.length} outputs`);
   }
-  if (info && loss === 'wgan-gp') throw new Error("createLossVariantTrainer: InfoGAN's code term is implemented for the BCE, LSGAN and hinge losses, got loss 'wgan-gp'");
+  if (info && loss === 'wgan-gp') throw new GenlabError("createLossVariantTrainer: InfoGAN's code term is implemented for the BCE, LSGAN and hinge losses, got loss 'wgan-gp'");
   const informationWeight = options.informationWeight ?? DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS.informationWeight;
-  if (!(informationWeight >= 0)) throw new Error(`createLossVariantTrainer: options.informationWeight must be >= 0, got ${informationWeight}`);
+  if (!(informationWeight >= 0)) throw new GenlabError(`createLossVariantTrainer: options.informationWeight must be >= 0, got ${informationWeight}`);
   const fakeLabelSource = options.fakeLabels ?? DEFAULT_LOSS_VARIANT_TRAINER_OPTIONS.fakeLabels;
   if (fakeLabelSource !== 'uniform' && fakeLabelSource !== 'data') {
-    throw new Error(`createLossVariantTrainer: options.fakeLabels must be 'uniform' or 'data', got '${fakeLabelSource}'`);
+    throw new GenlabError(`createLossVariantTrainer: options.fakeLabels must be 'uniform' or 'data', got '${fakeLabelSource}'`);
   }
-  if (fakeLabelSource === 'data' && !conditional) throw new Error("createLossVariantTrainer: options.fakeLabels 'data' needs a conditional generator and options.labels");
+  if (fakeLabelSource === 'data' && !conditional) throw new GenlabError("createLossVariantTrainer: options.fakeLabels 'data' needs a conditional generator and options.labels");
   if (conditional && (discriminator.inputs.length !== 2 || !(o.labels instanceof tf.Tensor))) {
-    throw new Error('createLossVariantTrainer: a conditional generator needs a conditional discriminator and options.labels (int32 [N])');
+    throw new GenlabError('createLossVariantTrainer: a conditional generator needs a conditional discriminator and options.labels (int32 [N])');
   }
   if (wgan && discriminator.layers.some((layer) => layer.getClassName() === 'BatchNormalization')) {
-    throw new Error("createLossVariantTrainer: the WGAN-GP critic must not use batch norm (build it with discriminatorNorm: 'none' or 'spectral')");
+    throw new GenlabError("createLossVariantTrainer: the WGAN-GP critic must not use batch norm (build it with discriminatorNorm: 'none' or 'spectral')");
   }
   if (o.labelSmoothing !== 0 && loss !== 'minimax' && loss !== 'non-saturating') {
-    throw new Error(`createLossVariantTrainer: options.labelSmoothing applies to the BCE losses (minimax, non-saturating), got loss '${loss}'`);
+    throw new GenlabError(`createLossVariantTrainer: options.labelSmoothing applies to the BCE losses (minimax, non-saturating), got loss '${loss}'`);
   }
   if (o.learningRateSchedule !== undefined && typeof o.learningRateSchedule !== 'function') {
-    throw new Error(`createLossVariantTrainer: options.learningRateSchedule must be a function of the step, e.g. train.linearDecay(4e-4, steps), got ${typeof o.learningRateSchedule}`);
+    throw new GenlabError(`createLossVariantTrainer: options.learningRateSchedule must be a function of the step, e.g. train.linearDecay(4e-4, steps), got ${typeof o.learningRateSchedule}`);
   }
-  if (!(o.data instanceof tf.Tensor)) throw new Error(`createLossVariantTrainer: options.data must be a tensor of real images, got ${typeof o.data}`);
+  if (!(o.data instanceof tf.Tensor)) throw new GenlabError(`createLossVariantTrainer: options.data must be a tensor of real images, got ${typeof o.data}`);
   const latentSize = generator.inputs[0].shape[1] as number;
   const numClasses = conditional || info ? (generator.inputs[1].shape[1] as number) : 0;
   const batch = (conditional

@@ -12,6 +12,8 @@ import { toUnit } from '../data/batches';
 import { sampleQuality, type SampleQuality } from '../metrics/quality';
 import type { Judge } from '../metrics/judge';
 import type { AdversarialTrainer, TrainingCallback } from './adversarial';
+import { GenlabError, checkModel, checkOptionValues, fail, resolveOptions } from '../errors';
+import { checkJudge } from '../metrics/judge-check';
 
 /** One quality check: the step and training seconds, and the judge's numbers. */
 export interface QualityRecord {
@@ -77,8 +79,11 @@ export function measureGenerator(
     truncation?: number;
   } = {},
 ): QualityRecord {
-  const count = options.count ?? DEFAULT_QUALITY_TRACKING_OPTIONS.count;
-  const seed = options.seed ?? DEFAULT_QUALITY_TRACKING_OPTIONS.seed;
+  const fn = 'measureGenerator';
+  checkModel(fn, 'generator', generator);
+  checkJudge(fn, 'judge', judge);
+  const { count, seed } = resolveOptions(fn, { count: DEFAULT_QUALITY_TRACKING_OPTIONS.count, seed: DEFAULT_QUALITY_TRACKING_OPTIONS.seed }, options, ['step', 'seconds', 'clusters', 'truncation']);
+  checkOptionValues(fn, { count, seed, step: options.step, seconds: options.seconds }, { count: 'positiveInteger', seed: 'finite', step: 'nonNegativeInteger', seconds: 'nonNegative' });
   // A second input is a label (conditional G: conditional accuracy is measured) or an InfoGAN
   // code (unconditional: the codes are spread evenly, and how purely each draws one class is measured).
   const info = isInfoGenerator(generator);
@@ -86,10 +91,10 @@ export function measureGenerator(
   const latentSize = generator.inputs[0].shape[1] as number;
   const numClasses = twoInputs ? (generator.inputs[1].shape[1] as number) : 0;
   if (options.clusters !== undefined && (!twoInputs || info || options.clusters.length !== count)) {
-    throw new Error(`measureGenerator: options.clusters needs a conditional generator and one cluster per sample (${count}), got ${options.clusters.length} for a generator with ${generator.inputs.length} input(s)`);
+    throw new GenlabError(`measureGenerator: options.clusters needs a conditional generator and one cluster per sample (${count}), got ${options.clusters.length} for a generator with ${generator.inputs.length} input(s)`);
   }
   if (options.truncation !== undefined && !(options.truncation > 0)) {
-    throw new Error(`measureGenerator: options.truncation must be a positive threshold psi for |z_i| (or Infinity for none), got ${options.truncation}`);
+    throw new GenlabError(`measureGenerator: options.truncation must be a positive threshold psi for |z_i| (or Infinity for none), got ${options.truncation}`);
   }
   const codes = options.clusters !== undefined ? Array.from(options.clusters) : twoInputs ? Array.from({ length: count }, (_, i) => i % numClasses) : undefined;
   const images = tf.tidy(() => {
@@ -123,7 +128,7 @@ export function measureGenerator(
  * its samples judged as that class. codes and judged: one entry per sample.
  */
 export function codePurity(codes: ArrayLike<number>, judged: ArrayLike<number>, numCodes: number, numClasses: number): { codePurity: number; codeClasses: number[] } {
-  if (codes.length !== judged.length) throw new Error(`codePurity: codes and judged must have one entry per sample, got ${codes.length} and ${judged.length}`);
+  if (codes.length !== judged.length) throw new GenlabError(`codePurity: codes and judged must have one entry per sample, got ${codes.length} and ${judged.length}`);
   const counts = Array.from({ length: numCodes }, () => new Array(numClasses).fill(0));
   for (let i = 0; i < codes.length; i++) counts[codes[i]][judged[i]]++;
   const used = counts.filter((row) => row.some((c) => c > 0));
@@ -138,9 +143,14 @@ export function codePurity(codes: ArrayLike<number>, judged: ArrayLike<number>, 
  * callbacks: [tracker.callback] }); tracker.records`.
  */
 export function trackQuality(options: QualityTrackingOptions): { callback: TrainingCallback; records: QualityRecord[] } {
+  if (options === null || typeof options !== 'object') fail('trackQuality', 'options', 'an object with at least judge and generator', options);
   const { judge, generator } = options;
+  checkModel('trackQuality', 'options.generator', generator);
+  checkJudge('trackQuality', 'options.judge', judge);
+  resolveOptions('trackQuality', DEFAULT_QUALITY_TRACKING_OPTIONS, options, ['judge', 'generator']);
+  checkOptionValues('trackQuality', options, { count: 'positiveInteger', seed: 'finite' });
   const every = options.every ?? DEFAULT_QUALITY_TRACKING_OPTIONS.every;
-  if (!Number.isInteger(every) || every < 1) throw new Error(`trackQuality: options.every must be a positive integer, got ${every}`);
+  if (!Number.isInteger(every) || every < 1) throw new GenlabError(`trackQuality: options.every must be a positive integer, got ${every}`);
   const records: QualityRecord[] = [];
   const callback: TrainingCallback = {
     every,
@@ -169,7 +179,11 @@ export interface MidpointQuality {
  * the samples' own z).
  */
 export function midpointQuality(generator: tf.LayersModel, judge: Judge, options: { count?: number; seed?: number; confidence?: number } = {}): MidpointQuality {
-  if (generator.inputs.length !== 1) throw new Error(`midpointQuality: generator must be unconditional (one input, z), got ${generator.inputs.length} inputs`);
+  checkModel('midpointQuality', 'generator', generator);
+  checkJudge('midpointQuality', 'judge', judge);
+  resolveOptions('midpointQuality', {}, options, ['count', 'seed', 'confidence']);
+  checkOptionValues('midpointQuality', options, { count: 'positiveInteger', seed: 'finite', confidence: 'probability' });
+  if (generator.inputs.length !== 1) throw new GenlabError(`midpointQuality: generator must be unconditional (one input, z), got ${generator.inputs.length} inputs`);
   const count = options.count ?? DEFAULT_QUALITY_TRACKING_OPTIONS.count;
   const confidence = options.confidence ?? 0.9;
   const latentSize = generator.inputs[0].shape[1] as number;

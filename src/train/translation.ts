@@ -30,6 +30,7 @@ import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
 import { pix2pixDiscriminatorLoss, pix2pixGeneratorLoss, cycleGanGeneratorLoss, cycleGanDiscriminatorLoss } from '../losses/translation';
 import { pairForDiscriminator, type Pix2Pix } from '../models/pix2pix';
 import { linearDecaySchedule, type CycleGan } from '../models/cyclegan';
+import { checkNumber, checkOptionValues, checkPositiveInteger, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
 
 /** A batch of paired images, both in [-1, 1]. */
 export interface PairedBatch extends tf.TensorContainerObject {
@@ -84,25 +85,32 @@ export const DEFAULT_PIX2PIX_TRAINER_OPTIONS = {
 
 /** Builds the trainer; `await trainer.run({ steps })` trains. */
 export function createPix2PixTrainer(options: Pix2PixTrainerOptions): AdversarialTrainer<PairedBatch> {
-  const { model, inputs, targets, objective, batchSize, seed, emaGenerator, emaDecay, decaySteps, decayStart } = { ...DEFAULT_PIX2PIX_TRAINER_OPTIONS, ...options };
+  const { model, inputs, targets, objective, batchSize, seed, emaGenerator, emaDecay, decaySteps, decayStart } = resolveOptions('createPix2PixTrainer', DEFAULT_PIX2PIX_TRAINER_OPTIONS, options, ['model', 'inputs', 'targets', 'emaGenerator']);
+  const fn = 'createPix2PixTrainer';
+  if (model === null || typeof model !== 'object' || !(model.generator instanceof tf.LayersModel) || !(model.discriminator instanceof tf.LayersModel)) {
+    fail(fn, 'options.model', 'a Pix2Pix from models.createPix2Pix ({ generator, discriminator, options })', model);
+  }
+  checkOptionValues(fn, { emaGenerator, batchSize, seed }, { emaGenerator: 'model', batchSize: 'positiveInteger', seed: 'finite' });
+  checkTensor(fn, 'options.inputs', inputs, { rank: 4, layout: '[N, S, S, C]', dtype: 'float32' });
+  checkTensor(fn, 'options.targets', targets, { rank: 4, layout: '[N, S, S, C]', dtype: 'float32' });
   const { generator, discriminator } = model;
-  if (!(emaDecay >= 0 && emaDecay <= 1)) throw new Error(`createPix2PixTrainer: options.emaDecay must be in [0, 1], got ${emaDecay}`);
-  if (emaGenerator === generator) throw new Error('createPix2PixTrainer: options.emaGenerator must be a second model built like the generator, not the generator itself');
-  if (!(Number.isInteger(decaySteps) && decaySteps >= 0)) throw new Error(`createPix2PixTrainer: options.decaySteps must be an integer >= 0, got ${decaySteps}`);
-  if (!(Number.isInteger(decayStart) && decayStart >= 0)) throw new Error(`createPix2PixTrainer: options.decayStart must be an integer >= 0, got ${decayStart}`);
+  if (!(emaDecay >= 0 && emaDecay <= 1)) throw new GenlabError(`createPix2PixTrainer: options.emaDecay must be in [0, 1], got ${emaDecay}`);
+  if (emaGenerator === generator) throw new GenlabError('createPix2PixTrainer: options.emaGenerator must be a second model built like the generator, not the generator itself');
+  if (!(Number.isInteger(decaySteps) && decaySteps >= 0)) throw new GenlabError(`createPix2PixTrainer: options.decaySteps must be an integer >= 0, got ${decaySteps}`);
+  if (!(Number.isInteger(decayStart) && decayStart >= 0)) throw new GenlabError(`createPix2PixTrainer: options.decayStart must be an integer >= 0, got ${decayStart}`);
   if (!['full', 'l1', 'gan'].includes(objective)) {
-    throw new Error(`createPix2PixTrainer: options.objective must be 'full', 'l1' or 'gan', got '${objective}'`);
+    throw new GenlabError(`createPix2PixTrainer: options.objective must be 'full', 'l1' or 'gan', got '${objective}'`);
   }
   const expect = (name: string, t: tf.Tensor4D, channels: number) => {
     const s = model.options.imageSize;
     if (t.rank !== 4 || t.shape[1] !== s || t.shape[2] !== s || t.shape[3] !== channels) {
-      throw new Error(`createPix2PixTrainer: options.${name} must be [N, ${s}, ${s}, ${channels}], got [${t.shape}]`);
+      throw new GenlabError(`createPix2PixTrainer: options.${name} must be [N, ${s}, ${s}, ${channels}], got [${t.shape}]`);
     }
   };
   expect('inputs', inputs, model.options.inputChannels);
   expect('targets', targets, model.options.outputChannels);
   if (inputs.shape[0] !== targets.shape[0]) {
-    throw new Error(`createPix2PixTrainer: options.inputs and options.targets must have as many rows, got ${inputs.shape[0]} and ${targets.shape[0]}`);
+    throw new GenlabError(`createPix2PixTrainer: options.inputs and options.targets must have as many rows, got ${inputs.shape[0]} and ${targets.shape[0]}`);
   }
   const { lambdaL1, learningRate, beta1, ganMode } = model.options;
   const adam = () => tf.train.adam(learningRate, beta1);
@@ -193,13 +201,25 @@ export interface CycleGanTrainer {
 
 /** Builds the CycleGAN trainer; `await cycle.trainer.run({ steps })` trains. */
 export function createCycleGanTrainer(options: CycleGanTrainerOptions): CycleGanTrainer {
-  const o = { ...DEFAULT_CYCLE_GAN_TRAINER_OPTIONS, ...options };
+  const o = resolveOptions('createCycleGanTrainer', DEFAULT_CYCLE_GAN_TRAINER_OPTIONS, options, ['model', 'domainA', 'domainB', 'constantSteps', 'decaySteps']);
+  const fn = 'createCycleGanTrainer';
   const { model, domainA, domainB, batchSize, seed } = o;
+  if (model === null || typeof model !== 'object' || !(model.generatorAB instanceof tf.LayersModel) || typeof model.options !== 'object') {
+    fail(fn, 'options.model', 'a CycleGAN from models.createCycleGan', model);
+  }
+  checkTensor(fn, 'options.domainA', domainA, { rank: 4, layout: '[N, S, S, C]', dtype: 'float32' });
+  checkTensor(fn, 'options.domainB', domainB, { rank: 4, layout: '[N, S, S, C]', dtype: 'float32' });
+  checkNumber(fn, 'options.constantSteps', o.constantSteps, { min: 0 });
+  checkNumber(fn, 'options.decaySteps', o.decaySteps, { min: 0 });
+  checkOptionValues(fn, o, { batchSize: 'positiveInteger', cycle: 'boolean', seed: 'finite' });
+  for (const [name, t] of [['domainA', domainA], ['domainB', domainB]] as const) {
+    if (batchSize > t.shape[0]) throw new GenlabError(`${fn}: options.batchSize must be at most the ${t.shape[0]} images of options.${name}, got ${batchSize}`);
+  }
   const { generatorAB, generatorBA, discriminatorA, discriminatorB } = model;
   const m = model.options;
   for (const [name, t, channels] of [['domainA', domainA, m.channelsA], ['domainB', domainB, m.channelsB]] as const) {
     if (t.rank !== 4 || t.shape[1] !== m.imageSize || t.shape[2] !== m.imageSize || t.shape[3] !== channels) {
-      throw new Error(`createCycleGanTrainer: options.${name} must be [N, ${m.imageSize}, ${m.imageSize}, ${channels}], got [${t.shape}]`);
+      throw new GenlabError(`createCycleGanTrainer: options.${name} must be [N, ${m.imageSize}, ${m.imageSize}, ${channels}], got [${t.shape}]`);
     }
   }
   const lossOptions = o.cycle
@@ -246,7 +266,7 @@ export function createCycleGanTrainer(options: CycleGanTrainerOptions): CycleGan
     trains: ['discriminatorA', 'discriminatorB'],
     learningRate: schedule,
     loss: ({ a, b }) => {
-      if (!pending) throw new Error("CycleGAN phase 'd' needs the fakes of phase 'g': keep the phases in the order [g, d]");
+      if (!pending) throw new GenlabError("CycleGAN phase 'd' needs the fakes of phase 'g': keep the phases in the order [g, d]");
       const { fakeA, fakeB } = pending;
       pending = undefined;
       const dA = cycleGanDiscriminatorLoss(apply(discriminatorA, a), apply(discriminatorA, bufferA.query(fakeA)));
@@ -296,6 +316,10 @@ export function createCycleGanTrainer(options: CycleGanTrainerOptions): CycleGan
  * gradient tape), returning [N, ...outputs] (the caller frees it).
  */
 export function translate(generator: tf.LayersModel, images: tf.Tensor4D, batchSize = 64): tf.Tensor4D {
+  if (!(generator instanceof tf.LayersModel)) fail('translate', 'generator', 'a tf.LayersModel', generator);
+  const inputShape = generator.inputs[0].shape; // [null, H, W, C]
+  checkTensor('translate', 'images', images, { shape: inputShape.map((d) => d ?? null), layout: `[N, ${inputShape.slice(1).join(', ')}] (the generator's input)`, dtype: 'float32' });
+  checkPositiveInteger('translate', 'batchSize', batchSize);
   const parts: tf.Tensor4D[] = [];
   for (let start = 0; start < images.shape[0]; start += batchSize) {
     const size = Math.min(batchSize, images.shape[0] - start);

@@ -19,8 +19,10 @@ import * as tf from '@tensorflow/tfjs';
 import { tfSeed } from '../data/random';
 import { elbo } from '../losses/vae';
 import { encode, decodeLogits, reparameterize, type Vae } from '../models/vae';
+import { checkVae } from '../models/vae-check';
 import { AdversarialTrainer } from './adversarial';
 import { batchSampler } from './batches';
+import { checkBoolean, checkLabels, checkNumber, checkPixelRange, checkPositiveInteger, GenlabError, resolveOptions } from '../errors';
 
 /** A batch of training images in [0, 1] and, for a conditional VAE, their labels. */
 export interface VaeBatch extends tf.TensorContainerObject {
@@ -50,14 +52,21 @@ export const DEFAULT_VAE_TRAINER_OPTIONS = { batchSize: 100, learningRate: 1e-3,
 
 /** Builds the trainer: `createVaeTrainer({ vae, images })`, then `await trainer.run({ steps })`. */
 export function createVaeTrainer(options: VaeTrainerOptions): AdversarialTrainer<VaeBatch> {
-  const o = { ...DEFAULT_VAE_TRAINER_OPTIONS, ...options };
-  const { vae } = o;
+  const o = resolveOptions('createVaeTrainer', DEFAULT_VAE_TRAINER_OPTIONS, options, ['vae', 'images', 'labels', 'beta']);
+  const fn = 'createVaeTrainer';
+  const vae = checkVae(fn, o.vae);
   const beta = o.beta ?? vae.options.beta;
   const conditional = vae.options.numClasses > 0;
-  checkImages(o.images, vae, 'createVaeTrainer');
+  checkImages(o.images, vae, fn, 'options.images');
   if (conditional && !(o.labels instanceof tf.Tensor)) {
-    throw new Error('createVaeTrainer: options.labels (int32 [N]) are required to train a conditional VAE');
+    throw new GenlabError('createVaeTrainer: options.labels (int32 [N]) are required to train a conditional VAE');
   }
+  checkPositiveInteger(fn, 'options.batchSize', o.batchSize);
+  checkNumber(fn, 'options.learningRate', o.learningRate, { above: 0 });
+  checkNumber(fn, 'options.beta', beta, { min: 0 });
+  checkBoolean(fn, 'options.binarize', o.binarize);
+  checkNumber(fn, 'options.seed', o.seed);
+  if (conditional) checkEveryLabel(fn, o.labels as tf.Tensor1D, o.images.shape[0], vae.options.numClasses);
   const sample = conditional
     ? batchSampler({ images: o.images, labels: o.labels as tf.Tensor1D }, { batchSize: o.batchSize, seed: o.seed })
     : batchSampler({ images: o.images }, { batchSize: o.batchSize, seed: o.seed });
@@ -112,11 +121,16 @@ export interface ElboEstimate {
  * one seeded sample of z per image. Always with beta = 1, whatever the model was trained with.
  */
 export function evaluateElbo(vae: Vae, images: tf.Tensor4D, options: EvaluateElboOptions = {}): ElboEstimate {
-  const o = { ...DEFAULT_EVALUATE_ELBO_OPTIONS, ...options };
+  const o = resolveOptions('evaluateElbo', DEFAULT_EVALUATE_ELBO_OPTIONS, options, ['labels']);
+  checkVae('evaluateElbo', vae);
   checkImages(images, vae, 'evaluateElbo');
+  checkPositiveInteger('evaluateElbo', 'options.batchSize', o.batchSize);
+  checkBoolean('evaluateElbo', 'options.binarize', o.binarize);
+  checkNumber('evaluateElbo', 'options.seed', o.seed);
+  if (vae.options.numClasses > 0 && o.labels instanceof tf.Tensor) checkEveryLabel('evaluateElbo', o.labels, images.shape[0], vae.options.numClasses);
   const n = images.shape[0];
   if (vae.options.numClasses > 0 && !(o.labels instanceof tf.Tensor)) {
-    throw new Error('evaluateElbo: options.labels are required to evaluate a conditional VAE');
+    throw new GenlabError('evaluateElbo: options.labels are required to evaluate a conditional VAE');
   }
   let reconstruction = 0;
   let kl = 0;
@@ -137,10 +151,16 @@ export function evaluateElbo(vae: Vae, images: tf.Tensor4D, options: EvaluateElb
   return { elbo: (reconstruction - kl) / n, reconstruction: reconstruction / n, kl: kl / n, count: n };
 }
 
-function checkImages(images: tf.Tensor, vae: Vae, caller: string): void {
+function checkEveryLabel(fn: string, labels: tf.Tensor, n: number, classes: number): void {
+  checkLabels(fn, 'options.labels', labels, classes);
+  if (labels.shape[0] !== n) throw new GenlabError(`${fn}: options.labels must have one label per image (${n}), got ${labels.shape[0]}`);
+}
+
+function checkImages(images: tf.Tensor, vae: Vae, caller: string, argument = 'images'): void {
   const [h, w, c] = vae.options.imageShape;
   const s = images instanceof tf.Tensor ? images.shape : [];
-  if (s.length !== 4 || s[1] !== h || s[2] !== w || s[3] !== c) {
-    throw new Error(`${caller}: images must be [N, ${h}, ${w}, ${c}] with pixels in [0, 1], got ${images instanceof tf.Tensor ? `[${s.join(', ')}]` : typeof images}`);
+  if (s.length !== 4 || s[1] !== h || s[2] !== w || s[3] !== c || s[0] === 0 || images.dtype !== 'float32') {
+    throw new GenlabError(`${caller}: ${argument} must be float32 [N >= 1, ${h}, ${w}, ${c}] with pixels in [0, 1], got ${images instanceof tf.Tensor ? `a ${images.dtype} tensor [${s.join(', ')}]` : typeof images}`);
   }
+  checkPixelRange(caller, argument, images, [0, 1]);
 }

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { imageGrid } from './image-grid';
 import type { Figure } from './figure';
+import { GenlabError, checkInterval, checkOptionValues, resolveOptions } from '../errors';
 
 export interface ComparisonColumn {
   /** Column heading, written under each image of the column. */
@@ -28,13 +29,15 @@ export const DEFAULT_COMPARISON_GRID_OPTIONS = { rows: 4, range: [-1, 1] as [num
 
 /** Rows of [column 1 | column 2 | …] for the first `rows` samples. */
 export function comparisonGrid(columns: ComparisonColumn[], options: ComparisonGridOptions = {}): Figure {
-  const o = { ...DEFAULT_COMPARISON_GRID_OPTIONS, ...options };
-  if (!Array.isArray(columns) || columns.length === 0) throw new Error('comparisonGrid: columns must be a non-empty array of { name, images }');
+  const o = resolveOptions('comparisonGrid', DEFAULT_COMPARISON_GRID_OPTIONS, options, ['title', 'cellSize']);
+  checkOptionValues('comparisonGrid', o, { rows: 'positiveInteger' });
+  checkInterval('comparisonGrid', 'options.range', o.range);
+  if (!Array.isArray(columns) || columns.length === 0) throw new GenlabError('comparisonGrid: columns must be a non-empty array of { name, images }');
   const [, h, w] = columns[0].images.shape;
   for (const c of columns) {
     const s = c.images.shape;
     if (c.images.rank !== 4 || s[1] !== h || s[2] !== w || (s[3] !== 1 && s[3] !== 3) || s[0] < o.rows) {
-      throw new Error(`comparisonGrid: column '${c.name}' must be [N >= ${o.rows}, ${h}, ${w}, 1 or 3], got [${s}]`);
+      throw new GenlabError(`comparisonGrid: column '${c.name}' must be [N >= ${o.rows}, ${h}, ${w}, 1 or 3], got [${s}]`);
     }
   }
   const colour = columns.some((c) => c.images.shape[3] === 3);

@@ -4,6 +4,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import { JSDOM } from 'jsdom';
+import { GenlabError } from '../errors';
 
 /** A rendered figure. */
 export interface Figure {
@@ -41,7 +42,7 @@ export function escapeHtml(text: string): string {
  */
 export function stack(figures: Figure[]): Figure {
   if (!Array.isArray(figures) || figures.length === 0 || figures.some((f) => f === null || typeof f !== 'object' || typeof f.html !== 'string')) {
-    throw new Error(`stack: figures must be a non-empty array of Figures from genlab's viz, got ${Array.isArray(figures) ? `an array of ${figures.length}` : typeof figures}`);
+    throw new GenlabError(`stack: figures must be a non-empty array of Figures from genlab's viz, got ${Array.isArray(figures) ? `an array of ${figures.length}` : typeof figures}`);
   }
   return {
     html: `<div>${figures.map((f) => f.html).join('\n')}</div>`,

@@ -7,6 +7,7 @@ import * as Plot from '@observablehq/plot';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { renderPlot, type Figure } from './figure';
+import { checkInterval, checkOptionValues, checkPixelRange, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
 
 export interface ImageGridOptions {
   /** Images per row (default: min(N, 8)). */
@@ -35,15 +36,23 @@ interface Cell {
  * A grid of images. `images` is [N, H, W, C] (C = 1 or 3) or a single [H, W, C] image.
  */
 export function imageGrid(images: tf.Tensor, options: ImageGridOptions = {}): Figure {
+  const o = resolveOptions('imageGrid', DEFAULT_IMAGE_GRID_OPTIONS, options, ['columns', 'labels', 'title', 'cellSize']);
+  const range = checkInterval('imageGrid', 'options.range', o.range);
+  checkOptionValues('imageGrid', o, { cellSize: 'positive' });
+  if (o.title !== undefined && typeof o.title !== 'string') fail('imageGrid', 'options.title', 'a string', o.title);
+  if (o.labels !== undefined && !Array.isArray(o.labels)) fail('imageGrid', 'options.labels', 'an array with one caption per image', o.labels);
+  checkGridShape(images); // before any tensor work
+  checkTensor('imageGrid', 'images', images, { dtype: ['float32', 'int32'] });
+  checkPixelRange('imageGrid', 'images', images, range);
+  options = o;
   const batch = toBatch(images);
   const [n, height, width, channels] = batch.shape;
-  const range = options.range ?? DEFAULT_IMAGE_GRID_OPTIONS.range;
   if (options.labels !== undefined && options.labels.length !== n) {
-    throw new Error(`imageGrid: options.labels must have one entry per image (${n}), got ${options.labels.length}`);
+    throw new GenlabError(`imageGrid: options.labels must have one entry per image (${n}), got ${options.labels.length}`);
   }
   const columns = options.columns ?? Math.min(n, 8);
   if (!Number.isInteger(columns) || columns < 1) {
-    throw new Error(`imageGrid: options.columns must be a positive integer, got ${options.columns}`);
+    throw new GenlabError(`imageGrid: options.columns must be a positive integer, got ${options.columns}`);
   }
   const bytes = tf.tidy(() =>
     batch.sub(range[0]).div(range[1] - range[0]).clipByValue(0, 1).mul(255).round().cast('int32'),
@@ -103,14 +112,19 @@ export function imageGrid(images: tf.Tensor, options: ImageGridOptions = {}): Fi
 }
 
 function toBatch(images: tf.Tensor): tf.Tensor4D {
+  return checkGridShape(images) ? (images as tf.Tensor4D) : (images.expandDims(0) as tf.Tensor4D);
+}
+
+/** Throws unless `images` is [N, H, W, C] or [H, W, C] with C = 1 or 3; true for a batch. */
+function checkGridShape(images: tf.Tensor): boolean {
   if (!(images instanceof tf.Tensor)) {
-    throw new Error(`imageGrid: images must be a tf.Tensor of shape [N, H, W, C] with C = 1 or 3, got ${typeof images}`);
+    throw new GenlabError(`imageGrid: images must be a tf.Tensor of shape [N, H, W, C] with C = 1 or 3, got ${typeof images}`);
   }
   const shape = images.shape;
   const okChannels = (c: number) => c === 1 || c === 3;
-  if (shape.length === 4 && okChannels(shape[3]) && shape[0] > 0) return images as tf.Tensor4D;
-  if (shape.length === 3 && okChannels(shape[2])) return images.expandDims(0) as tf.Tensor4D;
-  throw new Error(
+  if (shape.length === 4 && okChannels(shape[3]) && shape.every((s) => s > 0)) return true;
+  if (shape.length === 3 && okChannels(shape[2]) && shape[0] > 0 && shape[1] > 0) return false;
+  throw new GenlabError(
     `imageGrid: images must be [N, H, W, C] (or one [H, W, C] image) with C = 1 or 3, got [${shape.join(', ')}]`,
   );
 }

@@ -6,6 +6,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import { renderPlot, type Figure } from './figure';
+import { GenlabError, resolveOptions } from '../errors';
 
 export interface KernelGridOptions {
   /** A name above each kernel, one per kernel. */
@@ -31,19 +32,19 @@ interface Entry {
 
 /** `kernels`: a list of 2-D number grids (rows of numbers), e.g. rules.SOBEL_X_KERNEL. */
 export function kernelGrid(kernels: ReadonlyArray<ReadonlyArray<ReadonlyArray<number>>>, options: KernelGridOptions = {}): Figure {
-  const o = { ...DEFAULT_KERNEL_GRID_OPTIONS, ...options };
+  const o = resolveOptions('kernelGrid', DEFAULT_KERNEL_GRID_OPTIONS, options, ['labels', 'title']);
   if (!Array.isArray(kernels) || kernels.length === 0) {
-    throw new Error(`kernelGrid: kernels must be a non-empty list of number grids, got ${JSON.stringify(kernels)}`);
+    throw new GenlabError(`kernelGrid: kernels must be a non-empty list of number grids, got ${JSON.stringify(kernels)}`);
   }
   if (o.labels !== undefined && o.labels.length !== kernels.length) {
-    throw new Error(`kernelGrid: options.labels must have one entry per kernel (${kernels.length}), got ${o.labels.length}`);
+    throw new GenlabError(`kernelGrid: options.labels must have one entry per kernel (${kernels.length}), got ${o.labels.length}`);
   }
   const names = kernels.map((_, k) => o.labels?.[k] ?? `kernel ${k + 1}`);
   const entries: Entry[] = [];
   let size = 0;
   kernels.forEach((kernel, k) => {
     const ok = Array.isArray(kernel) && kernel.length > 0 && kernel.every((r) => Array.isArray(r) && r.length === kernel[0].length && r.every(Number.isFinite));
-    if (!ok) throw new Error(`kernelGrid: kernels[${k}] must be a rectangular grid of numbers, got ${JSON.stringify(kernel)}`);
+    if (!ok) throw new GenlabError(`kernelGrid: kernels[${k}] must be a rectangular grid of numbers, got ${JSON.stringify(kernel)}`);
     size = Math.max(size, kernel.length, kernel[0].length);
     const extent = Math.max(...kernel.flat().map(Math.abs)) || 1;
     kernel.forEach((row, i) =>

@@ -3,6 +3,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import { renderPlot, type Figure } from './figure';
+import { GenlabError, resolveOptions } from '../errors';
 
 /**
  * A training history: either named series indexed by position (`{ d: [...], g: [...] }`,
@@ -42,15 +43,15 @@ interface Point {
 }
 
 export function lossCurves(history: History, options: LossCurvesOptions = {}): Figure {
-  const o = { ...DEFAULT_LOSS_CURVES_OPTIONS, ...options };
+  const o = resolveOptions('lossCurves', DEFAULT_LOSS_CURVES_OPTIONS, options, ['title', 'series']);
   const columns = toColumns(history);
   const names = o.series ?? Object.keys(columns).filter((k) => k !== 'step');
-  if (names.length === 0) throw new Error('lossCurves: history has no series to draw (expected e.g. { d: [...], g: [...] })');
-  if (!(Number.isInteger(o.maxPoints) && o.maxPoints >= 2)) throw new Error(`lossCurves: options.maxPoints must be an integer >= 2, got ${o.maxPoints}`);
+  if (names.length === 0) throw new GenlabError('lossCurves: history has no series to draw (expected e.g. { d: [...], g: [...] })');
+  if (!(Number.isInteger(o.maxPoints) && o.maxPoints >= 2)) throw new GenlabError(`lossCurves: options.maxPoints must be an integer >= 2, got ${o.maxPoints}`);
   const points: Point[] = [];
   for (const name of names) {
     const values = columns[name];
-    if (values === undefined) throw new Error(`lossCurves: options.series names '${name}', which history does not have`);
+    if (values === undefined) throw new GenlabError(`lossCurves: options.series names '${name}', which history does not have`);
     const smoothed = movingAverage(values, o.smooth);
     const stride = Math.ceil(smoothed.length / o.maxPoints);
     smoothed.forEach((value, i) => {
@@ -88,7 +89,7 @@ function toColumns(history: History): Record<string, ReadonlyArray<number>> {
     return columns;
   }
   if (history === null || typeof history !== 'object') {
-    throw new Error(`lossCurves: history must be an object of number arrays or an array of records, got ${history}`);
+    throw new GenlabError(`lossCurves: history must be an object of number arrays or an array of records, got ${history}`);
   }
   return history as Record<string, ReadonlyArray<number>>;
 }

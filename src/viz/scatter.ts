@@ -4,6 +4,7 @@
 import * as Plot from '@observablehq/plot';
 import * as tf from '@tensorflow/tfjs';
 import { renderPlot, type Figure } from './figure';
+import { GenlabError, resolveOptions } from '../errors';
 
 export interface ScatterOptions {
   /** One label per point; points are coloured by label and a legend is drawn. */
@@ -30,10 +31,10 @@ interface Point {
 
 /** `points` is a [N, 2] tensor or an array of [x, y] pairs. */
 export function scatter(points: tf.Tensor | ReadonlyArray<readonly [number, number]>, options: ScatterOptions = {}): Figure {
-  const o = { ...DEFAULT_SCATTER_OPTIONS, ...options };
+  const o = resolveOptions('scatter', DEFAULT_SCATTER_OPTIONS, options, ['labels', 'title', 'xDomain', 'yDomain']);
   const pairs = toPairs(points);
   if (o.labels !== undefined && o.labels.length !== pairs.length) {
-    throw new Error(`scatter: options.labels must have one entry per point (${pairs.length}), got ${o.labels.length}`);
+    throw new GenlabError(`scatter: options.labels must have one entry per point (${pairs.length}), got ${o.labels.length}`);
   }
   const data: Point[] = pairs.map(([x, y], i) => ({ x, y, label: o.labels === undefined ? '' : String(o.labels[i]) }));
   const colored = o.labels !== undefined;
@@ -53,13 +54,13 @@ export function scatter(points: tf.Tensor | ReadonlyArray<readonly [number, numb
 function toPairs(points: tf.Tensor | ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
   if (points instanceof tf.Tensor) {
     if (points.rank !== 2 || points.shape[1] !== 2) {
-      throw new Error(`scatter: points must be [N, 2], got [${points.shape.join(', ')}]`);
+      throw new GenlabError(`scatter: points must be [N, 2], got [${points.shape.join(', ')}]`);
     }
     return points.arraySync() as Array<[number, number]>;
   }
-  if (!Array.isArray(points)) throw new Error(`scatter: points must be a [N, 2] tensor or an array of [x, y] pairs`);
+  if (!Array.isArray(points)) throw new GenlabError(`scatter: points must be a [N, 2] tensor or an array of [x, y] pairs`);
   return points.map((p, i) => {
-    if (!Array.isArray(p) || p.length !== 2) throw new Error(`scatter: points[${i}] must be [x, y], got ${JSON.stringify(p)}`);
+    if (!Array.isArray(p) || p.length !== 2) throw new GenlabError(`scatter: points[${i}] must be [x, y], got ${JSON.stringify(p)}`);
     return [p[0], p[1]];
   });
 }
