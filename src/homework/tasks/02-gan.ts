@@ -4,11 +4,9 @@
  * References are genlab's own functions (losses/gan.ts, data/ring.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ringCoverage } from '../../data/ring';
 import { bceWithLogits, discriminatorLoss, generatorLoss } from '../../losses/gan';
-import { generateImages } from '../../models/gan';
 import { implementTask, trainTask } from '../define';
-import { fmt, hasNonFinite, isMistake, numberOf, yoursVsExpected } from './common';
+import { fmt, hasNonFinite, isMistake, numberOf, yoursVsExpected, ringModesOf } from './common';
 
 type T = tf.Tensor;
 
@@ -136,19 +134,7 @@ const ringModes = trainTask({
   // 5 of 8 (500 steps: 0 of 8 for both seeds).
   bar: { full: 6, quick: 2 },
   direction: 'atLeast',
-  evaluate: (answer: unknown, { seed }) => {
-    const generator = answer as tf.LayersModel;
-    if (!(generator instanceof tf.LayersModel)) throw new Error('myRingGenerator must be a tf.LayersModel (models.buildToyGenerator returns one)');
-    const outputShape = generator.outputs[0].shape;
-    if (outputShape.length !== 2 || outputShape[1] !== 2) throw new Error(`myRingGenerator must output 2-D points [B, 2], it outputs [${outputShape.map((d) => d ?? 'B')}]`);
-    const samples = generateImages(generator, 1000, seed);
-    try {
-      const coverage = ringCoverage(samples);
-      return { value: coverage.modesCovered, note: `${(100 * coverage.highQuality).toFixed(1)}% of the samples within 3 std of a centre` };
-    } finally {
-      samples.dispose();
-    }
-  },
+  evaluate: (answer: unknown, { seed }) => ringModesOf(answer, seed, 'myRingGenerator'),
   advice: 'use a larger learning rate (lesson 02 uses 4e-3 with Adam β1 = 0.5) decayed over the second half of the run with train.linearDecay, and all 4,000 steps.',
 });
 

@@ -5,13 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { hingeDiscriminatorLoss, gradientPenalty, lsganDiscriminatorLoss, lsganGeneratorLoss } from '../../losses/stabilisers';
-import { ringCoverage } from '../../data/ring';
 import { buildDcganGenerator } from '../../models/dcgan';
-import { generateImages } from '../../models/gan';
 import { updateEma } from '../../train/ema';
 import { implementTask, trainTask } from '../define';
 import type { CaseRandom } from '../random';
-import { fmt, isMistake, numberOf, yoursVsExpected } from './common';
+import { fmt, isMistake, numberOf, yoursVsExpected, ringModesOf } from './common';
 
 type T = tf.Tensor;
 
@@ -216,19 +214,7 @@ const ringLsgan = trainTask({
   digits: 0,
   bar: { full: 6, quick: 3 },
   direction: 'atLeast',
-  evaluate: (answer: unknown, { seed }) => {
-    const generator = answer as tf.LayersModel;
-    if (!(generator instanceof tf.LayersModel)) throw new Error('myLsganGenerator must be a tf.LayersModel (models.buildToyGenerator returns one)');
-    const outputShape = generator.outputs[0].shape;
-    if (outputShape.length !== 2 || outputShape[1] !== 2) throw new Error(`myLsganGenerator must output 2-D points [B, 2], it outputs [${outputShape.map((d) => d ?? 'B')}]`);
-    const samples = generateImages(generator, 1000, seed);
-    try {
-      const coverage = ringCoverage(samples);
-      return { value: coverage.modesCovered, note: `${(100 * coverage.highQuality).toFixed(1)}% of the samples within 3 std of a centre` };
-    } finally {
-      samples.dispose();
-    }
-  },
+  evaluate: (answer: unknown, { seed }) => ringModesOf(answer, seed, 'myLsganGenerator'),
   advice: "use loss: 'lsgan' with homework 02's recipe: learning rate 4e-3 decayed over the second half with train.linearDecay, and all 4,000 steps.",
 });
 

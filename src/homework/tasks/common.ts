@@ -6,6 +6,8 @@
  * same inputs and comparing it with the student's result: if they agree, the mistake is named.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ringCoverage } from '../../data/ring';
+import { generateImages } from '../../models/gan';
 
 /** The values of a tensor, a number or a flat array of numbers (empty for anything else). */
 export function valuesOf(value: unknown): number[] {
@@ -61,4 +63,22 @@ export function fmt(x: number): string {
 /** "your value is A, expected B" for two scalars. */
 export function yoursVsExpected(what: string, student: unknown, expected: unknown): string {
   return `your ${what} is ${fmt(numberOf(student))}, expected ${fmt(numberOf(expected))}`;
+}
+
+/**
+ * A train task's measurement for a ring generator: the modes of the ring of 8 Gaussians covered
+ * by 1,000 of its samples (data.ringCoverage). `name` is the student's variable, for the messages.
+ */
+export function ringModesOf(answer: unknown, seed: number, name: string): { value: number; note: string } {
+  const generator = answer as tf.LayersModel;
+  if (!(generator instanceof tf.LayersModel)) throw new Error(`${name} must be a tf.LayersModel (models.buildToyGenerator returns one)`);
+  const outputShape = generator.outputs[0].shape;
+  if (outputShape.length !== 2 || outputShape[1] !== 2) throw new Error(`${name} must output 2-D points [B, 2], it outputs [${outputShape.map((d) => d ?? 'B')}]`);
+  const samples = generateImages(generator, 1000, seed);
+  try {
+    const coverage = ringCoverage(samples);
+    return { value: coverage.modesCovered, note: `${(100 * coverage.highQuality).toFixed(1)}% of the samples within 3 std of a centre` };
+  } finally {
+    samples.dispose();
+  }
 }
