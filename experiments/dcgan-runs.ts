@@ -1,9 +1,11 @@
 /**
- * The measured DCGAN runs that lessons 05 and 06 quote. Each run trains for a fixed budget of training
- * seconds (quality checks excluded), measures 1,000 samples with the judge every few hundred
- * steps, and writes results/dcgan/<run>.json plus a figure (results/dcgan/<run>.html).
+ * The measured DCGAN runs that lessons 05 and 06 quote. Each run trains for a budget of steps
+ * (`--steps N`: the same numbers on any machine) or of training seconds (`--minutes M`, quality
+ * checks excluded), measures 1,000 samples with the judge every few hundred steps, and writes
+ * results/dcgan/<run>.json plus a figure (results/dcgan/<run>.html).
  *
- *   npm run experiment -- dcgan-runs mnist [--minutes 15]        DCGAN on MNIST (non-saturating loss)
+ *   npm run experiment -- dcgan-runs mnist --steps 3000           DCGAN on MNIST (non-saturating loss)
+ *   npm run experiment -- dcgan-runs mnist [--minutes 15]        the same for a time budget
  *   npm run experiment -- dcgan-runs fashion [--minutes 10]      DCGAN on Fashion-MNIST
  *   npm run experiment -- dcgan-runs conditional [--minutes 10]  conditional DCGAN on MNIST
  *   npm run experiment -- dcgan-runs self-conditioned [--minutes 15] [--clusters 50] [--dataset mnist|fashion]
@@ -118,7 +120,7 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
   // Train in chunks of `every` steps until the training-time budget is used, measuring after each.
   while (trainer.seconds < s.seconds && (s.steps === 0 || trainer.step < s.steps)) {
     const chunk = s.steps === 0 ? s.every : Math.min(s.every, s.steps - trainer.step);
-    const result = await trainer.run({ steps: chunk, seconds: s.seconds - trainer.seconds, label, progress: false });
+    const result = await trainer.run({ steps: chunk, ...(Number.isFinite(s.seconds) ? { seconds: s.seconds - trainer.seconds } : {}), label, progress: false });
     const at = { step: trainer.step, seconds: trainer.seconds, ...measureOptions };
     records.push(train.measureGenerator(generator, judge, at));
     if (emaGenerator) emaRecords.push(train.measureGenerator(emaGenerator, judge, at));
@@ -213,8 +215,8 @@ async function main() {
     usage: 'usage: npm run experiment -- dcgan-runs mnist|fashion|conditional|self-conditioned|compare [flags]',
     positionals: { help: 'the run (default mnist)', choices: RUNS, max: 1 },
     flags: {
-      minutes: { kind: 'positive', help: 'training-time budget (default 15 for mnist and self-conditioned, 3 for compare, else 10)' },
-      steps: { kind: 'nonNegativeInteger', default: 0, help: 'also stop after this many steps (0: no step budget)' },
+      minutes: { kind: 'positive', help: 'training-time budget (without --steps: default 15 for mnist and self-conditioned, 3 for compare, else 10; with --steps: none unless given)' },
+      steps: { kind: 'nonNegativeInteger', default: 0, help: 'step budget (0: none); a step budget makes the run reproducible on any machine' },
       filters: { kind: 'positiveInteger', default: 32, help: 'filters of G and D' },
       batch: { kind: 'positiveInteger', default: 32, help: 'images per batch' },
       seed: { kind: 'nonNegativeInteger', default: 0, help: 'seed of weights, batches and noise' },
@@ -239,7 +241,7 @@ async function main() {
     dataset,
     loss: 'non-saturating',
     conditional: run === 'conditional' || run === 'self-conditioned',
-    seconds: 60 * (args.minutes ?? (run === 'compare' ? 3 : run === 'mnist' || run === 'self-conditioned' ? 15 : 10)),
+    seconds: args.minutes !== undefined ? 60 * args.minutes : args.steps > 0 ? Infinity : 60 * (run === 'compare' ? 3 : run === 'mnist' || run === 'self-conditioned' ? 15 : 10),
     steps: args.steps,
     filters: args.filters,
     batchSize: args.batch,
@@ -290,6 +292,8 @@ async function main() {
     if (midpoints) {
       course.record(`dcgan-runs.${keyPart(resultName)}.midpointsDifferent`, 100 * midpoints.recognisability.different, { unit: '%', digits: 1, label: 'recognisable midpoints between different digits' });
       course.record(`dcgan-runs.${keyPart(resultName)}.midpointsSame`, 100 * midpoints.recognisability.same, { unit: '%', digits: 1, label: 'recognisable midpoints between the same digit' });
+      course.record(`dcgan-runs.${keyPart(resultName)}.midpointPairsDifferent`, midpoints.pairs.different, { digits: 0, label: 'pairs of different digits' });
+      course.record(`dcgan-runs.${keyPart(resultName)}.midpointPairsSame`, midpoints.pairs.same, { digits: 0, label: 'pairs of the same digit' });
     }
     console.log(JSON.stringify(summary(outcome)));
     generator.dispose();

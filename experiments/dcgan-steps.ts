@@ -13,7 +13,8 @@
  * --clusters K (self-conditioned: a conditional DCGAN given the k-means cluster of each training image, no labels).
  * Writes results/dcgan/steps-<name>.json. Records, at the last step, for G and each EMA copy
  * (ema0_99, ema0_999): dcgan-steps.<name>.<G|emaD>.recognisable, .smallestShare (%), .frechet,
- * .conditionalAccuracy and .codePurity (%) when measured; and dcgan-steps.<name>.msPerStep.
+ * .conditionalAccuracy and .codePurity (%) when measured; dcgan-steps.<name>.msPerStep; and with
+ * --info, dcgan-steps.<name>.codeCrossEntropy (nats, the mean of the last 100 steps).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -141,6 +142,11 @@ async function main() {
     course.record(`dcgan-steps.${key}.${who}.frechet`, r.frechet as number, { digits: 2, label: `${label}, judge-Fréchet` });
   }
   course.record(`dcgan-steps.${key}.msPerStep`, (1000 * trainer.seconds) / trainer.step, { unit: ' ms', digits: 0, label: `${name}, training time per step` });
+  if (info) {
+    // Q's cross-entropy on the codes in D's phase, averaged over the last 100 steps (ln 10 = 2.30 nats when Q guesses)
+    const tail = trainer.history.slice(-100).map((h) => h.dInfo);
+    course.record(`dcgan-steps.${key}.codeCrossEntropy`, tail.reduce((a, b) => a + b, 0) / tail.length, { unit: ' nats', digits: 3, label: `${name}, Q's code cross-entropy (last 100 steps)` });
+  }
   const midpoints = conditional || info ? undefined : [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, ...train.midpointQuality(a.model, judge) }));
   for (const m of midpoints ?? []) {
     console.log(`[${m.decay || 'G'}] midpoints of ${m.pairs.different} pairs of different digits: ${(100 * m.recognisability.different).toFixed(1)}% recognisable; of ${m.pairs.same} pairs of the same digit: ${(100 * m.recognisability.same).toFixed(1)}%`);
