@@ -31,7 +31,8 @@
  * test digits. Run with GENLAB_WASM_THREADS=1 to measure the single-thread speed.
  *
  * Records measure-gan.<name>.recognisable, .smallestShare (%), .frechet (of the sampled generator:
- * the EMA copy when there is one), .steps, .msPerStep and .realRecognisable (%, real test digits).
+ * the EMA copy when there is one), .steps, .msPerStep and .realRecognisable (%, real test digits),
+ * and .previousRecognisable (%) at .previousStep, the check before the last.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -201,6 +202,12 @@ async function main() {
   course.record(`${key}.steps`, summary.steps, { digits: 0, label: 'training steps' });
   course.record(`${key}.msPerStep`, (1000 * trainer.seconds) / trainer.step, { unit: ' ms', digits: 1, label: 'training time per step' });
   course.record(`${key}.realRecognisable`, 100 * realQuality.recognisability, { unit: '%', digits: 1, label: '1,000 real test digits, recognisable' });
+  if (rows.length >= 2) {
+    // the check before the last: how much the score still moved over the last `every` steps
+    const before = rows[rows.length - 2];
+    course.record(`${key}.previousRecognisable`, 100 * (before.ema ?? before.live).recognisability, { unit: '%', digits: 1, label: `${summary.sampledFrom}, recognisable at step ${before.step}` });
+    course.record(`${key}.previousStep`, before.step, { digits: 0, label: 'step of the check before the last' });
+  }
   const dir = path.join(__dirname, '..', 'results', 'gan');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);

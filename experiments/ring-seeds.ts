@@ -19,7 +19,8 @@
  *   --beta1 B / --beta2 B   Adam betas            --every N     steps between coverage checks
  *   --loss minimax    the generator loss (default non-saturating)
  *
- * Records ring-seeds.seed<S>.modes and .highQuality (%) per seed, ring-seeds.minModes and .meanModes.
+ * Records ring-seeds.<name>.seed<S>.modes and .highQuality (%) per seed, ring-seeds.<name>.minModes
+ * and .meanModes; <name> is --name, by default the steps and the rate (s15000-lr0_004).
  *
  * Prints per seed: modes covered and high-quality share at the end, modes covered at every
  * check, training seconds (wall, from the trainer), the process's CPU seconds for that seed
@@ -46,6 +47,7 @@
  */
 import { tf, initBackend, data, models, train, course } from '../src/index';
 import { parseCommand, run, UsageError } from '../scripts/args';
+import { keyPart } from '../scripts/ledger';
 
 /** Lesson 02 section 5's recipe: keep in step with the lesson's training cell. */
 export const RING_RECIPE = {
@@ -66,6 +68,7 @@ export const RING_RECIPE = {
 type Recipe = typeof RING_RECIPE;
 
 interface Settings extends Recipe {
+  name: string;
   seeds: number[];
   every: number;
 }
@@ -89,10 +92,12 @@ function parseSettings(argv: string[]): Settings {
       beta2: { kind: 'nonNegative', default: r.beta2, help: 'Adam beta2' },
       every: { kind: 'positiveInteger', default: 250, help: 'steps between coverage checks' },
       loss: { kind: 'string', default: r.generatorLoss, choices: ['non-saturating', 'minimax'], help: 'the generator loss' },
+      name: { kind: 'string', help: "the run's name in the recorded keys (default: steps and rate, e.g. s15000-lr0_004)" },
     },
   });
   if (a.seeds.some((x) => x < 0)) throw new UsageError(`ring-seeds: --seeds must be non-negative integers, got '${a.seeds}'`);
   return {
+    name: keyPart(a.name ?? `s${a.steps}-lr${a.lr}`),
     seeds: [...a.seeds],
     every: a.every,
     steps: a.steps,
@@ -199,7 +204,7 @@ async function runSeed(seed: number, s: Settings): Promise<SeedResult> {
 async function main() {
   const s = parseSettings(process.argv.slice(2));
   const backend = await initBackend();
-  const { seeds, every, ...recipe } = s;
+  const { name, seeds, every, ...recipe } = s;
   console.log(`ring-seeds (${backend.name}, ${backend.threads} thread(s)): ${JSON.stringify(recipe)}`);
   const results: SeedResult[] = [];
   for (const seed of seeds) {
@@ -212,12 +217,12 @@ async function main() {
     );
   }
   for (const r of results) {
-    course.record(`ring-seeds.seed${r.seed}.modes`, r.modesCovered, { digits: 0, label: `seed ${r.seed}, modes covered of 8` });
-    course.record(`ring-seeds.seed${r.seed}.highQuality`, 100 * r.highQuality, { unit: '%', digits: 1, label: `seed ${r.seed}, high-quality samples` });
+    course.record(`ring-seeds.${name}.seed${r.seed}.modes`, r.modesCovered, { digits: 0, label: `seed ${r.seed}, modes covered of 8` });
+    course.record(`ring-seeds.${name}.seed${r.seed}.highQuality`, 100 * r.highQuality, { unit: '%', digits: 1, label: `seed ${r.seed}, high-quality samples` });
   }
   const modes = results.map((r) => r.modesCovered);
-  course.record('ring-seeds.minModes', Math.min(...modes), { digits: 0, label: 'fewest modes covered by a seed' });
-  course.record('ring-seeds.meanModes', modes.reduce((x, y) => x + y, 0) / modes.length, { digits: 2, label: 'modes covered, mean over the seeds' });
+  course.record(`ring-seeds.${name}.minModes`, Math.min(...modes), { digits: 0, label: 'fewest modes covered by a seed' });
+  course.record(`ring-seeds.${name}.meanModes`, modes.reduce((x, y) => x + y, 0) / modes.length, { digits: 2, label: 'modes covered, mean over the seeds' });
   console.log(
     `\nmodes per seed ${seeds.join(',')}: ${modes.join(' ')} (min ${Math.min(...modes)}); ` +
       `high quality ${results.map((r) => (100 * r.highQuality).toFixed(1)).join(' ')} %; ` +
