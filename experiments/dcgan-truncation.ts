@@ -7,7 +7,7 @@
  *
  * Writes results/dcgan/truncation-<basename of DIR>.json and two figures: recognisability and
  * the rarest class's share against psi (.html), and samples of the same z at each psi (-1.html).
- * Records dcgan-truncation.<basename of DIR>.<G|ema>.psi<psi>.recognisable and .smallestShare (%),
+ * Records dcgan-truncation.<basename of DIR>.<G|ema>.psi<psi>.recognisable and .smallestShare (%), .frechet,
  * psi written with '_' for '.' (psi1_5) and psiNone for no truncation.
  */
 import * as fs from 'fs';
@@ -68,6 +68,7 @@ async function main() {
       const label = `${name === 'generator' ? 'G' : 'EMA of G'}, psi ${psi === Infinity ? 'none' : psi}`;
       course.record(`${key}.recognisable`, 100 * r.recognisability, { unit: '%', digits: 1, label: `${label}, recognisable` });
       course.record(`${key}.smallestShare`, 100 * r.smallestShare, { unit: '%', digits: 1, label: `${label}, rarest class share` });
+      course.record(`${key}.frechet`, r.frechet, { digits: 2, label: `${label}, judge-Fréchet` });
       rows.push({ generator: name === 'generator' ? 'G' : 'EMA of G', psi: psi === Infinity ? 'none' : psi, recognisability: r.recognisability, classes: r.classes, smallestShare: r.smallestShare, entropy: r.entropy, frechet: r.frechet, ...(r.conditionalAccuracy === undefined ? {} : { conditionalAccuracy: r.conditionalAccuracy }) });
       console.log(
         `psi ${psi === Infinity ? 'none' : psi}, ${name === 'generator' ? 'G' : 'EMA of G'}: recognisable ${(100 * r.recognisability).toFixed(1)}%, classes ${r.classes}/10, ` +

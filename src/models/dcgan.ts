@@ -40,7 +40,7 @@
  * K codes *distinguishable*. Chen et al. report that on MNIST the codes become the digits; in
  * the course's run (`npm run experiment -- dcgan-steps --name info --info 1 --steps 4500`, lesson 06,
  * recorded as dcgan-steps.info.G.codePurity) they did not: Q read the code back almost perfectly,
- * yet on average only about a quarter (24%) of a code's samples were its most common digit (code
+ * yet on average only about a quarter (26%) of a code's samples were its most common digit (code
  * purity; 10% would be no link at all). Distinguishable codes can stand for styles as well as
  * digits, and nothing in the objective prefers the digits.
  */
