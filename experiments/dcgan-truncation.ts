@@ -15,6 +15,7 @@ import * as path from 'path';
 import { tf, initBackend, data, metrics, models, train, viz, course } from '../src/index';
 import { parseCommand, run as runMain, UsageError } from '../scripts/args';
 import { keyPart } from '../scripts/ledger';
+import { writeFileAtomic } from '../src/files';
 
 interface SavedRun {
   settings: {
@@ -105,8 +106,7 @@ async function main() {
   const out = path.join(__dirname, '..', 'results', 'dcgan');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `truncation-${path.basename(path.resolve(dir))}.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ load: dir, step: run.step, settings: s, count, seed, command: process.argv.slice(2).join(' '), rows }, null, 2));
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify({ load: dir, step: run.step, settings: s, count, seed, command: process.argv.slice(2).join(' '), rows }, null, 2));
   viz.saveFigure(curve, file.replace(/\.json$/, '.html'));
   viz.saveFigure(samples, file.replace(/\.json$/, '-1.html'));
   console.log(`wrote ${file}`);
