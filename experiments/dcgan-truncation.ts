@@ -15,7 +15,7 @@ import * as path from 'path';
 import { tf, initBackend, data, metrics, models, train, viz, course } from '../src/index';
 import { parseCommand, run as runMain, UsageError } from '../scripts/args';
 import { keyPart } from '../scripts/ledger';
-import { writeFileAtomic } from '../src/files';
+import { readJsonFile, writeFileAtomic } from '../src/files';
 
 interface SavedRun {
   settings: {
@@ -45,7 +45,7 @@ async function main() {
   const dir = args.load ?? '';
   const runFile = path.join(dir, 'run.json');
   if (dir === '' || !fs.existsSync(runFile)) throw new UsageError(`dcgan-truncation: --load must name a directory saved by dcgan-runs --save (with run.json), got '${dir}'`);
-  const run = JSON.parse(fs.readFileSync(runFile, 'utf8')) as SavedRun;
+  const run = readJsonFile<SavedRun>({ caller: 'dcgan-truncation', rebuild: `save the run again with \`npm run experiment -- dcgan-runs … --save ${dir}\`` }, runFile);
   const thresholds = args.psi.split(',').map((s) => (s === 'none' ? Infinity : s.trim() === '' ? NaN : Number(s)));
   if (thresholds.some((psi) => !(psi > 0))) throw new UsageError(`dcgan-truncation: --psi must be a list of positive numbers or 'none', got '${args.psi}'`);
   const { count, seed } = args;
