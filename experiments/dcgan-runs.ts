@@ -36,6 +36,7 @@ import * as path from 'path';
 import { tf, initBackend, data, metrics, models, train, viz, course } from '../src/index';
 import { parseCommand, run as runMain } from '../scripts/args';
 import { keyPart } from '../scripts/ledger';
+import { writeFileAtomic } from '../src/files';
 
 type RunName = 'mnist' | 'fashion' | 'conditional' | 'self-conditioned' | 'compare';
 
@@ -139,8 +140,7 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     // The settings first (atomically), then the weights (saveTrainerCheckpoint is atomic itself).
     fs.mkdirSync(s.saveDirectory, { recursive: true });
     const runFile = path.join(s.saveDirectory, 'run.json');
-    fs.writeFileSync(`${runFile}.tmp`, JSON.stringify({ settings: s, step: trainer.step, seconds: trainer.seconds, clusterSizes }, null, 2));
-    fs.renameSync(`${runFile}.tmp`, runFile);
+    writeFileAtomic(runFile, JSON.stringify({ settings: s, step: trainer.step, seconds: trainer.seconds, clusterSizes }, null, 2));
     const networks: Record<string, tf.LayersModel> = emaGenerator ? { generator, emaGenerator } : { generator };
     const saved = await train.saveTrainerCheckpoint(s.saveDirectory, { networks, optimizers: {}, step: trainer.step, seconds: trainer.seconds, seed: s.seed, history: [] });
     console.log(`saved G${emaGenerator ? ' and its EMA copy' : ''} to ${saved}`);
@@ -168,8 +168,7 @@ function writeResult(name: string, result: unknown, figures: viz.Figure[]): void
   const dir = path.join(__dirname, '..', 'results', 'dcgan');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(result, null, 2));
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify(result, null, 2));
   figures.forEach((figure, i) => viz.saveFigure(figure, path.join(dir, `${name}${i === 0 ? '' : `-${i}`}.html`)));
   console.log(`wrote ${file}`);
 }

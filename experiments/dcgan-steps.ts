@@ -22,6 +22,7 @@ import * as path from 'path';
 import { tf, initBackend, data, metrics, models, train, course } from '../src/index';
 import { parseCommand, run } from '../scripts/args';
 import { keyPart } from '../scripts/ledger';
+import { writeFileAtomic } from '../src/files';
 
 const parseSettings = () =>
   parseCommand('dcgan-steps', process.argv.slice(2), {
@@ -154,8 +155,7 @@ async function main() {
   const dir = path.join(__dirname, '..', 'results', 'dcgan');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `steps-${name}.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ name, settings, backend: tf.getBackend(), command: process.argv.slice(2).join(' '), rows, midpoints }, null, 2));
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify({ name, settings, backend: tf.getBackend(), command: process.argv.slice(2).join(' '), rows, midpoints }, null, 2));
   console.log(`wrote ${file}`);
 }
 

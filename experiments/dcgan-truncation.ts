@@ -15,6 +15,7 @@ import * as path from 'path';
 import { tf, initBackend, data, metrics, models, train, viz, course } from '../src/index';
 import { parseCommand, run as runMain, UsageError } from '../scripts/args';
 import { keyPart } from '../scripts/ledger';
+import { readJsonFile, writeFileAtomic } from '../src/files';
 
 interface SavedRun {
   settings: {
@@ -44,7 +45,7 @@ async function main() {
   const dir = args.load ?? '';
   const runFile = path.join(dir, 'run.json');
   if (dir === '' || !fs.existsSync(runFile)) throw new UsageError(`dcgan-truncation: --load must name a directory saved by dcgan-runs --save (with run.json), got '${dir}'`);
-  const run = JSON.parse(fs.readFileSync(runFile, 'utf8')) as SavedRun;
+  const run = readJsonFile<SavedRun>({ caller: 'dcgan-truncation', rebuild: `save the run again with \`npm run experiment -- dcgan-runs … --save ${dir}\`` }, runFile);
   const thresholds = args.psi.split(',').map((s) => (s === 'none' ? Infinity : s.trim() === '' ? NaN : Number(s)));
   if (thresholds.some((psi) => !(psi > 0))) throw new UsageError(`dcgan-truncation: --psi must be a list of positive numbers or 'none', got '${args.psi}'`);
   const { count, seed } = args;
@@ -106,8 +107,7 @@ async function main() {
   const out = path.join(__dirname, '..', 'results', 'dcgan');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `truncation-${path.basename(path.resolve(dir))}.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ load: dir, step: run.step, settings: s, count, seed, command: process.argv.slice(2).join(' '), rows }, null, 2));
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify({ load: dir, step: run.step, settings: s, count, seed, command: process.argv.slice(2).join(' '), rows }, null, 2));
   viz.saveFigure(curve, file.replace(/\.json$/, '.html'));
   viz.saveFigure(samples, file.replace(/\.json$/, '-1.html'));
   console.log(`wrote ${file}`);

@@ -62,7 +62,14 @@ function main(): number {
     stdio: 'inherit',
     env: { ...process.env, GENLAB_RECORD: recordFile },
   });
-  const numbers = readRecordFile(recordFile);
+  let numbers: ReturnType<typeof readRecordFile>;
+  try {
+    numbers = readRecordFile(recordFile, `record it again: \`npm run experiment -- ${[name, ...argv].join(' ')}\``);
+  } catch (error) {
+    // A run killed mid-record: say which file and line, and keep its numbers out of the ledger.
+    console.error(`experiment ${name}: ${(error as Error).message}`);
+    return child.status || 1;
+  }
   if (child.status !== 0) {
     console.error(`experiment ${name}: exited ${child.status ?? child.signal}; its ${numbers.length} recorded number(s) stay out of the ledger`);
     return child.status || 1;

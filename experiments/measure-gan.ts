@@ -40,6 +40,7 @@ import * as path from 'path';
 import { tf, initBackend, data, metrics, models, train, course } from '../src/index';
 import { parseCommand, run, UsageError } from '../scripts/args';
 import { keyPart } from '../scripts/ledger';
+import { writeFileAtomic } from '../src/files';
 
 /** Lesson 02's settings (section 7): the library defaults plus the lesson's explicit options. */
 const LESSON_02_RUN = {
@@ -211,8 +212,7 @@ async function main() {
   const dir = path.join(__dirname, '..', 'results', 'gan');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ settings: s, summary, rows }, null, 2) + '\n');
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify({ settings: s, summary, rows }, null, 2) + '\n');
   if (trainer.step > startStep) await trainer.saveCheckpoint(path.join(dir, `${name}-checkpoint`));
   console.log(`written: ${path.relative(process.cwd(), file)}` + (trainer.step > startStep ? ` and ${name}-checkpoint` : ''));
   trainer.dispose();

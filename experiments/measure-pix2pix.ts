@@ -23,6 +23,7 @@ import * as path from 'path';
 import { tf, initBackend, data, models, train, metrics, course } from '../src/index';
 import { parseCommand, run } from '../scripts/args';
 import { keyPart } from '../scripts/ledger';
+import { writeFileAtomic } from '../src/files';
 
 const OUT = path.resolve(__dirname, '..', 'results', 'pix2pix');
 
@@ -131,13 +132,11 @@ async function main() {
   course.record(`${key}.msPerStep`, last.msPerStep, { unit: ' ms', digits: 0, label: 'training time per step' });
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, `${a.name}.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ args: { ...a, given: undefined }, backend, ceiling, curve }, null, 2) + '\n');
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify({ args: { ...a, given: undefined }, backend, ceiling, curve }, null, 2) + '\n');
   if (a.save) {
     const outputs = train.translate(model.generator, clothing.test.inputs);
     const raw = path.join(OUT, `${a.name}-outputs.f32`);
-    fs.writeFileSync(`${raw}.tmp`, Buffer.from((outputs.dataSync() as Float32Array).buffer));
-    fs.renameSync(`${raw}.tmp`, raw);
+    writeFileAtomic(raw, Buffer.from((outputs.dataSync() as Float32Array).buffer));
     outputs.dispose();
   }
   trainer.dispose();

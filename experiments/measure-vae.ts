@@ -21,6 +21,7 @@ import * as path from 'path';
 import { tf, initBackend, data, models, train, metrics, viz, course } from '../src/index';
 import { parseCommand, run } from '../scripts/args';
 import { keyPart } from '../scripts/ledger';
+import { writeFileAtomic } from '../src/files';
 
 /** The lesson's full-mode budgets, in epochs of 80 steps (8,000 digits / 100 per batch). */
 const EPOCHS = { quality: 50, latent2: 30, beta: 10, cvae: 20 };
@@ -29,8 +30,7 @@ const OUT = path.resolve(__dirname, '..', 'results', 'vae');
 
 function write(part: string, result: Record<string, unknown>): void {
   const file = path.join(OUT, `${part}.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(result, null, 2) + '\n');
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
   console.log(`written: ${path.relative(process.cwd(), file)}`);
 }
 

@@ -31,6 +31,7 @@ import { spawn, spawnSync } from 'child_process';
 import { BENCH_CASES } from './bench-steps';
 import { checkThreads, requestedThreads } from '../src/backend/threads';
 import { record } from '../src/course';
+import { writeFileAtomic } from '../src/files';
 import { parseCommand, run } from './args';
 import { startRecording } from './recorded';
 
@@ -245,9 +246,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const json = JSON.stringify({ command, machine, node: process.version, options, rows }, null, 2);
   for (const [name, content] of [[`bench-${stamp}.json`, json], [`bench-${stamp}.md`, markdown], ['latest.json', json], ['latest.md', markdown]]) {
-    const file = path.join(OUT, name);
-    fs.writeFileSync(`${file}.tmp`, content);
-    fs.renameSync(`${file}.tmp`, file);
+    writeFileAtomic(path.join(OUT, name), content);
   }
   console.log(`bench: wrote ${path.relative(ROOT, OUT)}/bench-${stamp}.{json,md} and latest.{json,md}`);
   recording.finish(args.ledger);

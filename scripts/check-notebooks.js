@@ -19,7 +19,8 @@ require('tsx/cjs/api').register();
 const { install, jupyterEnv } = require('./kernel');
 const { findPython, indent, runNotebook, selectNotebooks, ROOT } = require('./notebook-run.ts');
 const { parseCommand, run } = require('./args.ts');
-const { unrecordedTies } = require('./ledger.ts');
+const { readRecordFile, unrecordedTies } = require('./ledger.ts');
+const { writeFileAtomic } = require('../src/files.ts');
 
 const NOTEBOOKS = path.join(ROOT, 'notebooks');
 const OUT = path.join(ROOT, 'results', 'notebooks');
@@ -39,10 +40,9 @@ function recordFileOf(notebook) {
 
 /** Keys a notebook recorded in its run (course.record with GENLAB_RECORD set). */
 function recordedKeys(notebook) {
-  const file = recordFileOf(notebook);
-  if (!fs.existsSync(file)) return new Set();
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  return new Set(lines.map((l) => JSON.parse(l).key));
+  const number = /^(\d+)-/.exec(path.basename(notebook))?.[1] ?? path.basename(notebook, '.ipynb');
+  const numbers = readRecordFile(recordFileOf(notebook), `run the notebook again with \`node scripts/check-notebooks.js ${number}\``);
+  return new Set(numbers.map((n) => n.key));
 }
 
 async function main() {
@@ -92,7 +92,7 @@ async function main() {
     to.ok = false;
     console.log(`FAIL ${path.basename(to.notebook)} did not use ${path.basename(from.notebook)}'s checkpoint '${h.checkpoint}' (it recorded no ${h.key}; see ${path.relative(ROOT, recordFileOf(to.notebook))})`);
   }
-  fs.writeFileSync(path.join(OUT, 'summary.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileAtomic(path.join(OUT, 'summary.json'), JSON.stringify(results, null, 2) + '\n');
   const failed = results.filter((r) => !r.ok).length;
   console.log(`notebooks: ${results.length - failed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);

@@ -28,6 +28,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
 import type { RecordedNumber } from '../src/course';
+import { GenlabError } from '../src/errors';
+import { damagedFile, jsonProblem, writeFileAtomic } from '../src/files';
 import { parseCommand, run, UsageError } from './args';
 import { mergeRun, readRecordFile, rewriteAll, readLedger, ledgerPath } from './ledger';
 import { findPython, indent, runNotebook, selectNotebooks, type NotebookRun } from './notebook-run';
@@ -145,12 +147,32 @@ export function inputsHash(lessonFile: string, notebook: string): string {
   return hash.digest('hex');
 }
 
-function readRecord(file: string): LessonRecord | undefined {
+/**
+ * A lesson's last record.json, or undefined when it has none. A damaged one (cut off, not JSON,
+ * not a record) is reported with its path and the command that writes it again; with `--force`
+ * it is only a warning, and the lesson runs as if it had no record.
+ */
+export function readRecord(file: string, lesson: string, force = false): LessonRecord | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const role = { caller: 'course:full', rebuild: `run the lesson again with \`npm run course:full -- ${lesson} --force\` (it writes a new one)` };
+  const text = fs.readFileSync(file, 'utf8');
+  let problem: string | undefined;
+  let parsed: Partial<LessonRecord> | undefined;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as LessonRecord;
+    parsed = JSON.parse(text) as Partial<LessonRecord>;
   } catch {
-    return undefined;
+    problem = jsonProblem(text);
   }
+  if (problem === undefined) {
+    const r = parsed;
+    const ok = r !== null && typeof r === 'object' && (r.status === 'ok' || r.status === 'failed') && typeof r.inputsHash === 'string' && typeof r.seconds?.total === 'number' && Array.isArray(r.seconds?.cells) && Array.isArray(r.numbers) && typeof r.provenance?.date === 'string';
+    if (!ok) problem = 'not a lesson record (status, inputsHash, seconds, numbers or provenance missing)';
+  }
+  if (problem === undefined) return parsed as LessonRecord;
+  const error = damagedFile(role, file, problem);
+  if (!force) throw error;
+  console.log(`${error.message}; --force: running it without its last record`);
+  return undefined;
 }
 
 const minutes = (seconds: number) => `${(seconds / 60).toFixed(seconds < 600 ? 1 : 0)} min`;
@@ -203,7 +225,7 @@ async function main() {
     const lesson = /^(\d+)-/.exec(slug)?.[1] ?? slug;
     const lessonFile = path.join(lessonsDir, `${slug}.md`);
     const dir = path.join(outDir, slug);
-    const previous = readRecord(path.join(dir, 'record.json'));
+    const previous = readRecord(path.join(dir, 'record.json'), lesson, args.force === true);
     const hash = inputsHash(lessonFile, notebook);
     const unchanged = previous?.status === 'ok' && previous.inputsHash === hash;
     const estimate = previous
@@ -248,10 +270,18 @@ async function main() {
           env: jupyterEnv({ GENLAB_QUICK: '0', GENLAB_RECORD: recordFile, GENLAB_CHECKPOINTS: CHECKPOINTS }),
           cellLimits: limits.map((l) => l.limit),
         });
-    const numbers = readRecordFile(recordFile);
+    // A record cut off or garbled (a kernel killed mid-write) fails the lesson, naming the file and line.
+    let numbers: RecordedNumber[] = [];
+    let recordProblem: string | undefined;
+    try {
+      numbers = readRecordFile(recordFile, `run the lesson again with \`npm run course:full -- ${p.lesson} --force\``);
+    } catch (error) {
+      if (!(error instanceof GenlabError)) throw error;
+      recordProblem = error.message;
+    }
     const total = full.seconds ?? (Date.now() - begin.startedAt) / 1000;
     const provenance = finishRun(begin, numbers, backendFromOutputs(executed));
-    const ok = !full.error;
+    const ok = !full.error && recordProblem === undefined;
     if (ok) {
       numbers.push(runNumber(p.lesson, 'fullMinutes', total / 60, `lesson ${p.lesson}, full run (minutes)`, false));
       if (quick?.seconds !== undefined) numbers.push(runNumber(p.lesson, 'quickMinutes', quick.seconds / 60, `lesson ${p.lesson}, quick run (minutes)`, true));
@@ -261,7 +291,7 @@ async function main() {
       lesson: p.lesson,
       slug: p.slug,
       status: ok ? 'ok' : 'failed',
-      ...(full.error ? { error: { ...full.error, limit: limits[full.error.cell]?.limit } } : {}),
+      ...(full.error ? { error: { ...full.error, limit: limits[full.error.cell]?.limit } } : recordProblem ? { error: { cell: -1, message: recordProblem } } : {}),
       inputsHash: p.hash,
       provenance,
       seconds: {
@@ -278,8 +308,7 @@ async function main() {
       },
       numbers,
     };
-    fs.writeFileSync(path.join(p.dir, 'record.json.tmp'), JSON.stringify(record, null, 2) + '\n');
-    fs.renameSync(path.join(p.dir, 'record.json.tmp'), path.join(p.dir, 'record.json'));
+    writeFileAtomic(path.join(p.dir, 'record.json'), JSON.stringify(record, null, 2) + '\n');
 
     const elapsed = (Date.now() - lessonStart) / 1000;
     const sinceStart = (Date.now() - started) / 1000;
@@ -291,6 +320,10 @@ async function main() {
     if (ok) {
       const merged = mergeRun(numbers, provenance, { lesson: p.lesson }, { replace: true, file: ledgerFile });
       console.log(`${tag}: done in ${minutes(elapsed)}${estimated}; ${merged.keys.length} numbers into the ledger; total ${minutes(sinceStart)}, ${toGo}`);
+    } else if (!full.error) {
+      failures.push(`${p.slug}: ${recordProblem}`);
+      console.log(`${tag}: FAILED in ${minutes(elapsed)}: its numbers could not be read; they stay out of the ledger; total ${minutes(sinceStart)}, ${toGo}`);
+      console.log(indent(recordProblem!));
     } else {
       const e = full.error!;
       const limit = limits[e.cell];
@@ -323,8 +356,7 @@ function rebuildNotebooks(lessonsDir: string, notebooksDir: string): number {
     const target = path.join(notebooksDir, `${slug}.ipynb`);
     const built = buildNotebook(fs.readFileSync(path.join(lessonsDir, lesson), 'utf8'), slug);
     if (fs.existsSync(target) && fs.readFileSync(target, 'utf8') === built) continue;
-    fs.writeFileSync(`${target}.tmp`, built);
-    fs.renameSync(`${target}.tmp`, target);
+    writeFileAtomic(target, built);
     count++;
   }
   return count;

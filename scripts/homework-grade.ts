@@ -18,6 +18,7 @@ import * as path from 'path';
 import { spawnSync, type ChildProcess } from 'child_process';
 import type { CheckResult, CheckStatus } from '../src/homework/check';
 import type { Task } from '../src/homework/define';
+import { writeFileAtomic } from '../src/files';
 import { ROOT } from './notebooks';
 
 import { findPython, runNotebook as runWithNbclient, type NotebookRun as RunnerSummary } from './notebook-run';
@@ -263,7 +264,7 @@ export async function runNotebook(
       fs.mkdirSync(kernelDir, { recursive: true });
       const spec = JSON.parse(fs.readFileSync(path.join(ROOT, '.jupyter', 'kernels', 'tslab', 'kernel.json'), 'utf8'));
       spec.env = { ...(spec.env ?? {}), NODE_OPTIONS: `--max-old-space-size=${Math.max(256, Math.floor(options.memoryMB / 2))}` };
-      fs.writeFileSync(path.join(kernelDir, 'kernel.json'), JSON.stringify(spec, null, 2));
+      writeFileAtomic(path.join(kernelDir, 'kernel.json'), JSON.stringify(spec, null, 2));
       for (const d of ['home', 'runtime', 'tmp']) fs.mkdirSync(path.join(scratch, d));
       Object.assign(env, {
         JUPYTER_PATH: path.join(scratch, 'jupyter'),
@@ -407,11 +408,6 @@ export function submissionsIn(dir: string): string[] {
   return found.sort();
 }
 
-function writeAtomically(file: string, text: string): void {
-  fs.writeFileSync(`${file}.tmp`, text);
-  fs.renameSync(`${file}.tmp`, file);
-}
-
 function csvField(v: string | number): string {
   const s = String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -477,8 +473,8 @@ export async function gradeDirectory(
     ['submission', 'assignment', ...ids, 'total', 'max', 'first failure', 'warnings'].map(csvField).join(','),
     ...grades.map((g) => [g.submission, g.assignment, ...ids.map((id) => g.tasks[id]?.points ?? ''), g.total, g.maxTotal, g.firstFailure, (g.warnings ?? []).join('; ')].map(csvField).join(',')),
   ].join('\n');
-  writeAtomically(path.join(dir, 'grades.csv'), csv + '\n');
+  writeFileAtomic(path.join(dir, 'grades.csv'), csv + '\n');
   const { seed, ...shown } = options;
-  writeAtomically(path.join(dir, 'grades.json'), JSON.stringify({ gradedAt: new Date().toISOString(), seed, options: shown, sandbox, grades }, null, 2) + '\n');
+  writeFileAtomic(path.join(dir, 'grades.json'), JSON.stringify({ gradedAt: new Date().toISOString(), seed, options: shown, sandbox, grades }, null, 2) + '\n');
   return { grades, options, sandbox };
 }

@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildNotebook, ROOT } from './notebooks';
+import { writeFileAtomic } from '../src/files';
 
 export const SOURCE_DIR = path.join(ROOT, 'homework', 'source');
 export const RELEASE_DIR = path.join(ROOT, 'homework', 'release');
@@ -163,8 +164,7 @@ export function releaseAll(write: boolean, sourceDir = SOURCE_DIR, releaseDir = 
     changed.push(target);
     if (write) {
       fs.mkdirSync(releaseDir, { recursive: true });
-      fs.writeFileSync(`${target}.tmp`, text);
-      fs.renameSync(`${target}.tmp`, target);
+      writeFileAtomic(target, text);
     }
   }
   return changed;

@@ -21,6 +21,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as genlab from '../src/index';
+import { writeFileAtomic } from '../src/files';
 import { gradeDirectory, gradeRun, runNotebook, DEFAULT_GRADE_OPTIONS } from './homework-grade';
 import { masterFiles, masterNotebook, releaseAll, RELEASE_DIR, slugOf } from './homework-notebooks';
 import { selfTest } from './homework-selftest';
@@ -60,7 +61,7 @@ async function check(): Promise<void> {
   if (!notebook && flag('--master')) {
     if (!master) fail(`no master homework/source/${number}-*.md`);
     notebook = path.join(out, `${slugOf(master)}.master.ipynb`);
-    fs.writeFileSync(notebook, masterNotebook(master));
+    writeFileAtomic(notebook, masterNotebook(master));
   }
   if (!notebook) {
     const name = fs.existsSync(RELEASE_DIR) ? fs.readdirSync(RELEASE_DIR).find((f) => f.startsWith(`${number}-`) && f.endsWith('.ipynb')) : undefined;

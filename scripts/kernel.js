@@ -26,8 +26,8 @@ function install() {
     env: { NODE_OPTIONS: '--max-old-space-size=8192' },
   };
   const file = path.join(dir, 'kernel.json');
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(spec, null, 2) + '\n');
-  fs.renameSync(`${file}.tmp`, file);
+  // The built genlab package's atomic write (`npm install` builds it before installing the kernel).
+  require('../src/dist/files').writeFileAtomic(file, JSON.stringify(spec, null, 2) + '\n');
   return file;
 }
 

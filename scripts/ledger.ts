@@ -21,6 +21,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { RecordedNumber } from '../src/course';
+import { damagedFile, readJsonFile, readJsonLines, writeFileAtomic, type FileRole } from '../src/files';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -69,12 +70,28 @@ export interface Ledger {
 
 export const EMPTY_LEDGER: Ledger = { version: 1, runs: {}, values: {} };
 
+/** How a damaged ledger is reported: it is committed, so git has the last good one. */
+export function ledgerRole(file: string): FileRole {
+  const name = path.relative(ROOT, file);
+  const committed = !name.startsWith('..') && !path.isAbsolute(name);
+  return {
+    caller: 'ledger',
+    rebuild: committed
+      ? `restore it with \`git checkout -- ${name}\` (it is committed), or record it again with \`npm run course:full -- --force\``
+      : 'record it again: re-run the command that wrote it (`npm run course:full`, `npm run experiment -- NAME`)',
+  };
+}
+
 /** Reads and validates the ledger; a missing file is an empty ledger. */
 export function readLedger(file = ledgerPath()): Ledger {
   if (!fs.existsSync(file)) return structuredClone(EMPTY_LEDGER);
-  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Ledger;
+  const role = ledgerRole(file);
+  const parsed = readJsonFile<Ledger>(role, file);
   const problems = validateLedger(parsed);
-  if (problems.length > 0) throw new Error(`ledger ${path.relative(ROOT, file)}: ${problems.join('; ')}`);
+  if (problems.length > 0) {
+    const shown = problems.length > 5 ? [...problems.slice(0, 5), `and ${problems.length - 5} more`] : problems;
+    throw damagedFile(role, file, `not a valid ledger: ${shown.join('; ')}`);
+  }
   return parsed;
 }
 
@@ -101,19 +118,23 @@ export function writeLedger(ledger: Ledger, file = ledgerPath()): void {
     runs: Object.fromEntries(Object.entries(ledger.runs).sort(([a], [b]) => a.localeCompare(b))),
     values: Object.fromEntries(Object.entries(ledger.values).sort(([a], [b]) => a.localeCompare(b))),
   };
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(sorted, null, 2) + '\n');
-  fs.renameSync(temporary, file);
+  writeFileAtomic(file, JSON.stringify(sorted, null, 2) + '\n');
 }
 
-/** The numbers a run record file (GENLAB_RECORD, one JSON line each) holds; a missing file holds none. */
-export function readRecordFile(file: string): RecordedNumber[] {
+/**
+ * The numbers a run record file (GENLAB_RECORD, one JSON line each) holds; a missing file holds
+ * none. A line that is not JSON, or is not a recorded number, or a last line cut off by a process
+ * killed mid-write, is reported with the file, the line and `rebuild` (how to record it again).
+ */
+export function readRecordFile(file: string, rebuild = 'record it again: re-run the lesson or command that wrote it'): RecordedNumber[] {
   if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as RecordedNumber);
+  const role: FileRole = { caller: 'readRecordFile', rebuild };
+  const { values } = readJsonLines<RecordedNumber>(role, file);
+  values.forEach((n, i) => {
+    const ok = n !== null && typeof n === 'object' && typeof n.key === 'string' && typeof n.value === 'number' && Number.isFinite(n.value) && Number.isInteger(n.digits);
+    if (!ok) throw damagedFile(role, file, `damaged: its number ${i + 1} is not a recorded number (${JSON.stringify(n).slice(0, 80)})`);
+  });
+  return values;
 }
 
 /**
@@ -307,8 +328,7 @@ export function rewriteAll(root = ROOT, ledger = readLedger()): Tie[] {
     const before = fs.readFileSync(file, 'utf8');
     const { text, changed } = rewriteTies(before, path.relative(root, file), ledger);
     if (changed.length === 0) continue;
-    fs.writeFileSync(`${file}.tmp`, text);
-    fs.renameSync(`${file}.tmp`, file);
+    writeFileAtomic(file, text);
     changes.push(...changed);
   }
   return changes;

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
+import { writeFileAtomic } from '../src/files';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -85,7 +86,7 @@ export function runNotebook(python: string, notebook: string, target: string, op
   if (options.cellLimits) {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     limitsFile = `${target}.limits.json`;
-    fs.writeFileSync(limitsFile, JSON.stringify(options.cellLimits));
+    writeFileAtomic(limitsFile, JSON.stringify(options.cellLimits));
     args.push('--timeouts', limitsFile);
   }
   const [command, ...prefix] = options.wrap ?? [];

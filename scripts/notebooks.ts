@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import MarkdownIt from 'markdown-it';
+import { writeFileAtomic } from '../src/files';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const LESSONS_DIR = path.join(ROOT, 'lessons');
@@ -96,8 +97,7 @@ export function buildAll(write: boolean): string[] {
     changed.push(target);
     if (write) {
       fs.mkdirSync(NOTEBOOKS_DIR, { recursive: true });
-      fs.writeFileSync(`${target}.tmp`, text);
-      fs.renameSync(`${target}.tmp`, target);
+      writeFileAtomic(target, text);
     }
   }
   return changed;

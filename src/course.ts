@@ -8,8 +8,10 @@
  * A lesson's prose quotes a measured number only through its key (see CONTRIBUTING.md): the full-mode
  * runner (`npm run course:full`) collects every recorded value into the ledger, and the tests check
  * that the prose agrees with the ledger. During a recorded run the environment variable
- * GENLAB_RECORD names a file; each call appends one JSON line to it. Outside a recorded run (a
- * student working in Jupyter) `record` only prints.
+ * GENLAB_RECORD names a file; each call appends one JSON line to it, in one write (`appendLine`,
+ * ./files.ts: a line cut off by a process killed mid-write is removed before the next one, and a
+ * reader reports it rather than parsing half a number). Outside a recorded run (a student working
+ * in Jupyter) `record` only prints.
  *
  * Checkpoints the lessons hand to each other live in one folder of the project, resolved here so
  * that no notebook builds a path by hand:
@@ -22,10 +24,11 @@
  * Quick-mode runs use its `quick/` subfolder, so they never overwrite a full run's checkpoint.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { backendInfo } from './backend';
+import { GenlabError, checkNumber, checkString, fail, resolveOptions } from './errors';
+import { appendLine } from './files';
 import { quickMode } from './quick';
 import { checkpointStep, loadNetworkWeights } from './train/checkpoint';
 
@@ -56,6 +59,9 @@ export interface RecordedNumber {
 /** Keys look like `02.mnist.emaRecognisable`: a lesson number or experiment name, then dotted parts. */
 export const RECORD_KEY = /^[a-z0-9][a-z0-9-]*(\.[A-Za-z0-9][A-Za-z0-9_-]*)+$/;
 
+/** `record`'s defaults (the label defaults to the key). */
+export const DEFAULT_RECORD_OPTIONS: Readonly<Required<Omit<RecordOptions, 'label'>>> = { unit: '', digits: 3 };
+
 const loadedAt = Date.now();
 
 /**
@@ -64,17 +70,15 @@ const loadedAt = Date.now();
  */
 export function record(key: string, value: number, options: RecordOptions = {}): number {
   if (typeof key !== 'string' || !RECORD_KEY.test(key)) {
-    throw new Error(`record: key must look like '02.mnist.emaRecognisable' (dotted, starting with a lesson or experiment name), got ${JSON.stringify(key)}`);
+    fail('record', 'key', "a key like '02.mnist.emaRecognisable' (dotted, starting with a lesson or experiment name)", key);
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new Error(`record: value for '${key}' must be a finite number, got ${String(value)}`);
+    fail('record', `value (for '${key}')`, 'a finite number', value);
   }
-  const digits = options.digits ?? 3;
-  if (!Number.isInteger(digits) || digits < 0 || digits > 12) {
-    throw new Error(`record: digits for '${key}' must be an integer in [0, 12], got ${String(options.digits)}`);
-  }
-  const unit = options.unit ?? '';
-  const label = options.label ?? key;
+  const { unit, digits, label = key } = resolveOptions('record', DEFAULT_RECORD_OPTIONS, options, ['label']);
+  checkNumber('record', `options.digits (for '${key}')`, digits, { integer: true, min: 0, max: 12 });
+  checkString('record', 'options.unit', unit);
+  checkString('record', 'options.label', label);
   console.log(`${label}: ${formatRecorded(value, digits)}${unit}`);
   const file = process.env.GENLAB_RECORD;
   if (file) {
@@ -91,13 +95,15 @@ export function record(key: string, value: number, options: RecordOptions = {}):
       at: Math.round((Date.now() - loadedAt) / 100) / 10,
     };
     // One appended line per number: a run that dies keeps everything recorded before it.
-    fs.appendFileSync(file, JSON.stringify(line) + os.EOL);
+    appendLine(file, JSON.stringify(line));
   }
   return value;
 }
 
 /** `value` with `digits` decimals and thousands separators: 12345.678 -> "12,345.68". */
 export function formatRecorded(value: number, digits: number): string {
+  checkNumber('formatRecorded', 'value', value);
+  checkNumber('formatRecorded', 'digits', digits, { integer: true, min: 0, max: 12 });
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
@@ -128,14 +134,19 @@ export function checkpointsFolder(): string {
 
 /** Where the checkpoint called `name` lives: `course.checkpointPath('05-dcgan')`. */
 export function checkpointPath(name: string): string {
-  if (typeof name !== 'string' || !CHECKPOINT_NAME.test(name) || name.includes('..')) {
-    throw new Error(`checkpointPath: name must be one folder name like '02-mlp-gan' (letters, digits, '.', '-', '_'; no '/' or '..'), got ${JSON.stringify(name)}`);
-  }
+  checkCheckpointName('checkpointPath', name);
   return path.join(checkpointsFolder(), name);
+}
+
+function checkCheckpointName(fn: string, name: unknown): void {
+  if (typeof name !== 'string' || !CHECKPOINT_NAME.test(name) || name.includes('..')) {
+    fail(fn, 'name', "one folder name like '02-mlp-gan' (letters, digits, '.', '-', '_'; no '/' or '..')", name);
+  }
 }
 
 /** True when the checkpoint called `name` has been saved (in this mode: quick and full are apart). */
 export function hasCheckpoint(name: string): boolean {
+  checkCheckpointName('hasCheckpoint', name);
   return checkpointStep(checkpointPath(name)) !== undefined;
 }
 
@@ -146,10 +157,13 @@ export function hasCheckpoint(name: string): boolean {
  * Returns the step the checkpoint was saved at.
  */
 export async function loadNetwork(name: string, network: string, model: tf.LayersModel): Promise<{ step: number; path: string }> {
+  checkCheckpointName('loadNetwork', name);
+  if (typeof network !== 'string' || network === '') fail('loadNetwork', 'network', "the name of a saved network, e.g. 'emaGenerator'", network);
+  if (!(model instanceof tf.LayersModel)) fail('loadNetwork', 'model', `a tf.LayersModel built like '${network}'`, model);
   const dir = checkpointPath(name);
   if (checkpointStep(dir) === undefined) {
     const mode = quickMode() ? 'in quick mode (quick runs keep their own checkpoints)' : 'in full mode';
-    throw new Error(`loadNetwork: no checkpoint '${name}' in ${checkpointsFolder()}: run ${lessonOf(name)} ${mode} first; it saves it`);
+    throw new GenlabError(`loadNetwork: no checkpoint '${name}' in ${checkpointsFolder()}: run ${lessonOf(name)} ${mode} first; it saves it`);
   }
   const { step } = await loadNetworkWeights(dir, network, model);
   return { step, path: dir };

@@ -26,6 +26,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../files';
 
 /** The only @tensorflow/tfjs-backend-wasm version whose internals this file relies on. */
 export const PINNED_WASM_VERSION = '4.22.0';
@@ -175,10 +176,8 @@ export function checkThreads(threads: number): string | undefined {
     const lastLine = `${child.stderr}${child.stdout}`.trim().split('\n').pop() ?? '';
     return `the threads self-test failed (exit ${child.status}): ${lastLine.slice(0, 200)}`;
   }
-  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(temporary, JSON.stringify({ ok: true, threads, ms: Date.now() - started }));
-    fs.renameSync(temporary, file);
+    writeFileAtomic(file, JSON.stringify({ ok: true, threads, ms: Date.now() - started }));
   } catch {
     // An unwritable temp folder only costs the self-test next time.
   }

@@ -4,9 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
 import { GenlabError, checkOneOf, checkPositiveInteger, fail, resolveOptions } from '../errors';
+import { checkLength, damagedFile, readFileChecked, readJsonFile, type FileRole } from '../files';
 
 /** Images and labels of one split. */
 export interface LabelledImages {
@@ -50,6 +50,8 @@ interface ManifestEntry {
 }
 
 const REBUILD = 'npm run datasets';
+/** How the dataset files are named in messages: the loader, and the command that writes them again. */
+const DATASET_FILE: FileRole = { caller: 'loadDataset', rebuild: `rebuild it with \`${REBUILD}\`` };
 
 /** The folder holding the dataset files: $GENLAB_DATA_DIR, else datasets/ next to the genlab package. */
 export function datasetDir(): string {
@@ -60,31 +62,28 @@ export function datasetDir(): string {
   return path.join(dir, '..', 'datasets');
 }
 
-function readManifest(dir: string): Record<string, ManifestEntry> {
+/** The manifest's entry for `name`, checked: a missing, cut-off or garbled manifest names itself and the rebuild. */
+function readManifest(dir: string, name: DatasetName): ManifestEntry {
   const file = path.join(dir, 'manifest.json');
-  if (!fs.existsSync(file)) {
-    throw new GenlabError(`genlab datasets: ${file} is missing; build the datasets with \`${REBUILD}\``);
+  const manifest = readJsonFile<{ datasets?: Record<string, ManifestEntry> }>(DATASET_FILE, file);
+  if (manifest === null || typeof manifest !== 'object' || manifest.datasets === null || typeof manifest.datasets !== 'object') {
+    throw damagedFile(DATASET_FILE, file, 'not a genlab datasets manifest (no "datasets" object)');
   }
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')).datasets;
-  } catch (error) {
-    throw new GenlabError(`genlab datasets: ${file} is corrupt (${(error as Error).message}); rebuild with \`${REBUILD}\``);
+  const entry = manifest.datasets[name];
+  if (!entry) throw damagedFile(DATASET_FILE, file, `missing its '${name}' entry`);
+  const files = entry.files;
+  const fileOk = (f: ManifestFile | undefined) => !!f && typeof f.path === 'string' && Number.isInteger(f.bytes) && typeof f.sha256 === 'string';
+  if (!files || !fileOk(files.images) || !fileOk(files.labels) || !entry.split || !Number.isInteger(entry.split.train) || !Number.isInteger(entry.split.test)) {
+    throw damagedFile(DATASET_FILE, file, `damaged: the '${name}' entry lacks its files (path, bytes, sha256) or split`);
   }
+  return entry;
 }
 
+/** A dataset file, checked against the size and sha256 its manifest records. */
 function readChecked(dir: string, entry: ManifestFile): Buffer {
   const file = path.join(dir, entry.path);
-  if (!fs.existsSync(file)) throw new GenlabError(`genlab datasets: ${file} is missing; rebuild it with \`${REBUILD}\``);
-  const bytes = fs.readFileSync(file);
-  if (bytes.length !== entry.bytes) {
-    throw new GenlabError(
-      `genlab datasets: ${file} is corrupt (expected ${entry.bytes} bytes, found ${bytes.length}); rebuild it with \`${REBUILD}\``,
-    );
-  }
-  const digest = crypto.createHash('sha256').update(bytes).digest('hex');
-  if (digest !== entry.sha256) {
-    throw new GenlabError(`genlab datasets: ${file} is corrupt (sha256 ${digest} does not match the manifest); rebuild it with \`${REBUILD}\``);
-  }
+  const bytes = readFileChecked(DATASET_FILE, file);
+  checkLength(DATASET_FILE, file, bytes, entry);
   return bytes;
 }
 
@@ -97,8 +96,7 @@ export async function loadDataset(name: DatasetName, options: LoadOptions = {}):
     throw new GenlabError(`load ${name}: options.range must be [0, 1] or [-1, 1], got ${JSON.stringify(range)}`);
   }
   const dir = datasetDir();
-  const entry = readManifest(dir)[name];
-  if (!entry) throw new GenlabError(`genlab datasets: no '${name}' entry in ${dir}/manifest.json; rebuild with \`${REBUILD}\``);
+  const entry = readManifest(dir, name);
   const pixels = readChecked(dir, entry.files.images);
   const labelBytes = readChecked(dir, entry.files.labels);
 

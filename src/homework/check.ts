@@ -8,10 +8,10 @@
  * process.env, so code in the notebook does not see them there.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { quickMode } from '../quick';
+import { appendLine } from '../files';
 import { fmt, firstDifference, isTensor, leaves, tensorsIn, Difference } from './compare';
 import { isNotImplemented, type ImplementTask, type Task, type TrainTask } from './define';
 import { caseRandom, type CaseRandom } from './random';
@@ -116,7 +116,7 @@ function report(result: CheckResult): void {
   console.log(`${mark} ${result.task} ${result.title}: ${result.message}${points}`);
   if (settings.report) {
     try {
-      fs.appendFileSync(settings.report, JSON.stringify(result) + os.EOL);
+      appendLine(settings.report, JSON.stringify(result));
     } catch (error) {
       console.log(`(could not write the grading report: ${(error as Error).message})`);
     }

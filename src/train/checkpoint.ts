@@ -7,15 +7,21 @@
  *   dir/step-000120-…/manifest.json   what is saved: names, layers, shapes, dtypes, byte offsets, sha256
  *   dir/step-000120-…/weights.bin     the tensors' bytes, one after another
  *
- * Atomic save: a snapshot is written to `dir/<name>.tmp-<pid>/`, flushed, renamed to its final
- * name, and only then does `checkpoint.json` (itself written to a temporary file and renamed over
- * the old one, an atomic step on POSIX file systems) point to it; older snapshots are removed
- * last. A save killed at any point therefore leaves `checkpoint.json` naming a complete snapshot.
+ * Atomic save: a snapshot is written into a temporary folder beside its final name, flushed and
+ * renamed (`writeDirectoryAtomic`, ../files.ts), and only then does `checkpoint.json` (itself
+ * written to a temporary file and renamed over the old one, `writeFileAtomic`) point to it; older
+ * snapshots are removed last. A save killed at any point therefore leaves `checkpoint.json`
+ * naming a complete snapshot (tests/disk-safety.test.ts kills one mid-write).
+ *
+ * A damaged checkpoint is reported with the file, what is wrong ("truncated: 1,204 of 40,016
+ * bytes") and how to make it again (the lesson's training cell, for a lesson's checkpoint).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
+import { GenlabError, checkFunction, checkNumber, checkString, fail, resolveOptions, checkOptionValues } from '../errors';
+import { TEMPORARY_SUFFIX, checkLength, damagedFile, readFileChecked, readJsonFile, syncDirectory, writeDirectoryAtomic, writeFileAtomic, type FileRole } from '../files';
 
 const FORMAT = 'genlab-checkpoint';
 const VERSION = 1;
@@ -87,7 +93,7 @@ class BinaryWriter {
   offset = 0;
   add(tensor: tf.Tensor, name: string, layer?: string): TensorEntry {
     if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32') {
-      throw new Error(`saveCheckpoint: tensor '${name}' has dtype ${tensor.dtype}; only float32 and int32 are saved`);
+      throw new GenlabError(`saveTrainerCheckpoint: tensor '${name}' has dtype ${tensor.dtype}; only float32 and int32 are saved`);
     }
     const data = tensor.dataSync() as Float32Array | Int32Array;
     const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -101,9 +107,10 @@ class BinaryWriter {
 
 /** Writes a snapshot and points `dir/checkpoint.json` at it; returns the snapshot's path. */
 export async function saveTrainerCheckpoint(dir: string, parts: CheckpointParts, options: CheckpointOptions = {}): Promise<string> {
-  const { keep } = { ...DEFAULT_CHECKPOINT_OPTIONS, ...options };
-  if (typeof dir !== 'string' || dir === '') throw new Error(`saveCheckpoint: dir must be a directory path, got ${JSON.stringify(dir)}`);
-  if (!Number.isInteger(keep) || keep < 1) throw new Error(`saveCheckpoint: options.keep must be a positive integer, got ${keep}`);
+  checkDir('saveTrainerCheckpoint', dir);
+  checkParts('saveTrainerCheckpoint', parts, true);
+  const { keep } = resolveOptions('saveTrainerCheckpoint', DEFAULT_CHECKPOINT_OPTIONS, options);
+  checkOptionValues('saveTrainerCheckpoint', { keep }, { keep: 'positiveInteger' });
   fs.mkdirSync(dir, { recursive: true });
 
   const writer = new BinaryWriter();
@@ -138,21 +145,17 @@ export async function saveTrainerCheckpoint(dir: string, parts: CheckpointParts,
   };
 
   const snapshot = `step-${String(parts.step).padStart(6, '0')}-${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
-  const tmp = path.join(dir, `${snapshot}.tmp-${process.pid}`);
-  fs.mkdirSync(tmp);
-  writeDurably(path.join(tmp, 'weights.bin'), bytes);
-  writeDurably(path.join(tmp, 'manifest.json'), JSON.stringify(manifest));
-  fs.renameSync(tmp, path.join(dir, snapshot));
-  const pointerTmp = path.join(dir, `${POINTER}.tmp-${process.pid}`);
-  writeDurably(pointerTmp, JSON.stringify({ format: FORMAT, version: VERSION, latest: snapshot, step: parts.step }) + '\n');
-  fs.renameSync(pointerTmp, path.join(dir, POINTER));
+  writeDirectoryAtomic(path.join(dir, snapshot), { 'weights.bin': bytes, 'manifest.json': JSON.stringify(manifest) });
+  writeFileAtomic(path.join(dir, POINTER), JSON.stringify({ format: FORMAT, version: VERSION, latest: snapshot, step: parts.step }) + '\n');
   syncDirectory(dir);
 
-  // Now the new snapshot is the checkpoint: tidy up older snapshots and leftovers of killed saves.
+  // Now the new snapshot is the checkpoint: tidy up older snapshots and leftovers of killed saves
+  // (temporaries of other processes; `.tmp-<pid>` is how saves before ../files.ts named them).
   const snapshots = fs.readdirSync(dir).filter((f) => /^step-\d+-[0-9a-z]+$/.test(f) && f !== snapshot).sort().reverse();
   for (const old of snapshots.slice(keep - 1)) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
   for (const f of fs.readdirSync(dir)) {
-    if (/\.tmp-\d+$/.test(f) && !f.endsWith(`.tmp-${process.pid}`)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+    const pid = (TEMPORARY_SUFFIX.exec(f) ?? /\.tmp-(\d+)$/.exec(f))?.[1];
+    if (pid !== undefined && Number(pid) !== process.pid) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
   }
   return path.join(dir, snapshot);
 }
@@ -166,24 +169,26 @@ export async function loadTrainerCheckpoint(
   dir: string,
   parts: CheckpointParts,
 ): Promise<{ step: number; seconds: number; seed: number; history: Array<Record<string, number>> }> {
-  const { manifest, bytes } = readSnapshot(dir, 'loadCheckpoint');
+  checkDir('loadTrainerCheckpoint', dir);
+  checkParts('loadTrainerCheckpoint', parts, false);
+  const { manifest, bytes } = readSnapshot(dir, 'loadTrainerCheckpoint');
 
   // Check everything before changing anything.
   const wanted = Object.keys(parts.networks).sort().join(', ');
   const saved = Object.keys(manifest.networks).sort().join(', ');
-  if (wanted !== saved) throw new Error(`loadCheckpoint: the checkpoint has networks [${saved}], the trainer has [${wanted}]`);
+  if (wanted !== saved) throw new GenlabError(`loadTrainerCheckpoint: the checkpoint has networks [${saved}], the trainer has [${wanted}]`);
   const plan: Array<{ variable: tf.LayerVariable; entry: TensorEntry }> = [];
   for (const [name, model] of Object.entries(parts.networks)) {
     const weights = weightsOf(model);
     const entries = manifest.networks[name];
     if (weights.length !== entries.length) {
-      throw new Error(`loadCheckpoint: network '${name}' has ${weights.length} weights, the checkpoint has ${entries.length}`);
+      throw new GenlabError(`loadTrainerCheckpoint: network '${name}' has ${weights.length} weights, the checkpoint has ${entries.length}`);
     }
     weights.forEach(({ layer, variable }, i) => {
       const entry = entries[i];
       if (!tf.util.arraysEqual(variable.shape as number[], entry.shape)) {
-        throw new Error(
-          `loadCheckpoint: network '${name}', layer '${layer}', weight '${shortName(variable.name)}' has shape [${variable.shape.join(', ')}], ` +
+        throw new GenlabError(
+          `loadTrainerCheckpoint: network '${name}', layer '${layer}', weight '${shortName(variable.name)}' has shape [${variable.shape.join(', ')}], ` +
             `the checkpoint's (layer '${entry.layer}', weight '${entry.name}') has [${entry.shape.join(', ')}]`,
         );
       }
@@ -193,7 +198,7 @@ export async function loadTrainerCheckpoint(
   const optimizerNames = Object.keys(parts.optimizers).sort().join(', ');
   const savedOptimizers = Object.keys(manifest.optimizers).sort().join(', ');
   if (optimizerNames !== savedOptimizers) {
-    throw new Error(`loadCheckpoint: the checkpoint has optimizers for phases [${savedOptimizers}], the trainer has [${optimizerNames}]`);
+    throw new GenlabError(`loadTrainerCheckpoint: the checkpoint has optimizers for phases [${savedOptimizers}], the trainer has [${optimizerNames}]`);
   }
 
   const read = (entry: TensorEntry): tf.Tensor => tensorOf(bytes, entry);
@@ -211,7 +216,7 @@ export async function loadTrainerCheckpoint(
     tf.dispose(previous.map((w) => w.tensor));
   }
   if (manifest.extra.length > 0) {
-    if (!parts.extraState) throw new Error(`loadCheckpoint: the checkpoint has extra state (${manifest.extra.map((e) => e.name).join(', ')}) but the trainer has no extraState to load it into`);
+    if (!parts.extraState) throw new GenlabError(`loadTrainerCheckpoint: the checkpoint has extra state (${manifest.extra.map((e) => e.name).join(', ')}) but the trainer has no extraState to load it into`);
     const tensors: tf.NamedTensorMap = {};
     for (const entry of manifest.extra) tensors[entry.name] = read(entry);
     parts.extraState.load(tensors);
@@ -226,21 +231,22 @@ export async function loadTrainerCheckpoint(
  * like the saved network (same layers, same shapes). Returns the step the checkpoint was saved at.
  */
 export async function loadNetworkWeights(dir: string, network: string, model: tf.LayersModel): Promise<{ step: number }> {
-  if (typeof network !== 'string' || network === '') throw new Error(`loadNetworkWeights: network must be the name of a saved network, got ${JSON.stringify(network)}`);
-  if (!(model instanceof tf.LayersModel)) throw new Error(`loadNetworkWeights: model must be a tf.LayersModel built like '${network}', got ${typeof model}`);
+  checkDir('loadNetworkWeights', dir);
+  if (typeof network !== 'string' || network === '') fail('loadNetworkWeights', 'network', 'the name of a saved network', network);
+  if (!(model instanceof tf.LayersModel)) fail('loadNetworkWeights', 'model', `a tf.LayersModel built like '${network}'`, model);
   const { manifest, bytes } = readSnapshot(dir, 'loadNetworkWeights');
   const entries = manifest.networks[network];
   if (entries === undefined) {
-    throw new Error(`loadNetworkWeights: the checkpoint in ${dir} has no network '${network}'; it has [${Object.keys(manifest.networks).sort().join(', ')}]`);
+    throw new GenlabError(`loadNetworkWeights: the checkpoint in ${dir} has no network '${network}'; it has [${Object.keys(manifest.networks).sort().join(', ')}]`);
   }
   const weights = weightsOf(model);
   if (weights.length !== entries.length) {
-    throw new Error(`loadNetworkWeights: network '${network}' in ${dir} has ${entries.length} weights, the model has ${weights.length}: build the model like the saved network`);
+    throw new GenlabError(`loadNetworkWeights: network '${network}' in ${dir} has ${entries.length} weights, the model has ${weights.length}: build the model like the saved network`);
   }
   weights.forEach(({ layer, variable }, i) => {
     const entry = entries[i];
     if (!tf.util.arraysEqual(variable.shape as number[], entry.shape)) {
-      throw new Error(
+      throw new GenlabError(
         `loadNetworkWeights: layer '${layer}', weight '${shortName(variable.name)}' of the model has shape [${variable.shape.join(', ')}], ` +
           `network '${network}' in ${dir} has (layer '${entry.layer}', weight '${entry.name}') [${entry.shape.join(', ')}]`,
       );
@@ -256,37 +262,45 @@ export async function loadNetworkWeights(dir: string, network: string, model: tf
 
 /**
  * The manifest and weight bytes of the snapshot `dir/checkpoint.json` points to, checked: every
- * way a checkpoint can be missing or damaged is reported with its path, naming `caller`.
+ * way a checkpoint can be missing or damaged is reported with its path, what is wrong and how to
+ * save it again, naming `caller`.
  */
 function readSnapshot(dir: string, caller: string): { manifest: Manifest; bytes: Buffer } {
-  if (typeof dir !== 'string' || dir === '') throw new Error(`${caller}: dir must be a checkpoint directory, got ${JSON.stringify(dir)}`);
+  const role: FileRole = { caller, rebuild: rebuildCommand(dir) };
   const pointerFile = path.join(dir, POINTER);
-  if (!fs.existsSync(pointerFile)) throw new Error(`${caller}: no checkpoint in ${dir} (${POINTER} is missing)`);
-  const pointer = readJson(pointerFile, caller);
-  if (pointer.format !== FORMAT || typeof pointer.latest !== 'string') {
-    throw new Error(`${caller}: ${pointerFile} is not a genlab checkpoint (format ${JSON.stringify(pointer.format)})`);
-  }
+  if (!fs.existsSync(pointerFile)) throw new GenlabError(`${caller}: no checkpoint in ${dir} (${POINTER} is missing)`);
+  const pointer = readPointer(role, pointerFile);
   const snapshotDir = path.join(dir, pointer.latest);
   const manifestFile = path.join(snapshotDir, 'manifest.json');
-  if (!fs.existsSync(manifestFile)) throw new Error(`${caller}: ${manifestFile} is missing: the checkpoint is damaged`);
-  const manifest = readJson(manifestFile, caller) as unknown as Manifest;
-  if (manifest.version !== VERSION) throw new Error(`${caller}: ${dir} has version ${manifest.version}, this genlab reads version ${VERSION}`);
-  const weightsFile = path.join(snapshotDir, 'weights.bin');
-  if (!fs.existsSync(weightsFile)) throw new Error(`${caller}: ${weightsFile} is missing: the checkpoint is damaged`);
-  const bytes = fs.readFileSync(weightsFile);
-  const digest = crypto.createHash('sha256').update(bytes).digest('hex');
-  if (bytes.length !== manifest.weightsBytes || digest !== manifest.weightsSha256) {
-    throw new Error(`${caller}: ${weightsFile} is corrupt (size or sha256 does not match its manifest)`);
+  const manifest = readJsonFile<Manifest>(role, manifestFile);
+  if (manifest === null || typeof manifest !== 'object' || manifest.format !== FORMAT) {
+    throw damagedFile(role, manifestFile, `not a genlab checkpoint manifest (format ${JSON.stringify((manifest as Partial<Manifest> | null)?.format)})`);
   }
+  if (manifest.version !== VERSION) throw new GenlabError(`${caller}: ${dir} has version ${manifest.version}, this genlab reads version ${VERSION}`);
+  if (!Number.isInteger(manifest.weightsBytes) || typeof manifest.weightsSha256 !== 'string' || typeof manifest.networks !== 'object' || typeof manifest.optimizers !== 'object' || !Array.isArray(manifest.extra)) {
+    throw damagedFile(role, manifestFile, 'damaged: its networks, optimizers, extra state or weight size are missing');
+  }
+  const weightsFile = path.join(snapshotDir, 'weights.bin');
+  const bytes = readFileChecked(role, weightsFile);
+  checkLength(role, weightsFile, bytes, { bytes: manifest.weightsBytes, sha256: manifest.weightsSha256 });
   return { manifest, bytes };
 }
 
-function readJson(file: string, caller: string): Record<string, unknown> {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`${caller}: ${file} is corrupt (${(error as Error).message})`);
+/** `dir/checkpoint.json`, checked. */
+function readPointer(role: FileRole, file: string): { latest: string; step: number } {
+  const pointer = readJsonFile<{ format?: unknown; latest?: unknown; step?: unknown }>(role, file);
+  if (pointer === null || typeof pointer !== 'object' || pointer.format !== FORMAT || typeof pointer.latest !== 'string' || !/^step-\d+-[0-9a-z]+$/.test(pointer.latest)) {
+    throw damagedFile(role, file, `not a genlab checkpoint pointer (format ${JSON.stringify((pointer as { format?: unknown } | null)?.format)}, latest ${JSON.stringify((pointer as { latest?: unknown } | null)?.latest)})`);
   }
+  if (!Number.isInteger(pointer.step) || (pointer.step as number) < 0) throw damagedFile(role, file, `damaged: its step is ${JSON.stringify(pointer.step)}`);
+  return { latest: pointer.latest, step: pointer.step as number };
+}
+
+/** How to make the checkpoint in `dir` again: a lesson's ('02-mlp-gan') by its training cell. */
+function rebuildCommand(dir: string): string {
+  const lesson = /^(\d\d)-/.exec(path.basename(dir))?.[1];
+  if (lesson) return `save it again: re-run the training cell of lesson ${lesson} (or \`npm run course:full -- ${lesson}\`)`;
+  return `save it again: re-run the training that saves it (trainer.run with checkpoint: { path: '${dir}' })`;
 }
 
 /** One saved tensor, copied out of the weight bytes. */
@@ -299,27 +313,33 @@ function tensorOf(bytes: Buffer, entry: TensorEntry): tf.Tensor {
 
 /** The step a checkpoint directory holds, or undefined when it holds none. */
 export function checkpointStep(dir: string): number | undefined {
+  checkDir('checkpointStep', dir);
   const file = path.join(dir, POINTER);
   if (!fs.existsSync(file)) return undefined;
-  return readJson(file, 'checkpointStep').step as number;
+  return readPointer({ caller: 'checkpointStep', rebuild: rebuildCommand(dir) }, file).step;
 }
 
-function writeDurably(file: string, content: Buffer | string): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+function checkDir(fn: string, dir: unknown): void {
+  checkString(fn, 'dir', dir);
+  if (dir === '') fail(fn, 'dir', 'a checkpoint directory path', dir);
 }
 
-function syncDirectory(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-  } catch {
-    // Some file systems cannot fsync a directory; the renames are still atomic.
+/** The parts a trainer hands over: networks and optimizers by name; for a save, also the step, time, seed and history. */
+function checkParts(fn: string, parts: unknown, saving: boolean): void {
+  if (parts === null || typeof parts !== 'object' || Array.isArray(parts)) fail(fn, 'parts', 'an object { networks, optimizers, step, seconds, seed, history }', parts);
+  const p = parts as Partial<CheckpointParts>;
+  if (p.networks === null || typeof p.networks !== 'object' || Object.keys(p.networks).length === 0) fail(fn, 'parts.networks', 'an object of named tf.LayersModels', p.networks);
+  for (const [name, model] of Object.entries(p.networks)) if (!(model instanceof tf.LayersModel)) fail(fn, `parts.networks.${name}`, 'a tf.LayersModel', model);
+  if (p.optimizers === null || typeof p.optimizers !== 'object') fail(fn, 'parts.optimizers', 'an object of named tf.Optimizers', p.optimizers);
+  for (const [name, optimizer] of Object.entries(p.optimizers)) if (!(optimizer instanceof tf.Optimizer)) fail(fn, `parts.optimizers.${name}`, 'a tf.Optimizer', optimizer);
+  if (p.extraState !== undefined) {
+    if (p.extraState === null || typeof p.extraState !== 'object') fail(fn, 'parts.extraState', 'an object { save, load }', p.extraState);
+    checkFunction(fn, 'parts.extraState.save', p.extraState.save);
+    checkFunction(fn, 'parts.extraState.load', p.extraState.load);
   }
+  if (!saving) return;
+  checkNumber(fn, 'parts.step', p.step, { integer: true, min: 0 });
+  checkNumber(fn, 'parts.seconds', p.seconds, { min: 0 });
+  checkNumber(fn, 'parts.seed', p.seed);
+  if (!Array.isArray(p.history)) fail(fn, 'parts.history', 'an array of { name: number } records', p.history);
 }

@@ -1,9 +1,10 @@
 /**
  * show / saveFigure / liveDisplay: getting a figure onto the screen or into a file.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import type { Figure } from './figure';
+import { GenlabError, checkString, fail } from '../errors';
+import { writeFileAtomic } from '../files';
 
 interface TslabDisplay {
   html(s: string): void;
@@ -113,10 +114,12 @@ export function liveDisplay(): LiveDisplay {
 
 /**
  * Writes a figure to `file`: `.svg` (the bare chart when it has no title/legend) or `.html`
- * (a standalone page). The write is atomic: a temporary file renamed into place.
+ * (a standalone page). The write is atomic (`writeFileAtomic`): a temporary file, flushed, renamed
+ * into place, so a figure file is always a whole figure. Returns the absolute path.
  */
 export function saveFigure(figure: Figure, file: string): string {
   checkFigure(figure, 'saveFigure');
+  checkString('saveFigure', 'file', file);
   const ext = path.extname(file).toLowerCase();
   let content: string;
   if (ext === '.html') {
@@ -124,21 +127,17 @@ export function saveFigure(figure: Figure, file: string): string {
   } else if (ext === '.svg') {
     const svg = figure.html.startsWith('<svg') ? figure.html : undefined;
     if (svg === undefined) {
-      throw new Error(`saveFigure: this figure has a title or legend, so it is HTML, not a bare SVG; save it as .html (got '${file}')`);
+      throw new GenlabError(`saveFigure: file must end in .html for this figure: it has a title or legend, so it is HTML, not a bare SVG (got '${file}')`);
     }
     content = svg.includes('xmlns=') ? svg : svg.replace('<svg', '<svg xmlns="http://www.w3.org/2000/svg"');
   } else {
-    throw new Error(`saveFigure: file must end in .svg or .html, got '${file}'`);
+    throw new GenlabError(`saveFigure: file must end in .svg or .html, got '${file}'`);
   }
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
-  return path.resolve(file);
+  return writeFileAtomic(file, content);
 }
 
 function checkFigure(figure: Figure, caller: string): void {
   if (figure === null || typeof figure !== 'object' || typeof figure.html !== 'string') {
-    throw new Error(`${caller}: figure must be a Figure from genlab's viz (e.g. viz.imageGrid(...)), got ${typeof figure}`);
+    fail(caller, 'figure', "a Figure from genlab's viz (e.g. viz.imageGrid(...))", figure);
   }
 }
