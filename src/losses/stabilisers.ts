@@ -19,7 +19,7 @@
  * The CycleGAN reference code uses the LSGAN generator loss without the 1/2; multiply by 2 there.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tfSeed } from '../data/random';
+import { tfSeed } from '../random';
 import { checkFunction, checkLogits, checkNumber, checkSameShape, checkTensor, GenlabError, resolveOptions } from '../errors';
 
 // The gradient penalty differentiates D's backward pass, and LeakyReLU's backward pass uses

@@ -9,7 +9,7 @@
  * classifier.
  */
 import * as tf from '@tensorflow/tfjs';
-import { permutation, tfSeed } from '../data/random';
+import { permutation, tfSeed } from '../random';
 import { GenlabError, checkOptionValues, checkTensor, resolveOptions } from '../errors';
 
 export interface DomainClassifierOptions {

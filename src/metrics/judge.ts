@@ -29,7 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadDataset, datasetDir, disposeDataset, type DatasetName } from '../data/datasets';
 import { batches } from '../data/batches';
 import { watchInterrupts, TrainingInterrupted } from '../train/interrupt';
-import { makeRandom } from '../data/random';
+import { makeRandom } from '../random';
 import { gaussianStats, type GaussianStats } from './frechet';
 import { GenlabError, checkFunction, checkNonNegativeInteger, checkNumber, checkOptionValues, checkPositiveInteger, checkTensor, fail, resolveOptions } from '../errors';
 

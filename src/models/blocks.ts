@@ -23,7 +23,7 @@
  * convolutions instead, which gives the same network up to where the first/last activation sits.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tfSeed } from '../data/random';
+import { tfSeed } from '../random';
 import { GenlabError, checkNonNegativeInteger, checkNumber, checkPositiveInteger, fail, resolveOptions } from '../errors';
 
 // ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
  * used PyTorch-GAN `gan.py` reference).
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeRandom, tfSeed } from '../data/random';
+import { makeRandom, tfSeed } from '../random';
 import { checkModel, checkPositiveInteger, checkSeed, GenlabError, resolveOptions } from '../errors';
 
 export interface GanOptions {

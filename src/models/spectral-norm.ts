@@ -18,7 +18,7 @@
  * statistics), so a model sampled or evaluated with training false leaves it alone.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tfSeed } from '../data/random';
+import { tfSeed } from '../random';
 import { GenlabError, checkTensor } from '../errors';
 
 /** The identity whose gradient is zero: power-iteration vectors are constants for the gradient. */

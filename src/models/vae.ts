@@ -16,7 +16,7 @@
  * pre-sigmoid Bernoulli parameters the paper calls y.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tfSeed } from '../data/random';
+import { tfSeed } from '../random';
 import { checkVae } from './vae-check';
 import { checkLabels, checkNumber, checkPositiveInteger, checkSameShape, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
 

@@ -16,7 +16,7 @@
  * fixed, seeded binarisation of the test split so that every model is scored on the same data.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tfSeed } from '../data/random';
+import { tfSeed } from '../random';
 import { elbo } from '../losses/vae';
 import { encode, decodeLogits, reparameterize, type Vae } from '../models/vae';
 import { checkVae } from '../models/vae-check';

@@ -3,7 +3,7 @@
  * Uses `seedrandom` (the generator tfjs itself uses for seeded ops).
  */
 import seedrandom from 'seedrandom';
-import { checkNonNegativeInteger, checkNumber, checkSeed } from '../errors';
+import { checkNonNegativeInteger, checkNumber, checkSeed } from './errors';
 
 /**
  * The seed to hand a tfjs random op or initializer. tfjs reads a seed of 0 as "no seed" and draws
