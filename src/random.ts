@@ -1,6 +1,7 @@
 /**
- * Seeded randomness for everything outside tfjs's own seeded ops.
- * Uses `seedrandom` (the generator tfjs itself uses for seeded ops).
+ * Seeded randomness for everything outside tfjs's own seeded ops, and the seeds handed to tfjs.
+ * Uses `seedrandom` (the generator tfjs itself uses for seeded ops). The root of the library:
+ * it imports nothing of genlab's but errors.ts.
  */
 import seedrandom from 'seedrandom';
 import { checkNonNegativeInteger, checkNumber, checkSeed } from './errors';
@@ -13,6 +14,26 @@ import { checkNonNegativeInteger, checkNumber, checkSeed } from './errors';
 export function tfSeed(seed: number): number {
   checkNumber('tfSeed', 'seed', seed);
   return seed === 0 ? 0x5eed : seed;
+}
+
+/**
+ * The seed of layer number `index` of a network seeded with `seed`: seed * stride + index, made
+ * safe for tfjs by tfSeed. Every network builder derives its initialisers' seeds here, each with
+ * the stride and first index that its weights have always been drawn with:
+ *   stride 1000, index 0, 1, ...  models/gan.ts (LayerSeeds: MLP GAN, cGAN, toy GAN; dropout masks from 500)
+ *   stride 1000, index 1, 2, ...  models/dcgan.ts (one seed per initialiser, BN scale included)
+ *   stride 100,  index 1, 2, ...  models/vae.ts, metrics/judge.ts
+ *   stride 1,    index 0, 1, ...  models/blocks.ts (convNormAct, PatchGAN), spectral norm (u at 1),
+ *                                 models/cyclegan.ts, models/pix2pix.ts, metrics/domain.ts
+ * and evaluateElbo (train/vae.ts) numbers its evaluation batches the same way (stride 7919). A network's
+ * second part (D after G, CycleGAN's four networks) starts from a seed of its own (seed + 1,
+ * seed + 1000 ...). tfSeed only changes a value of exactly 0, which tfjs would have read as "no seed".
+ */
+export function layerSeed(seed: number, index: number, stride = 1): number {
+  checkNumber('layerSeed', 'seed', seed);
+  checkNumber('layerSeed', 'index', index);
+  checkNumber('layerSeed', 'stride', stride, { above: 0 });
+  return tfSeed(seed * stride + index);
 }
 
 /** A seeded generator of floats in [0, 1). */

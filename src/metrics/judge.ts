@@ -29,7 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadDataset, datasetDir, disposeDataset, type DatasetName } from '../data/datasets';
 import { batches } from '../data/batches';
 import { watchInterrupts, TrainingInterrupted } from '../train/interrupt';
-import { makeRandom } from '../random';
+import { layerSeed, makeRandom } from '../random';
 import { gaussianStats, type GaussianStats } from './frechet';
 import { GenlabError, checkFunction, checkNonNegativeInteger, checkNumber, checkOptionValues, checkPositiveInteger, checkTensor, fail, resolveOptions } from '../errors';
 
@@ -234,7 +234,7 @@ export function buildJudgeModel(options: JudgeModelOptions = DEFAULT_JUDGE_MODEL
     throw new GenlabError(`buildJudgeModel: options.convolutions must list at least one convolution, got ${JSON.stringify(convolutions)}`);
   }
   // Seeds seed * 100 + 1, 2, ... in layer order (the MNIST judge's weights depend on them).
-  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 100 + k });
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: layerSeed(seed, k, 100) });
   const model = tf.sequential({ name: 'judge' });
   convolutions.forEach(({ filters, kernelSize, strides }, i) => {
     // Side 28 -> ceil(28 / strides) per layer ('same' padding): [N, 14, 14, filters] at stride 2.

@@ -16,7 +16,7 @@
  * fixed, seeded binarisation of the test split so that every model is scored on the same data.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tfSeed } from '../random';
+import { layerSeed } from '../random';
 import { elbo } from '../losses/vae';
 import { encode, decodeLogits, reparameterize, type Vae } from '../models/vae';
 import { checkVae } from '../models/vae-check';
@@ -83,8 +83,7 @@ export function createVaeTrainer(options: VaeTrainerOptions): AdversarialTrainer
         loss: ({ images, labels }, context) => {
           const x = o.binarize ? context.randomUniform(images.shape).less(images).toFloat() : images; // [B, H, W, C]
           const { mean, logVar } = encode(vae, x, labels); //                              [B, L] each
-          const eps = context.randomNormal(mean.shape); //                                   [B, L]
-          const z = mean.add(logVar.mul(0.5).exp().mul(eps)); //   z = mean + sigma * eps   [B, L]
+          const z = reparameterize(mean, logVar, context.randomNormal(mean.shape)); //       [B, L]
           const logits = decodeLogits(vae, z, labels); //                                     [B, H, W, C]
           const parts = elbo(logits, x, mean, logVar, { beta });
           return { loss: parts.total, reconstruction: parts.reconstruction, kl: parts.kl };
@@ -138,10 +137,10 @@ export function evaluateElbo(vae: Vae, images: tf.Tensor4D, options: EvaluateElb
     const size = Math.min(o.batchSize, n - start);
     const [r, k] = tf.tidy(() => {
       const grey = images.slice(start, size);
-      const x = o.binarize ? tf.randomUniform(grey.shape, 0, 1, 'float32', tfSeed(o.seed * 7919 + part)).less(grey).toFloat() : grey;
+      const x = o.binarize ? tf.randomUniform(grey.shape, 0, 1, 'float32', layerSeed(o.seed, part, 7919)).less(grey).toFloat() : grey;
       const labels = o.labels?.slice(start, size);
       const { mean, logVar } = encode(vae, x, labels);
-      const z = reparameterize(mean, logVar, o.seed * 7919 + part + 104729);
+      const z = reparameterize(mean, logVar, layerSeed(o.seed, part + 104729, 7919));
       const parts = elbo(decodeLogits(vae, z, labels), x, mean, logVar);
       return [parts.reconstruction.dataSync()[0], parts.kl.dataSync()[0]];
     });
