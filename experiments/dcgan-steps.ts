@@ -114,7 +114,7 @@ async function main() {
   });
   const ema = { every: 1, call: () => averages.forEach((a) => train.updateEma(a.model, generator, { decay: a.decay })) };
   const rows: Array<Record<string, unknown>> = [];
-  const format = (r: train.QualityRecord) =>
+  const format = (r: metrics.QualityRecord) =>
     `${(100 * r.recognisability).toFixed(1)}% rare ${(100 * r.smallestShare).toFixed(1)}% F ${r.frechet.toFixed(1)}` +
     (r.conditionalAccuracy === undefined ? '' : ` cond ${(100 * r.conditionalAccuracy).toFixed(1)}%`) +
     (r.codePurity === undefined ? '' : ` purity ${(100 * r.codePurity).toFixed(1)}% codes->${r.codeClasses!.join('')}`);
@@ -122,7 +122,7 @@ async function main() {
     await trainer.run({ steps: Math.min(every, steps - trainer.step), callbacks: [ema], progress: false });
     const msPerStep = (1000 * trainer.seconds) / trainer.step;
     const load = os.loadavg()[0];
-    const measured = [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, record: train.measureGenerator(a.model, judge, { step: trainer.step, ...measureOptions }) }));
+    const measured = [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, record: metrics.measureGenerator(a.model, judge, { step: trainer.step, ...measureOptions }) }));
     for (const m of measured) rows.push({ ema: m.decay, msPerStep, load, ...m.record });
     const last = trainer.history[trainer.history.length - 1];
     const infoLosses = last.gInfo === undefined ? '' : ` dInfo ${last.dInfo.toFixed(3)} gInfo ${last.gInfo.toFixed(3)}`;
@@ -141,7 +141,7 @@ async function main() {
     course.record(`dcgan-steps.${key}.${who}.frechet`, r.frechet as number, { digits: 2, label: `${label}, judge-Fréchet` });
   }
   course.record(`dcgan-steps.${key}.msPerStep`, (1000 * trainer.seconds) / trainer.step, { unit: ' ms', digits: 0, label: `${name}, training time per step` });
-  const midpoints = conditional || info ? undefined : [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, ...train.midpointQuality(a.model, judge) }));
+  const midpoints = conditional || info ? undefined : [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, ...metrics.midpointQuality(a.model, judge) }));
   for (const m of midpoints ?? []) {
     console.log(`[${m.decay || 'G'}] midpoints of ${m.pairs.different} pairs of different digits: ${(100 * m.recognisability.different).toFixed(1)}% recognisable; of ${m.pairs.same} pairs of the same digit: ${(100 * m.recognisability.same).toFixed(1)}%`);
   }

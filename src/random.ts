@@ -25,7 +25,7 @@ export function tfSeed(seed: number): number {
  *   stride 100,  index 1, 2, ...  models/vae.ts, metrics/judge.ts
  *   stride 1,    index 0, 1, ...  models/blocks.ts (convNormAct, PatchGAN), spectral norm (u at 1),
  *                                 models/cyclegan.ts, models/pix2pix.ts, metrics/domain.ts
- * and evaluateElbo (train/vae.ts) numbers its evaluation batches the same way (stride 7919). A network's
+ * and evaluateElbo (metrics/elbo.ts) numbers its evaluation batches the same way (stride 7919). A network's
  * second part (D after G, CycleGAN's four networks) starts from a seed of its own (seed + 1,
  * seed + 1000 ...). tfSeed only changes a value of exactly 0, which tfjs would have read as "no seed".
  */

@@ -3,6 +3,8 @@ export * from './image';
 export * from './frechet';
 export * from './judge';
 export * from './quality';
+export * from './generator';
+export * from './elbo';
 export * from './latent';
 export * from './domain';
 export * from './translation';

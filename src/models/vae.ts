@@ -128,7 +128,7 @@ export function encode(vae: Vae, images: tf.Tensor, labels?: tf.Tensor | Readonl
 /**
  * The reparameterisation trick: z = mean + exp(0.5 * logVar) * eps with eps ~ N(0, I) drawn
  * outside the network, so z is a differentiable function of mean and logVar. The one place the
- * library samples q(z|x): training and the ELBO's evaluation (train/vae.ts) call it too.
+ * library samples q(z|x): training (train/vae.ts) and the ELBO's evaluation (metrics/elbo.ts) call it too.
  * `noise` is the seed eps is drawn with (default: unseeded), or eps itself, a tensor of mean's
  * shape (the trainer passes its own seeded draw).
  */
