@@ -22,7 +22,7 @@ export function tfSeed(seed: number): number {
  * the stride and first index that its weights have always been drawn with:
  *   stride 1000, index 0, 1, ...  models/gan.ts (LayerSeeds: MLP GAN, cGAN, toy GAN; dropout masks from 500)
  *   stride 1000, index 1, 2, ...  models/dcgan.ts (one seed per initialiser, BN scale included)
- *   stride 100,  index 1, 2, ...  models/vae.ts, metrics/judge.ts
+ *   stride 100,  index 1, 2, ...  models/vae.ts, metrics/judge-model.ts
  *   stride 1,    index 0, 1, ...  models/blocks.ts (convNormAct, PatchGAN), spectral norm (u at 1),
  *                                 models/cyclegan.ts, models/pix2pix.ts, metrics/domain.ts
  * and evaluateElbo (metrics/elbo.ts) numbers its evaluation batches the same way (stride 7919). A network's
