@@ -1,5 +1,5 @@
 /**
- * Does it matter how G's batch norm is run when sampling? `train.measureGenerator` samples in
+ * Does it matter how G's batch norm is run when sampling? `metrics.measureGenerator` samples in
  * inference mode (batch norm uses its moving statistics, momentum 0.9), while G trains with the
  * statistics of each batch. This trains one DCGAN and measures the same G at every check four
  * ways: moving statistics (predict); batch statistics on batches of 64 and of 250 (apply with
@@ -37,7 +37,7 @@ function measureWithBatchStatistics(generator: tf.LayersModel, judge: metrics.Ju
   const saved = movingStatistics(generator);
   const latentSize = generator.inputs[0].shape[1] as number;
   const images = tf.tidy(() => {
-    const z = models.sampleLatent(1000, latentSize, train.DEFAULT_QUALITY_TRACKING_OPTIONS.seed); // [1000, latent]
+    const z = models.sampleLatent(1000, latentSize, metrics.DEFAULT_QUALITY_TRACKING_OPTIONS.seed); // [1000, latent]
     const parts: tf.Tensor[] = [];
     for (let start = 0; start < 1000; start += batchSize) {
       parts.push(generator.apply(z.slice([start, 0], [Math.min(batchSize, 1000 - start), latentSize]), { training: true }) as tf.Tensor);
@@ -62,7 +62,7 @@ function measureWithReestimatedStatistics(generator: tf.LayersModel, judge: metr
     tf.tidy(() => void generator.apply(models.sampleLatent(64, latentSize, 9000 + k), { training: true }));
   }
   layers.forEach((l, i) => (l.momentum = momenta[i]));
-  const record = train.measureGenerator(generator, judge);
+  const record = metrics.measureGenerator(generator, judge);
   restoreStatistics(generator, saved);
   return record;
 }
@@ -83,7 +83,7 @@ async function main() {
     await trainer.run({ steps: Math.min(args.every, steps - trainer.step), progress: false });
     const msPerStep = (1000 * trainer.seconds) / trainer.step;
     const modes = {
-      moving: train.measureGenerator(generator, judge),
+      moving: metrics.measureGenerator(generator, judge),
       batch64: measureWithBatchStatistics(generator, judge, 64),
       batch250: measureWithBatchStatistics(generator, judge, 250),
       reestimated: measureWithReestimatedStatistics(generator, judge, 20),

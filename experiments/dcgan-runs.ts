@@ -73,11 +73,11 @@ interface RunOutcome {
   wallSeconds: number;
   backend: string;
   judge: { name: string; testAccuracy: number; training: unknown };
-  records: train.QualityRecord[];
-  final: train.QualityRecord;
+  records: metrics.QualityRecord[];
+  final: metrics.QualityRecord;
   /** The same checks for the EMA copy of G (empty without one). */
-  emaRecords: train.QualityRecord[];
-  emaFinal?: train.QualityRecord;
+  emaRecords: metrics.QualityRecord[];
+  emaFinal?: metrics.QualityRecord;
   generator: tf.LayersModel;
   emaGenerator?: tf.LayersModel;
 }
@@ -115,17 +115,17 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     emaDecay: s.emaDecay,
     seed: s.seed,
   });
-  const records: train.QualityRecord[] = [train.measureGenerator(generator, judge, measureOptions)];
-  const emaRecords: train.QualityRecord[] = emaGenerator ? [train.measureGenerator(emaGenerator, judge, measureOptions)] : [];
+  const records: metrics.QualityRecord[] = [metrics.measureGenerator(generator, judge, measureOptions)];
+  const emaRecords: metrics.QualityRecord[] = emaGenerator ? [metrics.measureGenerator(emaGenerator, judge, measureOptions)] : [];
   const started = Date.now();
   // Train in chunks of `every` steps until the training-time budget is used, measuring after each.
   while (trainer.seconds < s.seconds && (s.steps === 0 || trainer.step < s.steps)) {
     const chunk = s.steps === 0 ? s.every : Math.min(s.every, s.steps - trainer.step);
     const result = await trainer.run({ steps: chunk, ...(Number.isFinite(s.seconds) ? { seconds: s.seconds - trainer.seconds } : {}), label, progress: false });
     const at = { step: trainer.step, seconds: trainer.seconds, ...measureOptions };
-    records.push(train.measureGenerator(generator, judge, at));
-    if (emaGenerator) emaRecords.push(train.measureGenerator(emaGenerator, judge, at));
-    const line = (r: train.QualityRecord) =>
+    records.push(metrics.measureGenerator(generator, judge, at));
+    if (emaGenerator) emaRecords.push(metrics.measureGenerator(emaGenerator, judge, at));
+    const line = (r: metrics.QualityRecord) =>
       `recognisable ${(100 * r.recognisability).toFixed(1)}%, smallest class ${(100 * r.smallestShare).toFixed(1)}%, Fréchet ${r.frechet.toFixed(2)}` +
       (r.conditionalAccuracy === undefined ? '' : `, conditional accuracy ${(100 * r.conditionalAccuracy).toFixed(1)}%`);
     const r = records[records.length - 1];
@@ -281,7 +281,7 @@ async function main() {
     grid.dispose();
     const { generator, emaGenerator, ...rest } = outcome;
     // Unconditional G: how recognisable is G halfway between two digits it draws?
-    const midpoints = base.conditional ? undefined : train.midpointQuality(emaGenerator ?? generator, judge);
+    const midpoints = base.conditional ? undefined : metrics.midpointQuality(emaGenerator ?? generator, judge);
     if (midpoints) console.log(`midpoints (${emaGenerator ? 'EMA of G' : 'G'}): ${(100 * midpoints.recognisability.different).toFixed(1)}% recognisable between ${midpoints.pairs.different} pairs of different digits, ${(100 * midpoints.recognisability.same).toFixed(1)}% between ${midpoints.pairs.same} pairs of the same digit`);
     // A saved run's results are named after its folder, so runs saved apart are not overwritten.
     const resultName = base.saveDirectory !== undefined ? path.basename(path.resolve(base.saveDirectory))

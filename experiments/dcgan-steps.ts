@@ -116,7 +116,7 @@ async function main() {
   });
   const ema = { every: 1, call: () => averages.forEach((a) => train.updateEma(a.model, generator, { decay: a.decay })) };
   const rows: Array<Record<string, unknown>> = [];
-  const format = (r: train.QualityRecord) =>
+  const format = (r: metrics.QualityRecord) =>
     `${(100 * r.recognisability).toFixed(1)}% rare ${(100 * r.smallestShare).toFixed(1)}% F ${r.frechet.toFixed(1)}` +
     (r.conditionalAccuracy === undefined ? '' : ` cond ${(100 * r.conditionalAccuracy).toFixed(1)}%`) +
     (r.codePurity === undefined ? '' : ` purity ${(100 * r.codePurity).toFixed(1)}% codes->${r.codeClasses!.join('')}`);
@@ -124,7 +124,7 @@ async function main() {
     await trainer.run({ steps: Math.min(every, steps - trainer.step), callbacks: [ema], progress: false });
     const msPerStep = (1000 * trainer.seconds) / trainer.step;
     const load = os.loadavg()[0];
-    const measured = [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, record: train.measureGenerator(a.model, judge, { step: trainer.step, ...measureOptions }) }));
+    const measured = [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, record: metrics.measureGenerator(a.model, judge, { step: trainer.step, ...measureOptions }) }));
     for (const m of measured) rows.push({ ema: m.decay, msPerStep, load, ...m.record });
     const last = trainer.history[trainer.history.length - 1];
     const infoLosses = last.gInfo === undefined ? '' : ` dInfo ${last.dInfo.toFixed(3)} gInfo ${last.gInfo.toFixed(3)}`;
@@ -148,7 +148,7 @@ async function main() {
     const tail = trainer.history.slice(-100).map((h) => h.dInfo);
     course.record(`dcgan-steps.${key}.codeCrossEntropy`, tail.reduce((a, b) => a + b, 0) / tail.length, { unit: ' nats', digits: 3, label: `${name}, Q's code cross-entropy (last 100 steps)` });
   }
-  const midpoints = conditional || info ? undefined : [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, ...train.midpointQuality(a.model, judge) }));
+  const midpoints = conditional || info ? undefined : [{ decay: 0, model: generator }, ...averages].map((a) => ({ decay: a.decay, ...metrics.midpointQuality(a.model, judge) }));
   for (const m of midpoints ?? []) {
     console.log(`[${m.decay || 'G'}] midpoints of ${m.pairs.different} pairs of different digits: ${(100 * m.recognisability.different).toFixed(1)}% recognisable; of ${m.pairs.same} pairs of the same digit: ${(100 * m.recognisability.same).toFixed(1)}%`);
   }

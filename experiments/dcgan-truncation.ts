@@ -39,7 +39,7 @@ async function main() {
       load: { kind: 'string', help: 'a directory saved by dcgan-runs --save (with run.json)' },
       psi: { kind: 'string', default: 'none,2,1.5,1,0.75,0.5', help: "thresholds: positive numbers or 'none', comma-separated" },
       count: { kind: 'positiveInteger', default: 1000, help: 'samples judged per threshold' },
-      seed: { kind: 'nonNegativeInteger', default: train.DEFAULT_QUALITY_TRACKING_OPTIONS.seed, help: 'noise seed' },
+      seed: { kind: 'nonNegativeInteger', default: metrics.DEFAULT_QUALITY_TRACKING_OPTIONS.seed, help: 'noise seed' },
     },
   });
   const dir = args.load ?? '';
@@ -64,7 +64,7 @@ async function main() {
   const rows: Array<Record<string, number | string>> = [];
   for (const psi of thresholds) {
     for (const [name, generator] of Object.entries(networks)) {
-      const r = train.measureGenerator(generator, judge, { count, seed, clusters, truncation: psi });
+      const r = metrics.measureGenerator(generator, judge, { count, seed, clusters, truncation: psi });
       const key = `${runKey}.${name === 'generator' ? 'G' : 'ema'}.psi${psi === Infinity ? 'None' : keyPart(psi)}`;
       const label = `${name === 'generator' ? 'G' : 'EMA of G'}, psi ${psi === Infinity ? 'none' : psi}`;
       course.record(`${key}.recognisable`, 100 * r.recognisability, { unit: '%', digits: 1, label: `${label}, recognisable` });

@@ -197,7 +197,7 @@ async function main() {
     const epochCpu = process.cpuUsage();
     let benchStart = 0;
     let lossSum = 0;
-    // The same random streams as the judge's own training (src/metrics/judge.ts).
+    // The same random streams as the judge's own training (src/metrics/judge-training.ts).
     const random = data.makeRandom(`judge:${v.seed}:${epoch}`);
     for (const batch of data.batches(images.train, { batchSize: v.batchSize, seed: v.seed * 1000 + epoch })) {
       (optimizer as unknown as { learningRate: number }).learningRate = metrics.judgeLearningRate(recipe, step, v.epochs * stepsPerEpoch);

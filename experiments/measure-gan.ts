@@ -108,7 +108,7 @@ function parseSettings(argv: string[]): Settings & { name?: string } {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-const describe = (r: train.QualityRecord) =>
+const describe = (r: metrics.QualityRecord) =>
   `recognisable ${pct(r.recognisability)}, rarest class ${pct(r.smallestShare)} (${10 - r.classes} under 2%), Fréchet ${r.frechet.toFixed(2)}`;
 
 async function main() {
@@ -153,15 +153,15 @@ async function main() {
   console.log(`G ${generator.countParams()} parameters, D ${discriminator.countParams()}; load average ${load()}`);
 
   const budget = s.minutes > 0 ? 60 * s.minutes : Infinity;
-  const rows: Array<{ step: number; seconds: number; msPerStep: number; load: string; live: train.QualityRecord; ema?: train.QualityRecord }> = [];
+  const rows: Array<{ step: number; seconds: number; msPerStep: number; load: string; live: metrics.QualityRecord; ema?: metrics.QualityRecord }> = [];
   const started = Date.now();
   let lastStep = trainer.step;
   let lastSeconds = trainer.seconds;
   const judgeNow = () => {
     const at = { step: trainer.step, seconds: trainer.seconds };
     const msPerStep = (1000 * (trainer.seconds - lastSeconds)) / Math.max(1, trainer.step - lastStep);
-    const live = train.measureGenerator(generator, judge, at);
-    const ema = emaGenerator ? train.measureGenerator(emaGenerator, judge, at) : undefined;
+    const live = metrics.measureGenerator(generator, judge, at);
+    const ema = emaGenerator ? metrics.measureGenerator(emaGenerator, judge, at) : undefined;
     rows.push({ ...at, msPerStep, load: load(), live, ema });
     console.log(`step ${at.step}, ${at.seconds.toFixed(0)} s (${msPerStep.toFixed(1)} ms/step, load ${load()}): G ${describe(live)}` + (ema ? ` | EMA ${describe(ema)}` : ''));
     lastStep = trainer.step;

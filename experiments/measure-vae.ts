@@ -48,16 +48,16 @@ async function quality(mnist: data.ImageDataset) {
   const trainer = train.createVaeTrainer({ vae, images: mnist.train.images, seed: 0 });
   for (let epoch = 10; epoch <= EPOCHS.quality; epoch += 10) {
     await trainer.run({ steps: 10 * STEPS_PER_EPOCH, label: `VAE latent 32 (to epoch ${epoch})` });
-    const test = train.evaluateElbo(vae, mnist.test.images);
+    const test = metrics.evaluateElbo(vae, mnist.test.images);
     const trainSubset = mnist.train.images.slice(0, 2000);
-    const trainElbo = train.evaluateElbo(vae, trainSubset).elbo;
+    const trainElbo = metrics.evaluateElbo(vae, trainSubset).elbo;
     trainSubset.dispose();
     curve.push({ epoch, testElbo: test.elbo, testKl: test.kl, trainElbo, seconds: trainer.seconds });
     console.log(`epoch ${epoch}: test ELBO ${test.elbo.toFixed(2)} nats (KL ${test.kl.toFixed(2)}), train ELBO ${trainElbo.toFixed(2)}, ${trainer.seconds.toFixed(0)} s`);
   }
   const seconds = trainer.seconds;
   trainer.dispose();
-  const testElbo = train.evaluateElbo(vae, mnist.test.images);
+  const testElbo = metrics.evaluateElbo(vae, mnist.test.images);
   const judge = await metrics.judge('mnist');
   const samples = models.sampleVae(vae, 1000, { seed: 1 });
   const real = mnist.test.images.slice(0, 1000);
@@ -88,7 +88,7 @@ async function latent2(mnist: data.ImageDataset) {
   const labels = Array.from(mnist.test.labels.dataSync());
   const knnAccuracy = metrics.knnAccuracy(trainCodes, mnist.train.labels, testCodes, mnist.test.labels, 5);
   const silhouette = metrics.silhouetteScore(testCodes, labels);
-  const testElbo = train.evaluateElbo(vae, mnist.test.images);
+  const testElbo = metrics.evaluateElbo(vae, mnist.test.images);
   // The same vote, for the test digits of each class separately: which digits have a region of their own.
   const codeRows = testCodes.arraySync();
   const perClass = Array.from({ length: 10 }, (_, digit) => {
@@ -110,7 +110,7 @@ async function beta(mnist: data.ImageDataset) {
   for (const b of [0.25, 1, 4]) {
     const vae = models.buildVae({ latentSize: 32, beta: b, seed: 0 });
     const seconds = await trainVae(vae, mnist, EPOCHS.beta, `beta ${b}`);
-    const e = train.evaluateElbo(vae, mnist.test.images);
+    const e = metrics.evaluateElbo(vae, mnist.test.images);
     console.log(`beta ${b}: test ELBO ${e.elbo.toFixed(2)}, reconstruction ${e.reconstruction.toFixed(2)}, KL ${e.kl.toFixed(2)}`);
     const key = `measure-vae.beta.b${keyPart(b)}`;
     course.record(`${key}.testElbo`, e.elbo, { unit: ' nats', digits: 1, label: `beta ${b}, test ELBO` });
@@ -129,7 +129,7 @@ async function cvae(mnist: data.ImageDataset) {
   const samples = models.sampleVae(vae, 1000, { seed: 2, labels: askedFor });
   const judge = await metrics.judge('mnist');
   const quality = metrics.sampleQuality(samples, { judge, labels: askedFor });
-  const testElbo = train.evaluateElbo(vae, mnist.test.images, { labels: mnist.test.labels });
+  const testElbo = metrics.evaluateElbo(vae, mnist.test.images, { labels: mnist.test.labels });
   if (quality.conditionalAccuracy !== undefined) {
     course.record('measure-vae.cvae.conditionalAccuracy', 100 * quality.conditionalAccuracy, { unit: '%', digits: 1, label: 'conditional VAE, samples judged as the digit asked for' });
   }

@@ -19,7 +19,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './backend/kernels';
 import { installUnfusedTraining } from './backend/unfused-training';
+import { registerMissingGradients } from './backend/gradients';
 import { checkThreads, forgetSelfTest, requestedThreads, resetToSingleThread, startThreadedWasm } from './backend/threads';
+
+// Gradients tfjs lacks (Greater, for the gradient penalty: see backend/gradients.ts), on every
+// backend, as soon as genlab is loaded.
+registerMissingGradients();
 
 /** The tfjs backend names, as `tf.getBackend()` reports them. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';

@@ -16,8 +16,9 @@ import * as models from './models';
 import * as train from './train';
 import * as course from './course';
 import * as homework from './homework';
+import * as exercises from './exercises';
 
-export { tf, data, viz, rules, metrics, losses, models, train, course, homework };
+export { tf, data, viz, rules, metrics, losses, models, train, course, homework, exercises };
 export { initBackend, currentBackend, backendInfo, BACKEND_CHOICES } from './backend';
 export type { BackendInfo, BackendName, InitBackendOptions } from './backend';
 export { quickMode, pick } from './quick';

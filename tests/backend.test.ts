@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { MAX_WASM_THREADS, requestedThreads } from '../src/backend/threads';
+import { inKernel, tslabKernel, wrapCellExecution } from '../src/backend/notebook-kernel';
 import { tf, initBackend, BACKEND_CHOICES } from '../src/index';
 import { relativeError, onBackend } from './helpers';
 
@@ -101,6 +102,20 @@ test.serial('a conv net trains on the chosen backend: the filter gradient matche
     t.true(Math.abs(fd - analytic) <= 1e-2 * Math.max(1, Math.abs(analytic)), `d/dw[${i},${j},${c}]: ${analytic} vs ${fd}`);
   }
   tf.dispose([x, filter, grad]);
+});
+
+test.serial('loading genlab registers the gradients tfjs 4.22 lacks: Greater, zero almost everywhere (backend/gradients.ts)', (t) => {
+  t.truthy(tf.getGradient('Greater'));
+  const x = tf.tensor1d([-1, 0.5, 2]);
+  const dx = tf.grad((v: tf.Tensor) => tf.greater(v, 0).cast('float32').add(v).sum())(x);
+  t.deepEqual(Array.from(dx.dataSync()), [1, 1, 1], 'd/dv [v > 0] = 0, so only d/dv v = 1 remains');
+  tf.dispose([x, dx]);
+});
+
+test('outside a notebook kernel the kernel module finds no tslab and patches nothing', (t) => {
+  t.is(tslabKernel(), null);
+  t.false(inKernel());
+  t.false(wrapCellExecution({ cellStarts: () => {}, cellFailed: () => false }));
 });
 
 test.serial('GENLAB_WASM_THREADS accepts 1-8 or auto and refuses anything else', (t) => {

@@ -410,12 +410,24 @@ test.serial('a judge is trained reproducibly, cached, reused, and retrained when
     fs.writeFileSync(path.join(dir, 'mnist.tmp-99999-1', 'weights.bin'), Buffer.alloc(10));
     const afterCrash = await metrics.judge('mnist', { dir, training });
     t.deepEqual(afterCrash.info, fresh.info, 'the complete judge is still the one loaded');
-    // A corrupt cache is retrained rather than trusted (its judge.json is current, marked trainSeconds -1).
+    // A corrupt cache is retrained rather than trusted (its judge.json is current, marked trainSeconds -1),
+    // and the warning names the folder, what is wrong and the command that rebuilds it.
     const infoFile = path.join(dir, 'mnist', 'judge.json');
     fs.writeFileSync(infoFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(infoFile, 'utf8')), trainSeconds: -1 }));
     fs.writeFileSync(path.join(dir, 'mnist', 'weights.bin'), Buffer.alloc(10));
-    const repaired = await metrics.judge('mnist', { dir, training });
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(' '));
+    let repaired!: metrics.Judge;
+    try {
+      repaired = await metrics.judge('mnist', { dir, training });
+    } finally {
+      console.warn = warn;
+    }
     t.true(repaired.info.trainSeconds >= 0, 'retrained rather than loaded');
+    t.is(warnings.length, 1, warnings.join('\n'));
+    t.true(warnings[0].includes(path.join(dir, 'mnist')), warnings[0]);
+    t.regex(warnings[0], /damaged \(weights\.bin has 10 bytes, model\.json's weights take \d+\); training it again \(`npm run judge:train -- mnist`/);
     t.deepEqual(repaired.classify(probe).labels, first.classify(probe).labels);
     [first, again, retrained, fresh, afterCrash, repaired].forEach((j) => j.dispose());
     probe.dispose();

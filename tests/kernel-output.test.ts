@@ -1,7 +1,8 @@
 /**
  * A long notebook cell that prints and refreshes a live display many times must finish.
  * tslab 1.0.22 on zeromq 6 dies with EBUSY ("Socket is busy writing") on such a cell unless
- * genlab queues the kernel's sends (src/viz/show.ts). Runs a real tslab kernel through nbclient.
+ * genlab queues the kernel's sends (src/backend/notebook-kernel.ts). Runs a real tslab kernel
+ * through nbclient.
  */
 import test from 'ava';
 import * as fs from 'fs';

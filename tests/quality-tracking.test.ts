@@ -47,9 +47,9 @@ function brightnessGenerator(conditional: boolean): tf.LayersModel {
 test.serial('measureGenerator: judged shares, rarest class and conditional accuracy of fixed-z samples', async (t) => {
   const judge = fakeJudge();
   const generator = brightnessGenerator(false);
-  let record!: train.QualityRecord;
+  let record!: metrics.QualityRecord;
   await assertNoLeak(t, () => {
-    record = train.measureGenerator(generator, judge, { count: 500, seed: 3, step: 7, seconds: 1.5 });
+    record = metrics.measureGenerator(generator, judge, { count: 500, seed: 3, step: 7, seconds: 1.5 });
   }, 'measureGenerator');
   // Recompute the class shares by hand from the same z.
   const z = models.sampleLatent(500, 4, 3);
@@ -73,7 +73,7 @@ test.serial('measureGenerator: judged shares, rarest class and conditional accur
     const mask = tf.concat([tf.ones([4, 784]), tf.zeros([10, 784])]); // the label rows get weight 0
     conditional.layers[3].setWeights([kernel.mul(mask), conditional.layers[3].getWeights()[1]]);
   });
-  const c = train.measureGenerator(conditional, judge, { count: 500, seed: 3 });
+  const c = metrics.measureGenerator(conditional, judge, { count: 500, seed: 3 });
   const expected = Array.from(brightness).filter((b, i) => Math.min(9, Math.max(0, Math.floor(10 * b))) === i % 10).length / 500;
   t.true(Math.abs((c.conditionalAccuracy ?? -1) - expected) < 1e-9, `${c.conditionalAccuracy} vs ${expected}`);
   conditional.dispose();
@@ -85,11 +85,11 @@ test.serial('trackQuality records one measurement every `every` steps', async (t
   const discriminator = models.buildDcganDiscriminator({ filters: 4 });
   const data = tf.randomUniform([8, 28, 28, 1], -1, 1, 'float32', 2);
   const trainer = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4 });
-  const tracker = train.trackQuality({ judge, generator, every: 2, count: 50 });
+  const tracker = metrics.trackQuality({ judge, generator, every: 2, count: 50 });
   await trainer.run({ steps: 6, callbacks: [tracker.callback], progress: false });
   t.deepEqual(tracker.records.map((r) => r.step), [2, 4, 6]);
   t.true(tracker.records.every((r) => r.seconds > 0 && r.recognisability >= 0 && r.recognisability <= 1));
-  t.throws(() => train.trackQuality({ judge, generator, every: 0 }), { message: /options.every must be a positive integer, got 0/ });
+  t.throws(() => metrics.trackQuality({ judge, generator, every: 0 }), { message: /options.every must be a positive integer, got 0/ });
   trainer.dispose();
   generator.dispose();
   discriminator.dispose();
@@ -100,10 +100,10 @@ test('codePurity: per code, the share of its samples judged as its most common c
   // code 0: classes 3, 3, 3, 5 -> 3/4; code 1: 7, 7 -> 1; code 2: 1, 2, 1 -> 2/3 (hand-computed)
   const codes = [0, 0, 0, 0, 1, 1, 2, 2, 2];
   const judged = [3, 3, 5, 3, 7, 7, 1, 2, 1];
-  const { codePurity, codeClasses } = train.codePurity(codes, judged, 3, 10);
+  const { codePurity, codeClasses } = metrics.codePurity(codes, judged, 3, 10);
   t.true(Math.abs(codePurity - (3 / 4 + 1 + 2 / 3) / 3) < 1e-12);
   t.deepEqual(codeClasses, [3, 7, 1]);
-  t.throws(() => train.codePurity([0, 1], [0], 2, 10), { message: /codes and judged must have one entry per sample, got 2 and 1/ });
+  t.throws(() => metrics.codePurity([0, 1], [0], 2, 10), { message: /codes and judged must have one entry per sample, got 2 and 1/ });
 });
 
 test.serial('measureGenerator on an InfoGAN generator: codes spread evenly, purity measured, no conditional accuracy', (t) => {
@@ -112,7 +112,7 @@ test.serial('measureGenerator on an InfoGAN generator: codes spread evenly, puri
   const generator = models.buildInfoDcganGenerator({ filters: 4, latentSize: 4 });
   t.true(models.isInfoGenerator(generator));
   t.false(models.isInfoGenerator(models.buildConditionalDcganGenerator({ filters: 4, latentSize: 4 })));
-  const record = train.measureGenerator(generator, judge, { count: 200, seed: 3 });
+  const record = metrics.measureGenerator(generator, judge, { count: 200, seed: 3 });
   t.is(record.conditionalAccuracy, undefined);
   t.is(record.codeClasses!.length, 10);
   // Recompute the purity from the same inputs by hand.
@@ -122,7 +122,7 @@ test.serial('measureGenerator on an InfoGAN generator: codes spread evenly, puri
     return generator.predict([z, codes]) as tf.Tensor;
   });
   const judged = judge.classify(tf.tidy(() => images.add(1).div(2))).labels;
-  const expected = train.codePurity(Array.from({ length: 200 }, (_, i) => i % 10), judged, 10, 10);
+  const expected = metrics.codePurity(Array.from({ length: 200 }, (_, i) => i % 10), judged, 10, 10);
   t.true(Math.abs(record.codePurity! - expected.codePurity) < 1e-12);
   images.dispose();
   generator.dispose();
@@ -132,7 +132,7 @@ test.serial('measureGenerator with clusters: the given cluster per sample, score
   const judge = fakeJudge();
   const generator = models.buildConditionalDcganGenerator({ filters: 4, latentSize: 4, numClasses: 3 });
   const clusters = data.proportionalLabels([1, 2, 7], 100);
-  const record = train.measureGenerator(generator, judge, { count: 100, seed: 3, clusters });
+  const record = metrics.measureGenerator(generator, judge, { count: 100, seed: 3, clusters });
   t.is(record.conditionalAccuracy, undefined);
   // The same as scoring the images of those inputs by hand.
   const images = tf.tidy(() => {
@@ -142,7 +142,7 @@ test.serial('measureGenerator with clusters: the given cluster per sample, score
   const byHand = metrics.sampleQuality(images, { judge });
   t.true(Math.abs(record.frechet - byHand.frechet) < 1e-9);
   t.is(record.smallestShare, Math.min(...byHand.coverage.distribution));
-  t.throws(() => train.measureGenerator(generator, judge, { count: 100, clusters: [0, 1] }), { message: /options.clusters needs a conditional generator and one cluster per sample \(100\), got 2/ });
+  t.throws(() => metrics.measureGenerator(generator, judge, { count: 100, clusters: [0, 1] }), { message: /options.clusters needs a conditional generator and one cluster per sample \(100\), got 2/ });
   images.dispose();
   generator.dispose();
 });
@@ -156,9 +156,9 @@ test.serial('midpointQuality: recognisable samples paired in order, G judged at 
     return { labels: scaled.map((s) => Math.min(9, Math.floor(s))), confidences: scaled.map((s) => 1 - 2 * Math.abs(s - Math.floor(s) - 0.5)) };
   };
   const generator = brightnessGenerator(false);
-  let result!: train.MidpointQuality;
+  let result!: metrics.MidpointQuality;
   await assertNoLeak(t, () => {
-    result = train.midpointQuality(generator, judge, { count: 400, seed: 5, confidence: 0.6 });
+    result = metrics.midpointQuality(generator, judge, { count: 400, seed: 5, confidence: 0.6 });
   }, 'midpointQuality');
   // By hand: brightness (tanh(sum z) + 1) / 2; the midpoint's sum of z is the mean of the two sums.
   const sums = Array.from(tf.tidy(() => models.sampleLatent(400, 4, 5).sum(1).dataSync()));
@@ -176,16 +176,16 @@ test.serial('midpointQuality: recognisable samples paired in order, G judged at 
   t.true(result.pairs.different > 20 && result.pairs.same > 5, JSON.stringify(result.pairs));
   t.true(Math.abs(result.recognisability.different - tally.different[1] / tally.different[0]) < 1e-12);
   t.true(Math.abs(result.recognisability.same - tally.same[1] / tally.same[0]) < 1e-12);
-  t.throws(() => train.midpointQuality(brightnessGenerator(true), judge), { message: /generator must be unconditional \(one input, z\), got 2 inputs/ });
+  t.throws(() => metrics.midpointQuality(brightnessGenerator(true), judge), { message: /generator must be unconditional \(one input, z\), got 2 inputs/ });
   generator.dispose();
 });
 
 test.serial('measureGenerator with truncation judges the images of the truncated z', async (t) => {
   const judge = fakeJudge();
   const generator = brightnessGenerator(false);
-  let record!: train.QualityRecord;
+  let record!: metrics.QualityRecord;
   await assertNoLeak(t, () => {
-    record = train.measureGenerator(generator, judge, { count: 500, seed: 3, truncation: 0.5 });
+    record = metrics.measureGenerator(generator, judge, { count: 500, seed: 3, truncation: 0.5 });
   }, 'measureGenerator(truncation)');
   // By hand: the class of each sample is floor(10 * toUnit(tanh(sum of its truncated z))).
   const shares = (truncation: number) => {
@@ -198,10 +198,10 @@ test.serial('measureGenerator with truncation judges the images of the truncated
   t.true(Math.abs(record.smallestShare - Math.min(...truncated)) < 1e-9, `${record.smallestShare} vs ${Math.min(...truncated)}`);
   t.is(record.classes, truncated.filter((p) => p >= 0.02).length);
   // |sum of 4 components| <= 2 keeps tanh within +-0.964: the darkest and brightest classes all but vanish.
-  const untruncated = train.measureGenerator(generator, judge, { count: 500, seed: 3 });
+  const untruncated = metrics.measureGenerator(generator, judge, { count: 500, seed: 3 });
   t.true(record.classes < untruncated.classes, `truncation narrows the classes: ${record.classes} vs ${untruncated.classes}`);
   for (const bad of [0, -0.5]) {
-    t.throws(() => train.measureGenerator(generator, judge, { count: 10, truncation: bad }), { message: new RegExp(`measureGenerator: options.truncation must be a positive threshold psi.*got ${bad}`) });
+    t.throws(() => metrics.measureGenerator(generator, judge, { count: 10, truncation: bad }), { message: new RegExp(`measureGenerator: options.truncation must be a positive threshold psi.*got ${bad}`) });
   }
   generator.dispose();
 });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { tf, initBackend, data, losses, models, train } from '../src/index';
+import { tf, initBackend, data, losses, models, train, metrics } from '../src/index';
 import { assertNoLeak } from './helpers';
 
 test.before(async () => {
@@ -200,7 +200,7 @@ test.serial('createVaeTrainer: the loss falls, history has the ELBO parts, no le
   // The test-set ELBO is a plain number; evaluating leaks nothing and is seeded.
   const testImages = mnist.test.images.slice(0, 300);
   await assertNoLeak(t, () => {
-    const a = train.evaluateElbo(vae, testImages);
+    const a = metrics.evaluateElbo(vae, testImages);
     t.true(a.elbo < 0 && close(a.elbo, a.reconstruction - a.kl, 1e-9));
     t.is(a.count, 300);
   }, 'evaluateElbo');

@@ -2,7 +2,7 @@
  * Seeded mini-batches over a labelled image set.
  */
 import * as tf from '@tensorflow/tfjs';
-import { permutation } from './random';
+import { permutation } from '../random';
 import type { LabelledImages } from './datasets';
 import { checkBoolean, checkFunction, checkNumber, checkPixelRange, checkPositiveInteger, checkSeed, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
 

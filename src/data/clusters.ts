@@ -8,7 +8,7 @@
  * the distances below are one matrix product per iteration, |x - c|^2 = |x|^2 - 2 x.c + |c|^2.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeRandom } from './random';
+import { makeRandom } from '../random';
 import { checkFiniteValues, checkPositiveInteger, checkSeed, checkTensor, GenlabError, resolveOptions } from '../errors';
 
 export interface KMeansOptions {

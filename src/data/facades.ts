@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fbmSampler } from '../rules/noise';
-import { makeRandom, type Random } from './random';
+import { makeRandom, type Random } from '../random';
 import { GenlabError, resolveOptions } from '../errors';
 
 /** Class names, index = class id of the label map. */

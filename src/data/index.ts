@@ -1,6 +1,6 @@
 export * from './datasets';
 export * from './batches';
-export * from './random';
+export { makeRandom, permutation, tfSeed, type Random } from '../random';
 export * from './synthetic';
 export * from './ring';
 export * from './facades';

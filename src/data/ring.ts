@@ -5,7 +5,7 @@
  * is plain to see in a scatter plot, and `ringCoverage` counts the modes it covers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeRandom } from './random';
+import { makeRandom } from '../random';
 import { checkNumber, checkOptionKeys, checkTensor, GenlabError, resolveOptions } from '../errors';
 
 export interface RingOptions {

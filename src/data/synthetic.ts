@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { edges } from '../rules/filters';
 import { checkColour } from '../rules/image';
 import { texture as makeTexture, TEXTURE_NAMES, type TextureName } from '../rules/textures';
-import { makeRandom } from './random';
+import { makeRandom } from '../random';
 import { GenlabError, resolveOptions } from '../errors';
 
 export interface EdgePairsOptions {

@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadFashionMnist, loadMnist, disposeDataset, type LabelledImages } from './datasets';
-import { permutation } from './random';
+import { permutation } from '../random';
 import { edgePairs, texturedDomain } from './synthetic';
 import { makeFacades } from './facades';
 import type { TextureName } from '../rules/textures';

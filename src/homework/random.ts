@@ -3,7 +3,7 @@
  * another one, passed by the grader, in a grading run; the same seed gives the same cases.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeRandom, tfSeed } from '../data/random';
+import { makeRandom, tfSeed } from '../random';
 
 export interface CaseRandom {
   /** Gaussian tensor (default mean 0, std 1). */

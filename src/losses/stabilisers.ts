@@ -19,22 +19,8 @@
  * The CycleGAN reference code uses the LSGAN generator loss without the 1/2; multiply by 2 there.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tfSeed } from '../data/random';
+import { tfSeed } from '../random';
 import { checkFunction, checkLogits, checkNumber, checkSameShape, checkTensor, GenlabError, resolveOptions } from '../errors';
-
-// The gradient penalty differentiates D's backward pass, and LeakyReLU's backward pass uses
-// greater(x, 0), which tfjs 4.22 ships without a gradient. A comparison is piecewise constant,
-// so its gradient is zero almost everywhere; registered once, only where tfjs lacks it.
-if (tf.getGradient('Greater') === undefined) {
-  tf.registerGradient({
-    kernelName: 'Greater',
-    inputsToSave: ['a', 'b'],
-    gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-      const [a, b] = saved;
-      return { a: () => tf.zerosLike(a), b: () => tf.zerosLike(b) };
-    },
-  });
-}
 
 /** The parts of a discriminator (critic) loss; `total` is what the optimizer minimises. */
 export interface CriticLossParts {
@@ -160,7 +146,8 @@ export const DEFAULT_WGAN_GP = {
  * The WGAN-GP gradient penalty lambda E[(|grad_xhat D(xhat)|_2 - 1)^2] on random interpolates
  * xhat = eps x + (1 - eps) x_fake. `critic` maps [B, ...] images to [B] or [B, 1] outputs.
  * Call it inside the function given to tf.variableGrads: the penalty is differentiated twice
- * (once here with tf.grad, once by the optimizer with respect to the critic's weights).
+ * (once here with tf.grad, once by the optimizer with respect to the critic's weights; the
+ * second pass needs a gradient of Greater that tfjs 4.22 lacks, registered by backend/gradients.ts).
  * The critic must not use batch norm: the penalty is per sample, batch norm mixes samples.
  */
 export function gradientPenalty(

@@ -9,7 +9,7 @@
  * classifier.
  */
 import * as tf from '@tensorflow/tfjs';
-import { permutation, tfSeed } from '../data/random';
+import { layerSeed, permutation } from '../random';
 import { GenlabError, checkOptionValues, checkTensor, resolveOptions } from '../errors';
 
 export interface DomainClassifierOptions {
@@ -42,7 +42,7 @@ export async function trainDomainClassifier(a: tf.Tensor4D, b: tf.Tensor4D, opti
     throw new GenlabError(`trainDomainClassifier: a and b must be [N, H, W, C] images of one size, got [${a.shape}] and [${b.shape}]`);
   }
   const [, h, w, c] = a.shape;
-  const init = (k: number) => tf.initializers.glorotUniform({ seed: tfSeed(seed + k) });
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: layerSeed(seed, k) });
   const model = tf.sequential({
     layers: [
       tf.layers.conv2d({ inputShape: [h, w, c], filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),

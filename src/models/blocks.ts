@@ -23,7 +23,7 @@
  * convolutions instead, which gives the same network up to where the first/last activation sits.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tfSeed } from '../data/random';
+import { layerSeed } from '../random';
 import { GenlabError, checkNonNegativeInteger, checkNumber, checkPositiveInteger, fail, resolveOptions } from '../errors';
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +296,7 @@ export const DEFAULT_CONV_BLOCK_OPTIONS = {
 /** Weights ~ N(0, 0.02), as in pix2pix and CycleGAN (init_type='normal', init_gain=0.02). */
 export function paperInitializer(seed?: number) {
   if (seed !== undefined) checkNumber('paperInitializer', 'seed', seed);
-  return tf.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: seed === undefined ? undefined : tfSeed(seed) });
+  return tf.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: seed === undefined ? undefined : layerSeed(seed, 0) });
 }
 
 /** Throws unless `input` is a symbolic tensor [B, H, W, C] (from tf.input or a layer's apply). */
@@ -491,7 +491,7 @@ export function patchGanDiscriminator(options: PatchGanOptions = {}): PatchGan {
   if (o.imageSize % 2 ** o.nLayers !== 0) {
     throw new GenlabError(`patchGanDiscriminator: options.imageSize must be divisible by 2^nLayers = ${2 ** o.nLayers}, got ${o.imageSize}`);
   }
-  const seedAt = (i: number) => (o.seed === undefined ? undefined : o.seed + i);
+  const seedAt = (i: number) => (o.seed === undefined ? undefined : layerSeed(o.seed, i));
   const input = tf.input({ shape: [o.imageSize, o.imageSize, o.channels] }); // [B, S, S, C]
   let x = input;
   let filters = o.baseFilters;

@@ -33,6 +33,7 @@
  * the paper's 70 x 70 is 27% of 256, 16 is 57% of 28).
  */
 import * as tf from '@tensorflow/tfjs';
+import { layerSeed } from '../random';
 import { convNormAct, residualBlock, patchGanDiscriminator, type NormKind } from './blocks';
 import { checkNumber, checkOptionValues, GenlabError, resolveOptions } from '../errors';
 
@@ -125,14 +126,14 @@ export function resnetGenerator(o: ResnetGeneratorOptions): tf.LayersModel {
   if (o.imageSize % 4 !== 0) throw new GenlabError(`resnetGenerator: imageSize must be divisible by 4, got ${o.imageSize}`);
   const input = tf.input({ shape: [o.imageSize, o.imageSize, o.inputChannels] });
   const f = o.filters;
-  let x = convNormAct(input, { filters: f, kernelSize: 7, strides: 1, padding: 'reflect', norm: o.norm, seed: o.seed }); // [B,S,S,f]
-  x = convNormAct(x, { filters: 2 * f, kernelSize: 3, strides: 2, norm: o.norm, seed: o.seed + 1 }); // [B,S/2,S/2,2f]
-  x = convNormAct(x, { filters: 4 * f, kernelSize: 3, strides: 2, norm: o.norm, seed: o.seed + 2 }); // [B,S/4,S/4,4f]
-  for (let i = 0; i < o.residualBlocks; i++) x = residualBlock(x, { norm: o.norm, seed: o.seed + 10 + i }); // [B,S/4,S/4,4f]
-  x = convNormAct(x, { filters: 2 * f, kernelSize: 3, strides: 2, transposed: true, norm: o.norm, seed: o.seed + 3 }); // [B,S/2,S/2,2f]
-  x = convNormAct(x, { filters: f, kernelSize: 3, strides: 2, transposed: true, norm: o.norm, seed: o.seed + 4 }); // [B,S,S,f]
+  let x = convNormAct(input, { filters: f, kernelSize: 7, strides: 1, padding: 'reflect', norm: o.norm, seed: layerSeed(o.seed, 0) }); // [B,S,S,f]
+  x = convNormAct(x, { filters: 2 * f, kernelSize: 3, strides: 2, norm: o.norm, seed: layerSeed(o.seed, 1) }); // [B,S/2,S/2,2f]
+  x = convNormAct(x, { filters: 4 * f, kernelSize: 3, strides: 2, norm: o.norm, seed: layerSeed(o.seed, 2) }); // [B,S/4,S/4,4f]
+  for (let i = 0; i < o.residualBlocks; i++) x = residualBlock(x, { norm: o.norm, seed: layerSeed(o.seed, 10 + i) }); // [B,S/4,S/4,4f]
+  x = convNormAct(x, { filters: 2 * f, kernelSize: 3, strides: 2, transposed: true, norm: o.norm, seed: layerSeed(o.seed, 3) }); // [B,S/2,S/2,2f]
+  x = convNormAct(x, { filters: f, kernelSize: 3, strides: 2, transposed: true, norm: o.norm, seed: layerSeed(o.seed, 4) }); // [B,S,S,f]
   const output = convNormAct(x, {
-    filters: o.outputChannels, kernelSize: 7, strides: 1, padding: 'reflect', norm: 'none', activation: 'tanh', seed: o.seed + 5,
+    filters: o.outputChannels, kernelSize: 7, strides: 1, padding: 'reflect', norm: 'none', activation: 'tanh', seed: layerSeed(o.seed, 5),
   }); // [B,S,S,Cout]
   return tf.model({ inputs: input, outputs: output, name: o.name });
 }

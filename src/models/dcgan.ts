@@ -45,6 +45,7 @@
  * digits, and nothing in the objective prefers the digits.
  */
 import * as tf from '@tensorflow/tfjs';
+import { layerSeed } from '../random';
 import { SpectralNormConv2D, SpectralNormDense } from './spectral-norm';
 import { GenlabError, checkModel, resolveOptions } from '../errors';
 
@@ -117,17 +118,15 @@ function dcganOptions(options: DcganOptions, caller: string): Required<DcganOpti
 }
 
 /**
- * A fresh seed per layer, so that equal seeds give equal models and no two layers share weights.
- * Seeds run seed * 1000 + 1, + 2, ...: never 0, because tfjs's random ops treat a seed of 0 as
- * "no seed" and draw from Math.random (tfjs-core rand_util: `seed ? seed : Math.random()`).
+ * A fresh seed per layer, so that equal seeds give equal models and no two layers share weights:
+ * layerSeed(seed, k, 1000) for k = 1, 2, ... (never 0, because tfjs's random ops treat a seed of
+ * 0 as "no seed" and draw from Math.random; tfjs-core rand_util: `seed ? seed : Math.random()`).
  */
 class Seeds {
-  private next: number;
-  constructor(seed: number, private readonly stddev: number) {
-    this.next = seed * 1000 + 1;
-  }
+  private next = 1;
+  constructor(private readonly base: number, private readonly stddev: number) {}
   seed(): number {
-    return this.next++;
+    return layerSeed(this.base, this.next++, 1000);
   }
   normal(): ReturnType<typeof tf.initializers.randomNormal> {
     return tf.initializers.randomNormal({ mean: 0, stddev: this.stddev, seed: this.seed() });

@@ -13,7 +13,7 @@
  * used PyTorch-GAN `gan.py` reference).
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeRandom, tfSeed } from '../data/random';
+import { layerSeed, makeRandom, tfSeed } from '../random';
 import { checkModel, checkPositiveInteger, checkSeed, GenlabError, resolveOptions } from '../errors';
 
 export interface GanOptions {
@@ -56,24 +56,23 @@ export const DEFAULT_GAN_OPTIONS: Required<GanOptions> = {
 };
 
 /**
- * Seeds for the layers of one network: seed * 1000, + 1, … in layer order for the weights, and
- * a separate sequence for dropout masks (so adding dropout leaves the initial weights unchanged).
+ * Seeds for the layers of one network, layerSeed(seed, k, 1000) for k = 0, 1, … in layer order
+ * for the weights, and a separate sequence from k = 500 for dropout masks (so adding dropout
+ * leaves the initial weights unchanged).
  */
 export class LayerSeeds {
-  private next: number;
-  private nextDropout: number;
-  constructor(seed: number) {
+  private next = 0;
+  private nextDropout = 500;
+  constructor(private readonly seed: number) {
     if (!Number.isInteger(seed)) throw new GenlabError(`options.seed must be an integer, got ${seed}`);
-    this.next = seed * 1000;
-    this.nextDropout = seed * 1000 + 500;
   }
   /** A Glorot-uniform initialiser (Keras's default) with the next seed. */
   glorot(): ReturnType<typeof tf.initializers.glorotUniform> {
-    return tf.initializers.glorotUniform({ seed: tfSeed(this.next++) });
+    return tf.initializers.glorotUniform({ seed: layerSeed(this.seed, this.next++, 1000) });
   }
   /** The seed of the next dropout layer's masks. */
   dropout(): number {
-    return this.nextDropout++;
+    return layerSeed(this.seed, this.nextDropout++, 1000);
   }
 }
 

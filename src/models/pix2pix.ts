@@ -31,6 +31,7 @@
  * Code vs paper: `input` is x, `target` is y, `generator` is G, `discriminator` is D.
  */
 import * as tf from '@tensorflow/tfjs';
+import { layerSeed } from '../random';
 import { convNormAct, unetDown, unetUp, patchGanDiscriminator, type NormKind } from './blocks';
 import type { Pix2PixGanMode } from '../losses/translation';
 import { checkOptionValues, checkTensor, GenlabError, resolveOptions } from '../errors';
@@ -127,7 +128,7 @@ export function unetGenerator(options: Pix2PixOptions = {}): tf.LayersModel {
   let x = input;
   for (let i = 0; i < depth; i++) {
     const innermost = i === depth - 1;
-    x = unetDown(x, { filters: filtersAt(i), norm: i === 0 || innermost ? 'none' : o.norm, seed: o.seed + i, name: `down${i + 1}` });
+    x = unetDown(x, { filters: filtersAt(i), norm: i === 0 || innermost ? 'none' : o.norm, seed: layerSeed(o.seed, i), name: `down${i + 1}` });
     skips.push(x); // [B, S / 2^(i+1), S / 2^(i+1), filtersAt(i)]
   }
   for (let j = depth - 2; j >= 0; j--) {
@@ -136,7 +137,7 @@ export function unetGenerator(options: Pix2PixOptions = {}): tf.LayersModel {
       filters: filtersAt(j),
       dropout: step < o.dropoutSteps ? 0.5 : 0,
       norm: o.norm,
-      seed: o.seed + 100 + step,
+      seed: layerSeed(o.seed, 100 + step),
       name: `up${step + 1}`,
     }); // [B, S / 2^(j+1), ., 2 * filtersAt(j)]
   }
@@ -147,7 +148,7 @@ export function unetGenerator(options: Pix2PixOptions = {}): tf.LayersModel {
     strides: 2,
     norm: 'none',
     activation: 'tanh',
-    seed: o.seed + 200,
+    seed: layerSeed(o.seed, 200),
     name: 'output',
   }); // [B, S, S, outputChannels]
   return tf.model({ inputs: input, outputs: output, name: 'pix2pixGenerator' });

@@ -18,7 +18,7 @@
  * statistics), so a model sampled or evaluated with training false leaves it alone.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tfSeed } from '../data/random';
+import { layerSeed } from '../random';
 import { GenlabError, checkTensor } from '../errors';
 
 /** The identity whose gradient is zero: power-iteration vectors are constants for the gradient. */
@@ -103,10 +103,10 @@ abstract class SpectralNormLayer extends tf.layers.Layer {
   protected addSpectralWeights(kernelShape: number[]): void {
     const out = kernelShape[kernelShape.length - 1];
     const { stddev, seed, useBias } = this.options;
-    this.kernel = this.addWeight('kernel', kernelShape, 'float32', tf.initializers.randomNormal({ mean: 0, stddev, seed: seed === undefined ? undefined : tfSeed(seed) }));
+    this.kernel = this.addWeight('kernel', kernelShape, 'float32', tf.initializers.randomNormal({ mean: 0, stddev, seed: seed === undefined ? undefined : layerSeed(seed, 0) }));
     if (useBias) this.bias = this.addWeight('bias', [out], 'float32', tf.initializers.zeros());
-    const uSeed = seed === undefined ? undefined : seed + 1;
-    this.u = this.addWeight('u', [1, out], 'float32', tf.initializers.randomNormal({ mean: 0, stddev: 1, seed: uSeed === undefined ? undefined : tfSeed(uSeed) }), undefined, false);
+    const uSeed = seed === undefined ? undefined : layerSeed(seed, 1);
+    this.u = this.addWeight('u', [1, out], 'float32', tf.initializers.randomNormal({ mean: 0, stddev: 1, seed: uSeed }), undefined, false);
   }
 
   /**

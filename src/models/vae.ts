@@ -16,7 +16,7 @@
  * pre-sigmoid Bernoulli parameters the paper calls y.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tfSeed } from '../data/random';
+import { layerSeed, tfSeed } from '../random';
 import { checkVae } from './vae-check';
 import { checkLabels, checkNumber, checkPositiveInteger, checkSameShape, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
 
@@ -68,7 +68,7 @@ export function buildVae(options: VaeOptions = {}): Vae {
   }
   const pixels = o.imageShape[0] * o.imageShape[1] * o.imageShape[2];
   const conditional = o.numClasses > 0;
-  const init = (k: number) => tf.initializers.glorotUniform({ seed: tfSeed(o.seed * 100 + k) });
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: layerSeed(o.seed, k, 100) });
 
   // Encoder: x [B, H, W, C] -> flatten [B, P] (++ y [B, K]) -> hidden [B, U] -> mean, logVar [B, L].
   const image = tf.input({ shape: o.imageShape, name: 'image' });
@@ -127,14 +127,18 @@ export function encode(vae: Vae, images: tf.Tensor, labels?: tf.Tensor | Readonl
 
 /**
  * The reparameterisation trick: z = mean + exp(0.5 * logVar) * eps with eps ~ N(0, I) drawn
- * outside the network, so z is a differentiable function of mean and logVar.
+ * outside the network, so z is a differentiable function of mean and logVar. The one place the
+ * library samples q(z|x): training (train/vae.ts) and the ELBO's evaluation (metrics/elbo.ts) call it too.
+ * `noise` is the seed eps is drawn with (default: unseeded), or eps itself, a tensor of mean's
+ * shape (the trainer passes its own seeded draw).
  */
-export function reparameterize(mean: tf.Tensor, logVar: tf.Tensor, seed?: number): tf.Tensor2D {
+export function reparameterize(mean: tf.Tensor, logVar: tf.Tensor, noise?: number | tf.Tensor): tf.Tensor2D {
   checkSameShape('reparameterize', ['mean', 'logVar'], mean, logVar);
-  if (seed !== undefined) checkNumber('reparameterize', 'seed', seed);
+  if (noise instanceof tf.Tensor) checkSameShape('reparameterize', ['mean', 'eps'], mean, noise);
+  else if (noise !== undefined) checkNumber('reparameterize', 'seed', noise);
   return tf.tidy(() => {
-    const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', seed === undefined ? undefined : tfSeed(seed));
-    return mean.add(logVar.mul(0.5).exp().mul(eps)) as tf.Tensor2D;
+    const eps = noise instanceof tf.Tensor ? noise : tf.randomNormal(mean.shape, 0, 1, 'float32', noise === undefined ? undefined : tfSeed(noise)); // [B, L]
+    return mean.add(logVar.mul(0.5).exp().mul(eps)) as tf.Tensor2D; //   z = mean + sigma * eps   [B, L]
   });
 }
 

@@ -8,7 +8,7 @@
  * Random choices are made once per call and apply to every image of a batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeRandom, permutation } from '../data/random';
+import { makeRandom, permutation } from '../random';
 import { asBatch, checkNumber, describe, unbatch } from './image';
 import { GenlabError, resolveOptions } from '../errors';
 

@@ -8,4 +8,3 @@ export * from './tone';
 export * from './cartoon';
 export * from './blend';
 export * from './textures';
-export * as checks from './checks';

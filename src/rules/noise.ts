@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createNoise2D } from 'simplex-noise';
-import { makeRandom, permutation, tfSeed } from '../data/random';
+import { makeRandom, permutation, tfSeed } from '../random';
 import { asBatch, checkImage, checkNumber, checkSize, checkUnitRange, describe, unbatch } from './image';
 import { GenlabError, resolveOptions } from '../errors';
 

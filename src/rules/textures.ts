@@ -14,7 +14,7 @@
  * synthesizer"). Each returns [H, W, 3] in [0, 1].
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeRandom } from '../data/random';
+import { makeRandom } from '../random';
 import { checkColour, checkNumber, checkSize, describe, type Colour } from './image';
 import { DEFAULT_FBM_OPTIONS, fbmSampler, type FbmOptions } from './noise';
 import { checkOptionKeys, GenlabError, resolveOptions } from '../errors';

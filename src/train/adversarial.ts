@@ -41,7 +41,7 @@
  * they learned, and with `checkpoint.resume` the cell run again continues to the same total.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeRandom } from '../data/random';
+import { makeRandom } from '../random';
 import type { Figure } from '../viz/figure';
 import { ProgressLine } from './progress';
 import { saveTrainerCheckpoint, loadTrainerCheckpoint, checkpointStep, type CheckpointOptions } from './checkpoint';

@@ -5,7 +5,7 @@
  * (the same shuffle as data.batches); the remainder of each epoch is dropped.
  */
 import * as tf from '@tensorflow/tfjs';
-import { permutation } from '../data/random';
+import { permutation } from '../random';
 import { GenlabError, resolveOptions } from '../errors';
 
 export interface BatchSamplerOptions {

@@ -9,7 +9,7 @@
  *     otherwise hand D the new image and leave the buffer as it is.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeRandom, type Random } from '../data/random';
+import { makeRandom, type Random } from '../random';
 import { GenlabError, resolveOptions } from '../errors';
 
 export interface ImageHistoryBufferOptions {

@@ -10,4 +10,3 @@ export * from './gan';
 export * from './vae';
 export * from './ema';
 export * from './loss-variants';
-export * from './quality-tracking';

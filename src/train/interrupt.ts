@@ -21,7 +21,7 @@
  * Outside a kernel (scripts, tests) Ctrl-C keeps Node's default, ending the process;
  * `interruptTraining()` asks the running loops to stop from code.
  */
-import { inNotebook } from '../viz/show';
+import { inKernel, wrapCellExecution } from '../backend/notebook-kernel';
 
 /** A running loop's view of interrupts: `requested` turns true when the user interrupts. */
 export interface InterruptWatch {
@@ -52,7 +52,7 @@ let cellBoundaries = false;
  * from the start.
  */
 export async function watchInterrupts(): Promise<InterruptWatch> {
-  if (inNotebook()) {
+  if (inKernel()) {
     if (!kernelHooks) installKernelHooks();
     // Out of the cell's synchronous part first: while it runs, Node's vm (tslab runs cells with
     // breakOnSigint) detaches every SIGINT listener and attaches them again when it ends.
@@ -108,29 +108,20 @@ export class TrainingInterrupted extends Error {
 }
 
 /**
- * In a tslab kernel: a wrapper of tslab's cell execution that resets the per-cell flag and turns
- * the reply of an interrupted cell into an error (tslab then cancels the cells queued behind it).
- * Installed when genlab is loaded, in the kernel process only; tslab stays as it is when its
- * internals are not the expected ones.
+ * In a tslab kernel: hooks around tslab's execution of each cell (backend/notebook-kernel.ts)
+ * that reset the per-cell flag and turn the reply of an interrupted cell into an error (tslab
+ * then cancels the cells queued behind it). Installed when genlab is loaded, in the kernel
+ * process only; tslab stays as it is when its internals are not the expected ones.
  */
 function installKernelHooks(): void {
   kernelHooks = true;
-  const key = Object.keys(require.cache).find((k) => /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(k));
-  type Execute = (this: unknown, ...args: unknown[]) => Promise<unknown>;
-  const handler = (key ? require.cache[key]?.exports : undefined)?.JupyterHandlerImpl?.prototype as
-    | { handleExecuteImpl?: Execute; __genlabInterrupts?: boolean }
-    | undefined;
-  const execute = handler?.handleExecuteImpl;
-  if (!handler || typeof execute !== 'function' || handler.__genlabInterrupts) return;
-  handler.handleExecuteImpl = async function (this: unknown, ...args: unknown[]) {
-    cellInterrupted = false;
-    const count = await execute.apply(this, args);
-    // tslab answers 'error' and cancels the queued cells when this rejects with its ExecutionCount.
-    if (cellInterrupted) throw count;
-    return count;
-  };
-  Object.defineProperty(handler, '__genlabInterrupts', { value: true });
-  cellBoundaries = true;
+  const wrapped = wrapCellExecution({
+    cellStarts: () => {
+      cellInterrupted = false;
+    },
+    cellFailed: () => cellInterrupted,
+  });
+  if (wrapped) cellBoundaries = true;
 }
 
 /** tslab's SIGINT listeners (and any other), called only when no genlab loop is waiting to stop. */
@@ -157,4 +148,4 @@ function takeOverSigint(): void {
 
 // In a kernel, hook in as soon as genlab is loaded (the first cell), so the first training
 // cell's reply can already be turned into an error.
-if (inNotebook()) installKernelHooks();
+if (inKernel()) installKernelHooks();

@@ -1,72 +1,13 @@
 /**
- * show / saveFigure / liveDisplay: getting a figure onto the screen or into a file.
+ * show / saveFigure / liveDisplay: getting a figure onto the screen or into a file. In a notebook
+ * the figures go through tslab's display API (backend/notebook-kernel.ts, which also queues the
+ * kernel's sends so that a display refreshed often in a long cell never kills it).
  */
 import * as path from 'path';
+import { tslabKernel } from '../backend/notebook-kernel';
 import type { Figure } from './figure';
 import { GenlabError, checkString, fail } from '../errors';
 import { writeFileAtomic } from '../files';
-
-interface TslabDisplay {
-  html(s: string): void;
-  text(s: string): void;
-}
-interface Tslab {
-  display: TslabDisplay;
-  newDisplay(): TslabDisplay;
-}
-
-let tslab: Tslab | null | undefined;
-
-/** tslab's display API when running inside a tslab kernel, else null. */
-function notebook(): Tslab | null {
-  if (tslab !== undefined) return tslab;
-  tslab = null;
-  // Only a tslab kernel process has tslab loaded; never load it (and its TypeScript) elsewhere.
-  const loaded = Object.keys(require.cache).some((k) => /[\\/]tslab[\\/]dist[\\/]/.test(k));
-  if (loaded) {
-    try {
-      tslab = require('tslab') as Tslab;
-    } catch {
-      tslab = null;
-    }
-    if (tslab) serializeKernelSends();
-  }
-  return tslab;
-}
-
-/**
- * tslab 1.0.22 sends every output (stdout, displays) on a zeromq 6 Publisher without waiting
- * for the previous send to finish. zeromq 6 allows one send in progress per socket and rejects
- * the next with EBUSY ("Socket is busy writing"); tslab reports that rejection by writing to
- * stderr, which is itself a send, and the cell dies. A long training cell that prints and
- * refreshes its display hits this within seconds on a busy machine. Queuing each socket's sends
- * behind the previous one keeps every message, in order. Patched once, in the kernel process only.
- */
-function serializeKernelSends(): void {
-  let zmq: { Publisher?: { prototype: { send: (message: unknown) => Promise<void>; __genlabQueued?: boolean } } };
-  try {
-    zmq = require(require.resolve('zeromq', { paths: [path.dirname(require.resolve('tslab'))] }));
-  } catch {
-    return; // not the zeromq tslab uses: nothing to patch
-  }
-  const proto = zmq.Publisher?.prototype;
-  if (!proto || proto.__genlabQueued) return;
-  const send = proto.send;
-  const queues = new WeakMap<object, Promise<void>>();
-  const queued = function (this: object, message: unknown): Promise<void> {
-    const previous = queues.get(this) ?? Promise.resolve();
-    const next = previous.then(() => send.call(this, message));
-    queues.set(this, next.catch(() => undefined));
-    return next;
-  };
-  try {
-    // `send` is a read-only method of the native base class: define an own property instead.
-    Object.defineProperty(proto, 'send', { value: queued, writable: true, configurable: true });
-    Object.defineProperty(proto, '__genlabQueued', { value: true });
-  } catch {
-    // Leave tslab as it is rather than break the notebook.
-  }
-}
 
 /**
  * Shows a figure inline when running in a tslab notebook (and returns nothing, so the
@@ -75,7 +16,7 @@ function serializeKernelSends(): void {
  */
 export function show(figure: Figure): string | undefined {
   checkFigure(figure, 'show');
-  const nb = notebook();
+  const nb = tslabKernel();
   if (nb) {
     nb.display.html(figure.html);
     return undefined;
@@ -85,7 +26,7 @@ export function show(figure: Figure): string | undefined {
 
 /** True inside a tslab notebook kernel. */
 export function inNotebook(): boolean {
-  return notebook() !== null;
+  return tslabKernel() !== null;
 }
 
 /**
@@ -100,7 +41,7 @@ export interface LiveDisplay {
 }
 
 export function liveDisplay(): LiveDisplay {
-  const nb = notebook();
+  const nb = tslabKernel();
   if (nb) {
     const area = nb.newDisplay();
     return {

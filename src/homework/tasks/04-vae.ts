@@ -1,7 +1,7 @@
 /**
  * Homework 04 (variational autoencoders): the KL term, the reparameterisation, the Bernoulli
  * log-likelihood, the negative ELBO, and a VAE trained to a test ELBO.
- * References are genlab's own functions (losses/vae.ts, models/vae.ts, train/vae.ts).
+ * References are genlab's own functions (losses/vae.ts, models/vae.ts, train/vae.ts, metrics/elbo.ts).
  *
  * Bar of 04.testElbo, from runs of the master (latent 32, seed 0, 1,200 steps of batch 100):
  * see the comment at the task.
@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadMnist, type ImageDataset } from '../../data/datasets';
 import { bernoulliLogLikelihood, elbo, klNormal } from '../../losses/vae';
 import { reparameterize as genlabReparameterize, type Vae } from '../../models/vae';
-import { evaluateElbo } from '../../train/vae';
+import { evaluateElbo } from '../../metrics/elbo';
 import { implementTask, trainTask } from '../define';
 import type { CaseRandom } from '../random';
 import { fmt, hasNonFinite, isMistake, numberOf, valuesOf, yoursVsExpected } from './common';
@@ -195,7 +195,7 @@ const negativeElbo = implementTask({
 let mnistCache: ImageDataset | undefined;
 
 /**
- * The test ELBO (train.evaluateElbo on the 2,000 test digits, one seeded binarisation) in nats.
+ * The test ELBO (metrics.evaluateElbo on the 2,000 test digits, one seeded binarisation) in nats.
  * Runs of the master (latent 32, batch 100, Adam 1e-3) on the shared 2-core machine: seed 0
  * −133.4 after 400 steps, −118.8 after 800, −112.6 after 1,200 (149 s, load 10); seed 1 −113.0
  * after 1,200 (344 s, load 10). Quick mode (60 steps): −202.2. Bars: −120 full, −230 quick.

@@ -4,7 +4,7 @@
  * its weights) and train.ImageHistoryBuffer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeRandom } from '../../data/random';
+import { makeRandom } from '../../random';
 import { cycleGanGeneratorLoss } from '../../losses/translation';
 import { ImageHistoryBuffer } from '../../train/image-buffer';
 import { implementTask } from '../define';

@@ -1,6 +1,9 @@
 /**
- * Sample quality over training time, for the adversarial trainer: every `every` steps, the
- * judge scores `count` images drawn from a fixed set of z (the same z at every check, so the
+ * A generator's numbers, read by the judge: `measureGenerator` scores one generator as it is now
+ * (recognisability, class coverage, Fréchet distance, and conditional accuracy or InfoGAN code
+ * purity where they apply), `midpointQuality` judges the images halfway between two samples,
+ * and `trackQuality` is a training callback that measures the generator every `every` steps:
+ * the judge scores `count` images drawn from a fixed set of z (the same z at every check, so the
  * curve measures the generator and not the luck of the draw). This is how lesson 06 *measures*
  * mode collapse: a collapsing generator loses classes (the smallest class share falls towards 0
  * and the entropy of the judged classes drops below ln 10 = 2.30 nats).
@@ -9,11 +12,11 @@ import * as tf from '@tensorflow/tfjs';
 import { sampleLatent } from '../models/gan';
 import { isInfoGenerator } from '../models/dcgan';
 import { toUnit } from '../data/batches';
-import { sampleQuality, type SampleQuality } from '../metrics/quality';
-import type { Judge } from '../metrics/judge';
-import type { AdversarialTrainer, TrainingCallback } from './adversarial';
+import type { AdversarialTrainer, TrainingCallback } from '../train/adversarial';
+import { sampleQuality, type SampleQuality } from './quality';
+import type { Judge } from './judge';
+import { checkJudge } from './judge-check';
 import { GenlabError, checkModel, checkOptionValues, fail, resolveOptions } from '../errors';
-import { checkJudge } from '../metrics/judge-check';
 
 /** One quality check: the step and training seconds, and the judge's numbers. */
 export interface QualityRecord {
