@@ -42,10 +42,10 @@ function measureWithBatchStatistics(generator: tf.LayersModel, judge: metrics.Ju
     for (let start = 0; start < 1000; start += batchSize) {
       parts.push(generator.apply(z.slice([start, 0], [Math.min(batchSize, 1000 - start), latentSize]), { training: true }) as tf.Tensor);
     }
-    return data.toUnit(tf.concat(parts)); //                                                   [1000, 28, 28, 1]
+    return tf.concat(parts); //                                                                [1000, 28, 28, 1] in [-1, 1]
   });
   restoreStatistics(generator, saved);
-  const quality = metrics.sampleQuality(images, { judge });
+  const quality = metrics.sampleQuality(images, { judge, range: 'symmetric' });
   images.dispose();
   return { recognisability: quality.recognisability, smallestShare: Math.min(...quality.coverage.distribution), frechet: quality.frechet };
 }
@@ -70,7 +70,7 @@ function measureWithReestimatedStatistics(generator: tf.LayersModel, judge: metr
 async function main() {
   const args = parseSettings();
   await initBackend();
-  const set = await data.loadDataset('mnist', { range: [-1, 1] });
+  const set = await data.loadDataset('mnist', { range: 'symmetric' });
   const judge = await metrics.judge('mnist');
   const filters = args.filters;
   const generator = models.buildDcganGenerator({ filters, seed: 0 });

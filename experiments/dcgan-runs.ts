@@ -234,7 +234,7 @@ async function main() {
   const run = (args.positionals[0] ?? 'mnist') as RunName;
   await initBackend();
   const dataset = run === 'fashion' || (run === 'self-conditioned' && args.dataset === 'fashion') ? 'fashion' : 'mnist';
-  const set = await data.loadDataset(dataset, { range: [-1, 1] });
+  const set = await data.loadDataset(dataset, { range: 'symmetric' });
   const judge = await metrics.judge(dataset);
   const base: RunSettings = {
     dataset,
@@ -271,9 +271,9 @@ async function main() {
         run === 'conditional' ? models.generateConditional(outcome.generator, labels, 7)
         : run === 'self-conditioned' ? models.generateConditional(outcome.generator, Array.from({ length: 64 }, (_, i) => (i * 7) % base.clusters), 7)
         : models.generateImages(outcome.generator, 64, 7);
-      return data.toUnit(images);
+      return images;
     });
-    const figure = viz.imageGrid(grid, { columns: 8, title: `DCGAN ${run}: 64 samples after ${outcome.steps} steps` });
+    const figure = viz.imageGrid(grid, { columns: 8, range: 'symmetric', title: `DCGAN ${run}: 64 samples after ${outcome.steps} steps` });
     const curves = viz.lossCurves(
       outcome.records.map((r) => ({ step: r.step, recognisability: r.recognisability, 'smallest class share': r.smallestShare })),
       { title: `DCGAN ${run}: judged quality over training`, yLabel: 'share of 1,000 samples' },

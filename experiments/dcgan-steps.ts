@@ -78,7 +78,7 @@ async function main() {
     loss: args.loss as train.AdversarialLossName,
   };
   await initBackend();
-  const set = await data.loadDataset(dataset, { range: [-1, 1] });
+  const set = await data.loadDataset(dataset, { range: 'symmetric' });
   const judge = await metrics.judge(dataset);
   const options = { filters: settings.filters, kernelSize: settings.kernelSize, seed: settings.seed, labelConditioning: settings.labelConditioning, numClasses: clusters || 10 };
   let labels = set.train.labels;

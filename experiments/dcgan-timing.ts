@@ -30,7 +30,7 @@ const SETTINGS = [
 async function main() {
   const args = parseSettings();
   const backend = await initBackend();
-  const set = await data.loadDataset('mnist', { range: [-1, 1] });
+  const set = await data.loadDataset('mnist', { range: 'symmetric' });
   const steps = args.steps;
   for (const s of SETTINGS) {
     const options = { filters: s.filters, seed: 0 };

@@ -98,10 +98,10 @@ async function main() {
   const codes = clusters ? Array.from({ length: shown }, (_, i) => clusters[Math.floor((i * count) / shown)]) : Array.from({ length: shown }, (_, i) => i % 10);
   const grid = tf.tidy(() =>
     tf.concat(
-      thresholds.map((psi) => data.toUnit(s.conditional ? models.generateConditional(sampler, codes, 7, { truncation: psi }) : models.generateImages(sampler, shown, 7, { truncation: psi }))),
+      thresholds.map((psi) => (s.conditional ? models.generateConditional(sampler, codes, 7, { truncation: psi }) : models.generateImages(sampler, shown, 7, { truncation: psi }))),
     ),
   );
-  const samples = viz.imageGrid(grid, { columns: shown, title: `The same z at psi = ${thresholds.map((p) => (p === Infinity ? 'none' : p)).join(', ')} (one row each)` });
+  const samples = viz.imageGrid(grid, { columns: shown, range: 'symmetric', title: `The same z at psi = ${thresholds.map((p) => (p === Infinity ? 'none' : p)).join(', ')} (one row each)` });
   grid.dispose();
 
   const out = path.join(__dirname, '..', 'results', 'dcgan');

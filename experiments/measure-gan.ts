@@ -120,10 +120,10 @@ async function main() {
     `g${s.generatorUnits.join('-')}_d${s.discriminatorUnits.join('-')}_drop${s.discriminatorDropout}_lr${s.discriminatorLearningRate || s.learningRate}-${s.generatorLearningRate || s.learningRate}` +
       `_b${s.batchSize}_s${s.labelSmoothing}_ema${s.emaDecay}_seed${s.seed}`;
   console.log(`measure-gan ${name} (${backend.name}, ${backend.threads} thread(s)): ${JSON.stringify(s)}`);
-  const mnist = await data.loadMnist({ range: [-1, 1] });
+  const mnist = await data.loadMnist({ range: 'symmetric' });
   const judge = await metrics.judge('mnist');
-  const real = tf.tidy(() => data.toUnit(mnist.test.images.slice(0, 1000)));
-  const realQuality = metrics.sampleQuality(real, { judge });
+  const real = mnist.test.images.slice(0, 1000);
+  const realQuality = metrics.sampleQuality(real, { judge, range: 'symmetric' });
   real.dispose();
   console.log(`judge mnist version ${judge.info.version} (test accuracy ${pct(judge.info.testAccuracy)}); 1,000 real test digits: ${metrics.formatQuality(realQuality)}`);
 

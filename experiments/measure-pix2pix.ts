@@ -63,13 +63,13 @@ async function main() {
   const backend = await initBackend();
   const facades = a.set === 'facades';
   const clothing = facades
-    ? data.labelsToFacades({ trainCount: a.train, testCount: a.test, size: 64 })
-    : await data.edgesToClothing({ trainCount: a.train, testCount: a.test });
+    ? data.labelsToFacades({ trainCount: a.train, testCount: a.test, size: 64, range: 'symmetric' })
+    : await data.edgesToClothing({ trainCount: a.train, testCount: a.test, range: 'symmetric' });
   const judge = await metrics.judge('fashion');
   const testLabels = Array.from(clothing.test.labels.dataSync());
   const judged = (images: tf.Tensor4D) => {
     if (facades) return NaN;
-    const unit = data.unpadToUnit(images);
+    const unit = data.unpadToUnit(images, { range: 'symmetric' });
     const predicted = judge.classify(unit).labels;
     unit.dispose();
     return predicted.filter((label, i) => label === testLabels[i]).length / testLabels.length;
@@ -105,7 +105,7 @@ async function main() {
     const point: Record<string, number> = { step: trainer.step, seconds: trainer.seconds, msPerStep };
     for (const [prefix, generator] of scored) {
       const outputs = train.translate(generator, clothing.test.inputs);
-      const scores = metrics.translationScores(outputs, clothing.test.targets);
+      const scores = metrics.translationScores(outputs, clothing.test.targets, { range: 'symmetric' });
       const judgeAccuracy = judged(outputs);
       outputs.dispose();
       const key = (k: string) => (prefix ? `${prefix}_${k}` : k);

@@ -34,7 +34,7 @@ test.serial('MNIST: 8,000 + 2,000 digits of shape 28x28x1 in [0, 1], every class
 });
 
 test.serial('Fashion-MNIST: 60,000 + 10,000 items, 7,000 per class, range [-1, 1] on request', async (t) => {
-  const fashion = await data.loadFashionMnist({ range: [-1, 1] });
+  const fashion = await data.loadFashionMnist({ range: 'symmetric' });
   t.deepEqual(fashion.train.images.shape, [60000, 28, 28, 1]);
   t.deepEqual(fashion.test.images.shape, [10000, 28, 28, 1]);
   const train = labelCounts(fashion.train.labels);
@@ -48,17 +48,30 @@ test.serial('Fashion-MNIST: 60,000 + 10,000 items, 7,000 per class, range [-1, 1
 
 test.serial('the same image in both ranges: x_sym = 2 * x_unit - 1', async (t) => {
   const unit = await data.loadMnist({ trainLimit: 10 });
-  const sym = await data.loadMnist({ range: [-1, 1], trainLimit: 10 });
+  const sym = await data.loadMnist({ range: 'symmetric', trainLimit: 10 });
   t.deepEqual(unit.train.images.shape, [10, 28, 28, 1]);
   const diff = tf.tidy(() => unit.train.images.mul(2).sub(1).sub(sym.train.images).abs().max().dataSync()[0]);
   t.true(diff < 1e-6);
+  // toRange is the same map, both ways, and refuses images that are not in the range they are said to be in.
+  const converted = data.toRange(unit.train.images, 'unit', 'symmetric');
+  const back = data.toRange(sym.train.images, 'symmetric', 'unit');
+  t.true(tf.tidy(() => converted.sub(sym.train.images).abs().max().dataSync()[0]) < 1e-6);
+  t.true(tf.tidy(() => back.sub(unit.train.images).abs().max().dataSync()[0]) < 1e-6);
+  t.throws(() => data.toRange(sym.train.images, 'unit', 'symmetric'), { message: /toRange: images must have values in \[0, 1\] \(range 'unit'\), got values from -1 to 1 \(a tanh generator's \[-1, 1\] images\? say so with range: 'symmetric'\)/ });
+  const bytes = tf.tidy(() => unit.train.images.mul(255));
+  t.throws(() => data.toRange(bytes, 'unit', 'symmetric'), { message: /got values from 0 to 255 \(pixels in \[0, 255\]\? divide by 255 first\)/ });
+  const copy = data.toRange(unit.train.images, 'unit', 'unit');
+  t.not(copy, unit.train.images);
+  tf.dispose([converted, back, bytes, copy]);
   data.disposeDataset(unit);
   data.disposeDataset(sym);
 });
 
 test.serial('a bad range option names the option and the value', async (t) => {
-  const error = await t.throwsAsync(data.loadMnist({ range: [0, 255] as unknown as [0, 1] }));
-  t.regex(error!.message, /options\.range must be \[0, 1\] or \[-1, 1\], got \[0,255\]/);
+  const error = await t.throwsAsync(data.loadMnist({ range: [0, 255] as unknown as 'unit' }));
+  t.regex(error!.message, /loadDataset: options\.range must be 'unit' \(\[0, 1\]\) or 'symmetric' \(\[-1, 1\]\), got \[0, 255\]/);
+  const tuple = await t.throwsAsync(data.loadMnist({ range: [-1, 1] as unknown as 'unit' }));
+  t.regex(tuple!.message, /got \[-1, 1\] \(for \[-1, 1\] write 'symmetric'\)/);
 });
 
 test.serial('batches: seeded, reproducible, exact sizes, no leaks', async (t) => {

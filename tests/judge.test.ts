@@ -366,8 +366,13 @@ test.serial('classify returns plain arrays; bad images are refused with the reas
   const verdict = judge.classify(images);
   t.is(verdict.labels.length, 5);
   t.true(verdict.confidences.every((c) => c > 0.1 && c <= 1));
-  const tanh = data.toSymmetric(images);
-  t.throws(() => judge.classify(tanh), { message: /pixels in \[0, 1\], got values in \[-1\.000, 1\.000\] \(tanh outputs in \[-1, 1\]: pass data\.toUnit\(images\)\)/ });
+  const tanh = data.toRange(images, 'unit', 'symmetric');
+  t.throws(() => judge.classify(tanh), { message: /pixels in \[0, 1\], got values in \[-1\.000, 1\.000\] \(tanh outputs in \[-1, 1\]: pass data\.toRange\(images, 'symmetric', 'unit'\)\)/ });
+  // sampleQuality takes [-1, 1] images as they are when told their range, and measures exactly the same.
+  const symmetric = tf.tidy(() => data.toRange(mnist.test.images.slice(0, 200), 'unit', 'symmetric'));
+  const converted = data.toRange(symmetric, 'symmetric', 'unit');
+  t.deepEqual(metrics.sampleQuality(symmetric, { judge, range: 'symmetric' }), metrics.sampleQuality(converted, { judge }));
+  tf.dispose([symmetric, converted]);
   const flat = images.reshape([5, 784]);
   t.throws(() => judge.classify(flat), { message: /mnist judge\.classify: images must be \[N, 28, 28, 1\] with N >= 1, got \[5, 784\]/ });
   t.throws(() => metrics.sampleQuality(images, { judge, labels: [1, 2] }), { message: /options\.labels must have one label per image \(5\), got 2/ });

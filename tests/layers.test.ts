@@ -2,7 +2,7 @@
  * The layers of src/: a file may import only from its own layer or a lower one, so that the
  * library reads bottom-up and no two folders need each other.
  *
- *   0 errors.ts, random.ts, quick.ts, files.ts   (the root: no genlab imports but each other)
+ *   0 errors.ts, random.ts, quick.ts, files.ts, pixels.ts   (the root: no genlab imports but each other)
  *   1 backend.ts, backend/   (version-pinned engine code, engine patches, the notebook kernel)
  *   2 viz/   3 rules/   4 data/   5 models/   6 losses/   7 train/   8 metrics/
  *   9 course.ts, exercises/, homework/
@@ -27,6 +27,7 @@ const ROOT_FILES: Record<string, number> = {
   'random.ts': 0,
   'quick.ts': 0,
   'files.ts': 0,
+  'pixels.ts': 0,
   'backend.ts': 1,
   'course.ts': 9,
   'index.ts': 10,

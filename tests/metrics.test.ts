@@ -152,7 +152,7 @@ test.serial('bad inputs are refused with the argument named', (t) => {
   const tiny = tf.zeros([8, 8, 1]);
   t.throws(() => metrics.psnr(x, wide), { message: /psnr: a and b must have the same shape, got a \[16, 16, 1\] and b \[16, 17, 1\]/ });
   t.throws(() => metrics.ssim(flat, flat), { message: /ssim: a must be \[H, W, C\] or \[N, H, W, C\], got \[16, 16\]/ });
-  t.throws(() => metrics.mse(x, negative), { message: /mse: b must have values in \[0, 1\] \(options.dataRange = 1\), got min -0.5, max -0.5; for \[-1, 1\] images use data.toUnit first/ });
+  t.throws(() => metrics.mse(x, negative), { message: /mse: b must have values in \[0, 1\] \(options.dataRange = 1\), got min -0.5, max -0.5; for \[-1, 1\] images use data.toRange\(images, 'symmetric', 'unit'\) first/ });
   t.throws(() => metrics.ssim(bright, x), { message: /ssim: a must have values in \[0, 1\]/ });
   t.throws(() => metrics.psnr(x, x, { dataRange: 0 }), { message: /psnr: options.dataRange must be a positive number/ });
   t.throws(() => metrics.ssim(tiny, tiny), { message: /ssim: images must be at least options.windowSize = 11 pixels on each side, got 8 x 8/ });

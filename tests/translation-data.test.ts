@@ -44,7 +44,7 @@ test.serial('facades: photo and label map drawn from one layout, seeded, every c
 });
 
 test.serial('labels -> facades: paired [-1, 1] splits, test facades differ from training ones', (t) => {
-  const set = data.labelsToFacades({ trainCount: 6, testCount: 3, size: 32 });
+  const set = data.labelsToFacades({ trainCount: 6, testCount: 3, size: 32, range: 'symmetric' });
   t.deepEqual(set.train.inputs.shape, [6, 32, 32, 3]);
   t.deepEqual(set.test.targets.shape, [3, 32, 32, 3]);
   const [lo, hi] = range(set.train.targets);
@@ -54,7 +54,7 @@ test.serial('labels -> facades: paired [-1, 1] splits, test facades differ from 
 });
 
 test.serial('edges -> clothing: 32 x 32 pairs, binary edge maps, held out from the test split, seeded', async (t) => {
-  const set = await data.edgesToClothing({ trainCount: 40, testCount: 20, seed: 1 });
+  const set = await data.edgesToClothing({ trainCount: 40, testCount: 20, seed: 1, range: 'symmetric' });
   t.deepEqual(set.train.inputs.shape, [40, 32, 32, 1]);
   t.deepEqual(set.train.targets.shape, [40, 32, 32, 1]);
   t.deepEqual(set.test.inputs.shape, [20, 32, 32, 1]);
@@ -69,15 +69,15 @@ test.serial('edges -> clothing: 32 x 32 pairs, binary edge maps, held out from t
     return set.train.targets.mul(edge).sum().div(edge.sum()).dataSync()[0];
   });
   t.true(underEdges > -0.9, `targets under edges ${underEdges}`);
-  const again = await data.edgesToClothing({ trainCount: 40, testCount: 20, seed: 1 });
+  const again = await data.edgesToClothing({ trainCount: 40, testCount: 20, seed: 1, range: 'symmetric' });
   t.true(same(again.train.targets, set.train.targets) && same(again.train.labels, set.train.labels));
-  const boots = await data.edgesToClothing({ trainCount: 10, testCount: 5, classes: [9] });
+  const boots = await data.edgesToClothing({ trainCount: 10, testCount: 5, classes: [9], range: 'symmetric' });
   t.deepEqual(Array.from(new Set(boots.train.labels.dataSync())), [9]);
   [set, again, boots].forEach(data.disposePairedSet);
 });
 
 test.serial('plain <-> textured digits: grey A, coloured B, different digits, seeded', async (t) => {
-  const set = await data.plainTexturedDigits({ trainCount: 50, testCount: 20, seed: 2 });
+  const set = await data.plainTexturedDigits({ trainCount: 50, testCount: 20, seed: 2, range: 'symmetric' });
   t.deepEqual(set.train.a.shape, [50, 28, 28, 3]);
   t.deepEqual(set.train.b.shape, [50, 28, 28, 3]);
   t.deepEqual(set.test.a.shape, [20, 28, 28, 3]);
@@ -86,14 +86,14 @@ test.serial('plain <-> textured digits: grey A, coloured B, different digits, se
   t.is(channelSpread(set.train.a), 0);
   t.true(channelSpread(set.train.b) > 0.2);
   // B's grey version still shows a bright digit on a dark ground, which the A digits are.
-  const greyB = data.toGreyUnit(set.train.b);
+  const greyB = data.toGreyUnit(set.train.b, { range: 'symmetric' });
   t.deepEqual(greyB.shape, [50, 28, 28, 1]);
   t.true(tf.tidy(() => greyB.mean().dataSync()[0]) < 0.4);
   // The two domains hold different images: no B digit's grey image equals an A digit's.
-  const greyA = data.toGreyUnit(set.train.a);
+  const greyA = data.toGreyUnit(set.train.a, { range: 'symmetric' });
   const distances = tf.tidy(() => greyA.reshape([50, 1, -1]).sub(greyB.reshape([1, 50, -1])).abs().mean(2).min().dataSync()[0]);
   t.true(distances > 0.01);
-  const again = await data.plainTexturedDigits({ trainCount: 50, testCount: 20, seed: 2 });
+  const again = await data.plainTexturedDigits({ trainCount: 50, testCount: 20, seed: 2, range: 'symmetric' });
   t.true(same(again.train.b, set.train.b) && same(again.train.labelsA, set.train.labelsA));
   tf.dispose([greyA, greyB]);
   [set, again].forEach(data.disposeUnpairedSet);
@@ -106,7 +106,12 @@ test.serial('two-class domains: sneakers in A, ankle boots in B, from the matchi
   t.deepEqual([...new Set(shoes.train.labelsA.dataSync())], [7]);
   t.deepEqual([...new Set(shoes.train.labelsB.dataSync())], [9]);
   t.deepEqual([...new Set(shoes.test.labelsB.dataSync())], [9]);
-  data.disposeUnpairedSet(shoes);
+  // The default range is 'unit', every loader's: the same images as (symmetric + 1) / 2.
+  const unitShoes = await data.twoClassDomains({ trainCount: 20, testCount: 5 });
+  const symmetricShoes = await data.twoClassDomains({ trainCount: 20, testCount: 5, range: 'symmetric' });
+  t.true(same(unitShoes.train.a, shoes.train.a));
+  t.true(tf.tidy(() => symmetricShoes.train.b.add(1).div(2).sub(unitShoes.train.b).abs().max().dataSync()[0]) < 1e-6);
+  [shoes, unitShoes, symmetricShoes].forEach(data.disposeUnpairedSet);
   await t.throwsAsync(data.twoClassDomains({ classA: 3, classB: 3 }), { message: /classA and options.classB must differ, got 3 twice/ });
 });
 
@@ -148,7 +153,7 @@ test.serial('image folder: paired side-by-side and unpaired trainA/trainB, PNG a
     writeImage(path.join(dir, 'paired', 'train', '1.png'), 16, 8, split);
     writeImage(path.join(dir, 'paired', 'train', '2.jpg'), 16, 8, split);
     writeImage(path.join(dir, 'paired', 'test', '1.png'), 16, 8, split);
-    const paired = data.loadImageFolder(path.join(dir, 'paired'), { size: 4 });
+    const paired = data.loadImageFolder(path.join(dir, 'paired'), { size: 4, range: 'symmetric' });
     t.is(paired.layout, 'paired');
     if (paired.layout !== 'paired') return;
     t.deepEqual(paired.train.inputs.shape, [2, 4, 4, 3]);
@@ -168,7 +173,7 @@ test.serial('image folder: paired side-by-side and unpaired trainA/trainB, PNG a
     writeImage(path.join(dir, 'unpaired', 'trainA', 'a3.png'), 6, 6, () => [0, 0, 0]);
     fs.writeFileSync(path.join(dir, 'unpaired', 'trainA', 'readme.txt'), 'not an image');
     writeImage(path.join(dir, 'unpaired', 'trainB', 'b1.jpeg'), 6, 6, () => [0, 255, 0]);
-    const unpaired = data.loadImageFolder(path.join(dir, 'unpaired'), { size: 6, channels: 1 });
+    const unpaired = data.loadImageFolder(path.join(dir, 'unpaired'), { size: 6, channels: 1, range: 'symmetric' });
     t.is(unpaired.layout, 'unpaired');
     if (unpaired.layout !== 'unpaired') return;
     t.deepEqual(unpaired.train.a.shape, [3, 6, 6, 1], 'three images, the .txt file skipped');

@@ -37,10 +37,29 @@ test.serial('imageGrid draws one pixelated image per input, with labels and titl
 
 test.serial('imageGrid maps [-1, 1] images with the range option and draws colour images', (t) => {
   const rgb = tf.tidy(() => tf.stack([tf.fill([4, 4, 3], -1), tf.fill([4, 4, 3], 1)]));
-  const figure = viz.imageGrid(rgb, { range: [-1, 1] });
+  const figure = viz.imageGrid(rgb, { range: 'symmetric' });
   const pngs = pngsOf(figure.html);
   t.deepEqual([pngs[0].data[0], pngs[1].data[0]], [0, 255]);
   rgb.dispose();
+});
+
+test.serial("figures share one default range, 'unit', and refuse [-1, 1] images shown as 'unit'", (t) => {
+  const symmetric = tf.tidy(() => tf.stack([tf.fill([4, 4, 1], -1), tf.fill([4, 4, 1], 0), tf.fill([4, 4, 1], 1)])) as tf.Tensor4D;
+  const unit = tf.tidy(() => symmetric.add(1).div(2)) as tf.Tensor4D;
+  t.is(viz.DEFAULT_IMAGE_GRID_OPTIONS.range, 'unit');
+  t.is(viz.DEFAULT_COMPARISON_GRID_OPTIONS.range, 'unit');
+  // The same picture from the same images in either range, when the figure is told the range.
+  const shown = (html: string) => pngsOf(html).map((png) => png.data[0]);
+  t.deepEqual(shown(viz.imageGrid(unit).html), [0, 128, 255]);
+  t.deepEqual(shown(viz.imageGrid(symmetric, { range: 'symmetric' }).html), [0, 128, 255]);
+  t.deepEqual(
+    shown(viz.comparisonGrid([{ name: 'x', images: symmetric }], { rows: 3, range: 'symmetric' }).html),
+    shown(viz.comparisonGrid([{ name: 'x', images: unit }], { rows: 3 }).html),
+  );
+  t.throws(() => viz.imageGrid(symmetric), { message: /imageGrid: images must have values in \[0, 1\] \(range 'unit'\), got values from -1 to 1 \(a tanh generator's \[-1, 1\] images\? say so with range: 'symmetric'\)/ });
+  t.throws(() => viz.comparisonGrid([{ name: 'x', images: symmetric }], { rows: 3 }), { message: /imageGrid: images must have values in \[0, 1\]/ });
+  t.throws(() => viz.imageGrid(unit, { range: [-1, 1] as unknown as 'symmetric' }), { message: /options\.range must be 'unit' \(\[0, 1\]\) or 'symmetric' \(\[-1, 1\]\), got \[-1, 1\] \(for \[-1, 1\] write 'symmetric'\)/ });
+  tf.dispose([symmetric, unit]);
 });
 
 test.serial('imageGrid rejects a wrong-rank tensor naming the expected shape', (t) => {

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { permutation } from '../random';
 import type { LabelledImages } from './datasets';
-import { checkBoolean, checkFunction, checkNumber, checkPixelRange, checkPositiveInteger, checkSeed, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
+import { checkBoolean, checkFunction, checkNumber, checkPositiveInteger, checkSeed, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
 
 export interface BatchOptions {
   /** Images per batch. */
@@ -75,18 +75,4 @@ export async function forEachBatch(
       tf.dispose([batch.images, batch.labels]);
     }
   }
-}
-
-/** Maps [0, 1] images to [-1, 1] (the range of a tanh generator): x * 2 - 1. */
-export function toSymmetric(images: tf.Tensor): tf.Tensor {
-  checkTensor('toSymmetric', 'images', images, { dtype: 'float32' });
-  checkPixelRange('toSymmetric', 'images', images, [0, 1]);
-  return tf.tidy(() => images.mul(2).sub(1));
-}
-
-/** Maps [-1, 1] images back to [0, 1]: (x + 1) / 2. */
-export function toUnit(images: tf.Tensor): tf.Tensor {
-  checkTensor('toUnit', 'images', images, { dtype: 'float32' });
-  checkPixelRange('toUnit', 'images', images, [-1, 1]);
-  return tf.tidy(() => images.add(1).div(2));
 }

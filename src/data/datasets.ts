@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { GenlabError, checkOneOf, checkPositiveInteger, fail, resolveOptions } from '../errors';
 import { checkLength, damagedFile, readFileChecked, readJsonFile, type FileRole } from '../files';
+import { checkRangeName, DEFAULT_PIXEL_RANGE, PIXEL_RANGES, type PixelRange } from '../pixels';
 
 /** Images and labels of one split. */
 export interface LabelledImages {
@@ -23,17 +24,14 @@ export interface ImageDataset {
   classes: string[];
 }
 
-/** Pixel range: [0, 1] (VAEs, metrics, figures) or [-1, 1] (tanh generators). */
-export type PixelRange = [0, 1] | [-1, 1];
-
 export interface LoadOptions {
-  /** Pixel range of `images` (default [0, 1]). */
+  /** Pixel range of `images`: 'unit' [0, 1] (default) or 'symmetric' [-1, 1], a tanh generator's (src/pixels.ts). */
   range?: PixelRange;
   /** Keep at most this many training images (default all). The test split is never cut. */
   trainLimit?: number;
 }
 
-export const DEFAULT_LOAD_OPTIONS: Required<Omit<LoadOptions, 'trainLimit'>> = { range: [0, 1] };
+export const DEFAULT_LOAD_OPTIONS: Required<Omit<LoadOptions, 'trainLimit'>> = { range: DEFAULT_PIXEL_RANGE };
 
 export type DatasetName = 'mnist' | 'fashion';
 
@@ -92,19 +90,17 @@ export async function loadDataset(name: DatasetName, options: LoadOptions = {}):
   checkOneOf('loadDataset', 'name', name, ['mnist', 'fashion']);
   const { range, trainLimit } = resolveOptions('loadDataset', DEFAULT_LOAD_OPTIONS, options, ['trainLimit']);
   if (trainLimit !== undefined) checkPositiveInteger('loadDataset', 'options.trainLimit', trainLimit);
-  if (!Array.isArray(range) || range[1] !== 1 || (range[0] !== 0 && range[0] !== -1)) {
-    throw new GenlabError(`load ${name}: options.range must be [0, 1] or [-1, 1], got ${JSON.stringify(range)}`);
-  }
+  checkRangeName('loadDataset', 'options.range', range);
   const dir = datasetDir();
   const entry = readManifest(dir, name);
   const pixels = readChecked(dir, entry.files.images);
   const labelBytes = readChecked(dir, entry.files.labels);
 
-  // uint8 -> float32 in the requested range: v / 255 or v / 127.5 - 1.
-  const scale = range[0] === 0 ? 1 / 255 : 2 / 255;
-  const offset = range[0];
+  // uint8 -> float32 in the requested range [low, high]: low + v * (high - low) / 255, by a table.
+  const [low, high] = PIXEL_RANGES[range];
+  const scale = (high - low) / 255;
   const lut = new Float32Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = v * scale + offset;
+  for (let v = 0; v < 256; v++) lut[v] = v * scale + low;
 
   const trainCount = Math.min(entry.split.train, options.trainLimit ?? Infinity);
   const split = (start: number, count: number): LabelledImages => {

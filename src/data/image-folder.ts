@@ -7,7 +7,7 @@
  *   unpaired:  <dir>/trainA/ <dir>/trainB/ <dir>/testA/ <dir>/testB/   one image per file
  *
  * PNG is decoded with pngjs and JPEG with jpeg-js (both maintained npm packages); images are
- * resized to `size` x `size` with bilinear interpolation and scaled to [-1, 1]. Files are read
+ * resized to `size` x `size` with bilinear interpolation, in `options.range` ([0, 1] by default). Files are read
  * in sorted name order, so a folder always loads the same way.
  */
 import * as fs from 'fs';
@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { GenlabError, resolveOptions } from '../errors';
+import { checkRangeName, DEFAULT_PIXEL_RANGE, toRange, type PixelRange } from '../pixels';
 
 export interface ImageFolderOptions {
   /** 'paired' (side-by-side files in train/, test/), 'unpaired' (trainA/, trainB/, …) or 'auto' (default): whichever folders exist. */
@@ -26,9 +27,11 @@ export interface ImageFolderOptions {
   channels?: 1 | 3;
   /** Read at most this many files per folder (default all). */
   limit?: number;
+  /** Pixel range of the tensors (default 'unit' [0, 1]; 'symmetric' [-1, 1] for a tanh generator). */
+  range?: PixelRange;
 }
 
-export const DEFAULT_IMAGE_FOLDER_OPTIONS = { layout: 'auto' as const, size: 64, channels: 3 as 1 | 3 };
+export const DEFAULT_IMAGE_FOLDER_OPTIONS = { layout: 'auto' as const, size: 64, channels: 3 as 1 | 3, range: DEFAULT_PIXEL_RANGE };
 
 /** What a folder holds: paired splits ({ inputs, targets }) or unpaired ones ({ a, b }); a missing split is undefined. */
 export type ImageFolder =
@@ -64,20 +67,20 @@ function listImages(dir: string, limit: number): string[] {
   return files.slice(0, limit).map((f) => path.join(dir, f));
 }
 
-/** One decoded image [H, W, 3] (uint8 values) -> [size, size, channels] in [-1, 1]. */
-function prepare(image: tf.Tensor3D, size: number, channels: 1 | 3): tf.Tensor3D {
+/** One decoded image [H, W, 3] (uint8 values) -> [size, size, channels] in `range`. */
+function prepare(image: tf.Tensor3D, size: number, channels: 1 | 3, range: PixelRange): tf.Tensor3D {
   return tf.tidy(() => {
-    let x = tf.image.resizeBilinear(image.toFloat().div(255) as tf.Tensor3D, [size, size], true);
+    let x = tf.image.resizeBilinear(image.toFloat().div(255) as tf.Tensor3D, [size, size], true); // [0, 1]
     if (channels === 1) x = x.mul(tf.tensor1d([0.299, 0.587, 0.114])).sum(2, true) as tf.Tensor3D;
-    return x.mul(2).sub(1) as tf.Tensor3D;
+    return toRange(x, 'unit', range);
   });
 }
 
-function loadSingles(dir: string, size: number, channels: 1 | 3, limit: number): tf.Tensor4D {
+function loadSingles(dir: string, size: number, channels: 1 | 3, limit: number, range: PixelRange): tf.Tensor4D {
   const images = listImages(dir, limit).map((file) => {
     const { width, height, data } = decodeImageFile(file);
     const raw = tf.tensor3d(data, [height, width, 3], 'int32');
-    const out = prepare(raw, size, channels);
+    const out = prepare(raw, size, channels, range);
     raw.dispose();
     return out;
   });
@@ -86,7 +89,7 @@ function loadSingles(dir: string, size: number, channels: 1 | 3, limit: number):
   return stacked;
 }
 
-function loadSideBySide(dir: string, size: number, channels: 1 | 3, limit: number): { inputs: tf.Tensor4D; targets: tf.Tensor4D } {
+function loadSideBySide(dir: string, size: number, channels: 1 | 3, limit: number, range: PixelRange): { inputs: tf.Tensor4D; targets: tf.Tensor4D } {
   const inputs: tf.Tensor3D[] = [];
   const targets: tf.Tensor3D[] = [];
   for (const file of listImages(dir, limit)) {
@@ -96,8 +99,8 @@ function loadSideBySide(dir: string, size: number, channels: 1 | 3, limit: numbe
     const half = width / 2;
     const left = raw.slice([0, 0, 0], [height, half, 3]);
     const right = raw.slice([0, half, 0], [height, half, 3]);
-    inputs.push(prepare(left, size, channels));
-    targets.push(prepare(right, size, channels));
+    inputs.push(prepare(left, size, channels, range));
+    targets.push(prepare(right, size, channels, range));
     tf.dispose([raw, left, right]);
   }
   const result = { inputs: tf.stack(inputs) as tf.Tensor4D, targets: tf.stack(targets) as tf.Tensor4D };
@@ -105,13 +108,14 @@ function loadSideBySide(dir: string, size: number, channels: 1 | 3, limit: numbe
   return result;
 }
 
-/** Loads a paired or unpaired image folder (see the header); tensors in [-1, 1]. */
+/** Loads a paired or unpaired image folder (see the header); tensors in `options.range`. */
 export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): ImageFolder {
   const o = resolveOptions('loadImageFolder', DEFAULT_IMAGE_FOLDER_OPTIONS, options, ['limit']);
   const limit = o.limit ?? Infinity;
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new GenlabError(`loadImageFolder: dir must be a folder, got ${dir}`);
   if (!Number.isInteger(o.size) || o.size < 1) throw new GenlabError(`loadImageFolder: options.size must be a positive integer, got ${o.size}`);
   if (o.channels !== 1 && o.channels !== 3) throw new GenlabError(`loadImageFolder: options.channels must be 1 or 3, got ${o.channels}`);
+  checkRangeName('loadImageFolder', 'options.range', o.range);
   const has = (name: string) => fs.existsSync(path.join(dir, name));
   let layout = o.layout;
   if (layout === 'auto') {
@@ -124,13 +128,13 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): 
     const testDir = has('test') ? 'test' : has('val') ? 'val' : undefined;
     return {
       layout,
-      train: loadSideBySide(path.join(dir, 'train'), o.size, o.channels, limit),
-      test: testDir ? loadSideBySide(path.join(dir, testDir), o.size, o.channels, limit) : undefined,
+      train: loadSideBySide(path.join(dir, 'train'), o.size, o.channels, limit, o.range),
+      test: testDir ? loadSideBySide(path.join(dir, testDir), o.size, o.channels, limit, o.range) : undefined,
     };
   }
   if (layout !== 'unpaired') throw new GenlabError(`loadImageFolder: options.layout must be 'paired', 'unpaired' or 'auto', got '${layout}'`);
   for (const name of ['trainA', 'trainB']) if (!has(name)) throw new GenlabError(`loadImageFolder: an unpaired folder needs ${path.join(dir, name)}/`);
-  const single = (name: string) => loadSingles(path.join(dir, name), o.size, o.channels, limit);
+  const single = (name: string) => loadSingles(path.join(dir, name), o.size, o.channels, limit, o.range);
   return {
     layout,
     train: { a: single('trainA'), b: single('trainB') },

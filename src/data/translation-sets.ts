@@ -10,7 +10,8 @@
  *
  * Every set is deterministic under its seed and has a held-out test split drawn from data the
  * training split never sees (the datasets' own test halves, or other facade seeds). Images are
- * in [-1, 1] (tanh generators); labels (classes) ride along for the judges.
+ * in `options.range`, as every loader's: 'unit' [0, 1] by default, 'symmetric' [-1, 1] for the
+ * tanh generators of Pix2Pix and CycleGAN; labels (classes) ride along for the judges.
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadFashionMnist, loadMnist, disposeDataset, type LabelledImages } from './datasets';
@@ -18,13 +19,14 @@ import { permutation } from '../random';
 import { edgePairs, texturedDomain } from './synthetic';
 import { makeFacades } from './facades';
 import type { TextureName } from '../rules/textures';
-import { GenlabError, checkImages, checkOneOf, checkPixelRange, checkPositiveInteger, checkTensor, fail, resolveOptions } from '../errors';
+import { GenlabError, checkImages, checkOneOf, checkPositiveInteger, checkTensor, fail, resolveOptions } from '../errors';
+import { checkInRange, checkRangeName, DEFAULT_PIXEL_RANGE, toRange, type PixelRange } from '../pixels';
 
 /** Paired images: inputs[i] translates to targets[i]. */
 export interface PairedImages {
-  /** x: [N, S, S, Cin] in [-1, 1]. */
+  /** x: [N, S, S, Cin] in the set's pixel range. */
   inputs: tf.Tensor4D;
-  /** y: [N, S, S, Cout] in [-1, 1]. */
+  /** y: [N, S, S, Cout] in the set's pixel range. */
   targets: tf.Tensor4D;
   /** int32 [N]: the class of each target (Fashion-MNIST class; for facades, the facade index). */
   labels: tf.Tensor1D;
@@ -59,8 +61,6 @@ function padTo32(images: tf.Tensor4D): tf.Tensor4D {
   return tf.pad(images, [[0, 0], [2, 2], [2, 2], [0, 0]]);
 }
 
-const toSymmetric = (x: tf.Tensor) => x.mul(2).sub(1);
-
 export interface EdgesToClothingOptions {
   /** Training pairs, drawn from Fashion-MNIST's training split (default 6000). */
   trainCount?: number;
@@ -72,20 +72,23 @@ export interface EdgesToClothingOptions {
   threshold?: number;
   /** Seed of the choice of items (default 0). */
   seed?: number;
+  /** Pixel range of inputs and targets (default 'unit' [0, 1]; 'symmetric' [-1, 1] for a tanh generator). */
+  range?: PixelRange;
 }
 
-export const DEFAULT_EDGES_TO_CLOTHING_OPTIONS = { trainCount: 6000, testCount: 1000, threshold: 0.3, seed: 0 };
+export const DEFAULT_EDGES_TO_CLOTHING_OPTIONS = { trainCount: 6000, testCount: 1000, threshold: 0.3, seed: 0, range: DEFAULT_PIXEL_RANGE };
 
 /**
  * Edge map -> clothing: Fashion-MNIST items padded to 32 x 32 (the U-Net halves the size five
  * times), with their edge maps from lesson 01's detector (dark lines on white, as edges2shoes).
- * inputs and targets are [N, 32, 32, 1] in [-1, 1].
+ * inputs and targets are [N, 32, 32, 1] in `options.range`.
  */
 export async function edgesToClothing(options: EdgesToClothingOptions = {}): Promise<PairedSet> {
   const o = resolveOptions('edgesToClothing', DEFAULT_EDGES_TO_CLOTHING_OPTIONS, options, ['classes']);
   for (const key of ['trainCount', 'testCount'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new GenlabError(`edgesToClothing: options.${key} must be a positive integer, got ${o[key]}`);
   }
+  checkRangeName('edgesToClothing', 'options.range', o.range);
   const fashion = await loadFashionMnist();
   const keep = o.classes ? (label: number) => o.classes!.includes(label) : undefined;
   const make = (split: LabelledImages, count: number, name: string): PairedImages => {
@@ -93,8 +96,8 @@ export async function edgesToClothing(options: EdgesToClothingOptions = {}): Pro
     const padded = padTo32(picked.images);
     const pairs = edgePairs(padded, { threshold: o.threshold });
     const result = tf.tidy(() => ({
-      inputs: toSymmetric(pairs.edges) as tf.Tensor4D,
-      targets: toSymmetric(pairs.images) as tf.Tensor4D,
+      inputs: toRange(pairs.edges, 'unit', o.range),
+      targets: toRange(pairs.images, 'unit', o.range),
       labels: picked.labels,
     }));
     tf.dispose([picked.images, padded, pairs.edges, pairs.images]);
@@ -116,18 +119,21 @@ export interface LabelsToFacadesOptions {
   size?: number;
   /** Seed (default 0); the test split uses seed + 1000000. */
   seed?: number;
+  /** Pixel range of inputs and targets (default 'unit' [0, 1]; 'symmetric' [-1, 1] for a tanh generator). */
+  range?: PixelRange;
 }
 
-export const DEFAULT_LABELS_TO_FACADES_OPTIONS = { trainCount: 800, testCount: 100, size: 64, seed: 0 };
+export const DEFAULT_LABELS_TO_FACADES_OPTIONS = { trainCount: 800, testCount: 100, size: 64, seed: 0, range: DEFAULT_PIXEL_RANGE };
 
-/** Label map -> facade photo, both [N, S, S, 3] in [-1, 1] (see facades.ts). */
+/** Label map -> facade photo, both [N, S, S, 3] in `options.range` (see facades.ts). */
 export function labelsToFacades(options: LabelsToFacadesOptions = {}): PairedSet {
   const o = resolveOptions('labelsToFacades', DEFAULT_LABELS_TO_FACADES_OPTIONS, options);
+  checkRangeName('labelsToFacades', 'options.range', o.range);
   const make = (count: number, seed: number): PairedImages => {
     const f = makeFacades({ count, size: o.size, seed });
     const result = tf.tidy(() => ({
-      inputs: toSymmetric(f.labels) as tf.Tensor4D,
-      targets: toSymmetric(f.photos) as tf.Tensor4D,
+      inputs: toRange(f.labels, 'unit', o.range),
+      targets: toRange(f.photos, 'unit', o.range),
       labels: tf.range(0, count, 1, 'int32') as tf.Tensor1D,
     }));
     tf.dispose([f.labels, f.photos, f.classes]);
@@ -138,9 +144,9 @@ export function labelsToFacades(options: LabelsToFacadesOptions = {}): PairedSet
 
 /** Unpaired images of two domains, with the digit each image shows. */
 export interface UnpairedImages {
-  /** Domain A [N_A, 28, 28, 3] in [-1, 1]. */
+  /** Domain A [N_A, 28, 28, 3] in the set's pixel range. */
   a: tf.Tensor4D;
-  /** Domain B [N_B, 28, 28, 3] in [-1, 1]. */
+  /** Domain B [N_B, 28, 28, 3] in the set's pixel range. */
   b: tf.Tensor4D;
   /** int32 [N_A]: the class shown by each A image. */
   labelsA: tf.Tensor1D;
@@ -171,9 +177,11 @@ export interface PlainTexturedDigitsOptions {
   backgroundTexture?: TextureName;
   /** Seed of the split into A and B and of the texture windows (default 0). */
   seed?: number;
+  /** Pixel range of both domains (default 'unit' [0, 1]; 'symmetric' [-1, 1] for tanh generators). */
+  range?: PixelRange;
 }
 
-export const DEFAULT_PLAIN_TEXTURED_DIGITS_OPTIONS = { trainCount: 3000, testCount: 500, fillTexture: 'stripes' as TextureName, backgroundTexture: 'checkerboard' as TextureName, seed: 0 };
+export const DEFAULT_PLAIN_TEXTURED_DIGITS_OPTIONS = { trainCount: 3000, testCount: 500, fillTexture: 'stripes' as TextureName, backgroundTexture: 'checkerboard' as TextureName, seed: 0, range: DEFAULT_PIXEL_RANGE };
 
 /**
  * Colours of domain B: a bright fill on a dark background, so a textured digit is still a
@@ -212,6 +220,7 @@ export async function plainTexturedDigits(options: PlainTexturedDigitsOptions = 
   for (const key of ['trainCount', 'testCount'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new GenlabError(`plainTexturedDigits: options.${key} must be a positive integer, got ${o[key]}`);
   }
+  checkRangeName('plainTexturedDigits', 'options.range', o.range);
   const dataset = await loadMnist();
   const make = (split: LabelledImages, count: number, name: string): UnpairedImages => {
     // 2 x count different images: the first half becomes A, the second half B.
@@ -223,8 +232,8 @@ export async function plainTexturedDigits(options: PlainTexturedDigitsOptions = 
     const greyB = picked.images.slice(half, half);
     const paintedB = paintTextured(greyB, { fillTexture: o.fillTexture, backgroundTexture: o.backgroundTexture, seed: o.seed + (name === 'test' ? 7 : 0) });
     const result = tf.tidy(() => ({
-      a: toSymmetric(greyA.tile([1, 1, 1, 3])) as tf.Tensor4D,
-      b: toSymmetric(paintedB) as tf.Tensor4D,
+      a: toRange(greyA.tile([1, 1, 1, 3]) as tf.Tensor4D, 'unit', o.range),
+      b: toRange(paintedB, 'unit', o.range),
       labelsA: picked.labels.slice(0, half),
       labelsB: picked.labels.slice(half, half),
     }));
@@ -238,25 +247,29 @@ export async function plainTexturedDigits(options: PlainTexturedDigitsOptions = 
   }
 }
 
-/** [N, H, W, 3] RGB in [-1, 1] -> [N, H, W, 1] grey in [0, 1] (ITU-R 601 luma), e.g. for the MNIST judge. */
-export function toGreyUnit(images: tf.Tensor4D): tf.Tensor4D {
+/** [N, H, W, 3] RGB in `options.range` -> [N, H, W, 1] grey in [0, 1] (ITU-R 601 luma), e.g. for the MNIST judge. */
+export function toGreyUnit(images: tf.Tensor4D, options: { range?: PixelRange } = {}): tf.Tensor4D {
   checkImages('toGreyUnit', 'images', images);
-  checkPixelRange('toGreyUnit', 'images', images, [-1, 1]);
+  const { range } = resolveOptions('toGreyUnit', { range: DEFAULT_PIXEL_RANGE }, options);
+  checkRangeName('toGreyUnit', 'options.range', range);
+  checkInRange('toGreyUnit', 'images', images, range);
   return tf.tidy(() => {
-    const unit = images.add(1).div(2);
+    const unit = toRange(images, range, 'unit');
     if (images.shape[3] === 1) return unit.clipByValue(0, 1) as tf.Tensor4D;
     return unit.mul(tf.tensor1d([0.299, 0.587, 0.114])).sum(3, true).clipByValue(0, 1) as tf.Tensor4D;
   });
 }
 
-/** [N, 32, 32, C] in [-1, 1] (edgesToClothing's padded images) -> the central [N, 28, 28, C] in [0, 1], for the judge. */
-export function unpadToUnit(images: tf.Tensor4D): tf.Tensor4D {
+/** [N, 32, 32, C] in `options.range` (edgesToClothing's padded images) -> the central [N, 28, 28, C] in [0, 1], for the judge. */
+export function unpadToUnit(images: tf.Tensor4D, options: { range?: PixelRange } = {}): tf.Tensor4D {
   checkTensor('unpadToUnit', 'images', images, { shape: [null, 32, 32, null], layout: '[N, 32, 32, C]', dtype: 'float32' });
-  checkPixelRange('unpadToUnit', 'images', images, [-1, 1]);
+  const { range } = resolveOptions('unpadToUnit', { range: DEFAULT_PIXEL_RANGE }, options);
+  checkRangeName('unpadToUnit', 'options.range', range);
+  checkInRange('unpadToUnit', 'images', images, range);
   if (images.rank !== 4 || images.shape[1] !== 32 || images.shape[2] !== 32) {
     throw new GenlabError(`unpadToUnit: images must be [N, 32, 32, C], got [${images.shape}]`);
   }
-  return tf.tidy(() => images.slice([0, 2, 2, 0], [-1, 28, 28, -1]).add(1).div(2).clipByValue(0, 1) as tf.Tensor4D);
+  return tf.tidy(() => toRange(images.slice([0, 2, 2, 0], [-1, 28, 28, -1]) as tf.Tensor4D, range, 'unit').clipByValue(0, 1) as tf.Tensor4D);
 }
 
 export interface TwoClassDomainsOptions {
@@ -272,13 +285,15 @@ export interface TwoClassDomainsOptions {
   testCount?: number;
   /** Seed of the choice of images (default 0). */
   seed?: number;
+  /** Pixel range of both domains (default 'unit' [0, 1]; 'symmetric' [-1, 1] for tanh generators). */
+  range?: PixelRange;
 }
 
-export const DEFAULT_TWO_CLASS_DOMAINS_OPTIONS = { dataset: 'fashion' as const, classA: 7, classB: 9, trainCount: 2000, testCount: 300, seed: 0 };
+export const DEFAULT_TWO_CLASS_DOMAINS_OPTIONS = { dataset: 'fashion' as const, classA: 7, classB: 9, trainCount: 2000, testCount: 300, seed: 0, range: DEFAULT_PIXEL_RANGE };
 
 /**
  * Two classes of one data set as two unpaired domains, e.g. Fashion-MNIST sneakers <-> ankle
- * boots (the horse <-> zebra of this course): [N, 28, 28, 3] grey images in [-1, 1].
+ * boots (the horse <-> zebra of this course): [N, 28, 28, 3] grey images in `options.range`.
  */
 export async function twoClassDomains(options: TwoClassDomainsOptions = {}): Promise<UnpairedSet> {
   const o = resolveOptions('twoClassDomains', DEFAULT_TWO_CLASS_DOMAINS_OPTIONS, options);
@@ -288,13 +303,14 @@ export async function twoClassDomains(options: TwoClassDomainsOptions = {}): Pro
   checkOneOf('twoClassDomains', 'options.dataset', o.dataset, ['mnist', 'fashion']);
   for (const key of ['trainCount', 'testCount'] as const) checkPositiveInteger('twoClassDomains', `options.${key}`, o[key]);
   if (o.classA === o.classB) throw new GenlabError(`twoClassDomains: options.classA and options.classB must differ, got ${o.classA} twice`);
+  checkRangeName('twoClassDomains', 'options.range', o.range);
   const dataset = o.dataset === 'fashion' ? await loadFashionMnist() : await loadMnist();
   const make = (split: LabelledImages, count: number, name: string): UnpairedImages => {
     const a = pickRows(split, count, `twoClassDomains:${o.seed}:${name}:A`, (label) => label === o.classA);
     const b = pickRows(split, count, `twoClassDomains:${o.seed}:${name}:B`, (label) => label === o.classB);
     const result = tf.tidy(() => ({
-      a: toSymmetric(a.images.tile([1, 1, 1, 3])) as tf.Tensor4D,
-      b: toSymmetric(b.images.tile([1, 1, 1, 3])) as tf.Tensor4D,
+      a: toRange(a.images.tile([1, 1, 1, 3]) as tf.Tensor4D, 'unit', o.range),
+      b: toRange(b.images.tile([1, 1, 1, 3]) as tf.Tensor4D, 'unit', o.range),
       labelsA: a.labels,
       labelsB: b.labels,
     }));

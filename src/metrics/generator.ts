@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleLatent } from '../models/gan';
 import { isInfoGenerator } from '../models/dcgan';
-import { toUnit } from '../data/batches';
+import { toRange } from '../pixels';
 import type { AdversarialTrainer, TrainingCallback } from '../train/adversarial';
 import { sampleQuality, type SampleQuality } from './quality';
 import type { Judge } from './judge';
@@ -103,7 +103,7 @@ export function measureGenerator(
   const images = tf.tidy(() => {
     const z = sampleLatent(count, latentSize, seed, { truncation: options.truncation }); //    [N, latent]
     const inputs = twoInputs ? [z, tf.oneHot(tf.tensor1d(codes!, 'int32'), numClasses).cast('float32')] : z;
-    return toUnit(generator.predict(inputs, { batchSize: 250 }) as tf.Tensor); //              [N, 28, 28, 1] in [0, 1]
+    return toRange(generator.predict(inputs, { batchSize: 250 }) as tf.Tensor, 'symmetric', 'unit'); // [N, 28, 28, 1] in [0, 1]
   });
   let quality: SampleQuality;
   let purity: { codePurity: number; codeClasses: number[] } | undefined;
@@ -193,7 +193,7 @@ export function midpointQuality(generator: tf.LayersModel, judge: Judge, options
   const z = sampleLatent(count, latentSize, options.seed ?? DEFAULT_QUALITY_TRACKING_OPTIONS.seed); // [N, latent]
   try {
     const judgeOf = (latent: tf.Tensor) => {
-      const images = tf.tidy(() => toUnit(generator.predict(latent, { batchSize: 250 }) as tf.Tensor)); // [M, H, W, C] in [0, 1]
+      const images = tf.tidy(() => toRange(generator.predict(latent, { batchSize: 250 }) as tf.Tensor, 'symmetric', 'unit')); // [M, H, W, C] in [0, 1]
       try {
         return judge.classify(images);
       } finally {

@@ -139,7 +139,7 @@ function checkPair(a: tf.Tensor, b: tf.Tensor, caller: string, options: ImageMet
     if (!(min >= -slack && max <= dataRange + slack)) {
       throw new GenlabError(
         `${caller}: ${name} must have values in [0, ${dataRange}] (options.dataRange = ${dataRange}), got min ${min}, max ${max}` +
-          (min < 0 && min >= -1 ? '; for [-1, 1] images use data.toUnit first' : ''),
+          (min < 0 && min >= -1 ? "; for [-1, 1] images use data.toRange(images, 'symmetric', 'unit') first" : ''),
       );
     }
   }

@@ -46,7 +46,7 @@ export interface Judge {
   readonly model: tf.LayersModel;
   /** Feature statistics of the real test split, the reference of the Fréchet distance. */
   readonly reference: GaussianStats;
-  /** Classifies images [N, 28, 28, 1] with pixels in [0, 1] (tanh outputs: data.toUnit first). */
+  /** Classifies images [N, 28, 28, 1] with pixels in [0, 1] (tanh outputs: data.toRange(images, 'symmetric', 'unit') first). */
   classify(images: tf.Tensor): Verdict;
   /** Class probabilities [N, 10] (the caller disposes the tensor). */
   probabilities(images: tf.Tensor): tf.Tensor2D;
@@ -135,7 +135,7 @@ export function checkImages(images: tf.Tensor, caller: string): void {
   if (min < -0.01 || max > 1.01 || !Number.isFinite(min) || !Number.isFinite(max)) {
     throw new GenlabError(
       `${caller}: images must have pixels in [0, 1], got values in [${min.toFixed(3)}, ${max.toFixed(3)}]` +
-        (min < -0.01 && min >= -1.01 ? ' (tanh outputs in [-1, 1]: pass data.toUnit(images))' : ''),
+        (min < -0.01 && min >= -1.01 ? " (tanh outputs in [-1, 1]: pass data.toRange(images, 'symmetric', 'unit'))" : ''),
     );
   }
 }

@@ -17,6 +17,7 @@ import { checkImages, type Judge } from './judge';
 import { frechetDistance, gaussianStats, type GaussianStats } from './frechet';
 import { GenlabError, checkLabels, checkOptionValues, checkTensor, fail, resolveOptions } from '../errors';
 import { checkJudge } from './judge-check';
+import { checkInRange, checkRangeName, DEFAULT_PIXEL_RANGE, toRange, type PixelRange } from '../pixels';
 
 export interface SampleQualityOptions {
   /** The judge, from `await metrics.judge('mnist' | 'fashion')`. */
@@ -27,11 +28,13 @@ export interface SampleQualityOptions {
   confidence?: number;
   /** Share under which a class counts as missing (default 0.02). */
   minShare?: number;
-  /** Real images to compare with (default: the judge's statistics of its real test split). */
+  /** Real images to compare with, in the same range as `images` (default: the judge's statistics of its real test split). */
   reference?: tf.Tensor4D;
+  /** Pixel range of `images` (and `reference`): 'unit' [0, 1] (default) or 'symmetric' [-1, 1], a tanh generator's. */
+  range?: PixelRange;
 }
 
-export const DEFAULT_SAMPLE_QUALITY_OPTIONS = { confidence: 0.9, minShare: 0.02 };
+export const DEFAULT_SAMPLE_QUALITY_OPTIONS = { confidence: 0.9, minShare: 0.02, range: DEFAULT_PIXEL_RANGE };
 
 export interface Coverage {
   /** Samples judged as each class. */
@@ -61,9 +64,9 @@ export interface SampleQuality {
 }
 
 /**
- * Measures a batch of generated images [N, 28, 28, 1] with pixels in [0, 1] (pass tanh outputs
- * through `data.toUnit`). Use N = 1,000 or more: coverage and the Fréchet distance are noisy
- * on small samples.
+ * Measures a batch of generated images [N, 28, 28, 1] in `options.range` (a tanh generator's
+ * samples: range 'symmetric'; the judge sees them mapped to [0, 1]). Use N = 1,000 or more:
+ * coverage and the Fréchet distance are noisy on small samples.
  */
 export function sampleQuality(images: tf.Tensor, options: SampleQualityOptions): SampleQuality {
   const fn = 'sampleQuality';
@@ -73,8 +76,22 @@ export function sampleQuality(images: tf.Tensor, options: SampleQualityOptions):
     throw new GenlabError(`sampleQuality: options.judge must be a judge from metrics.judge('mnist' | 'fashion'), got ${typeof judge}`);
   }
   checkJudge(fn, 'options.judge', judge);
-  const { confidence, minShare } = resolveOptions(fn, DEFAULT_SAMPLE_QUALITY_OPTIONS, options, ['judge', 'labels', 'reference']);
+  const { confidence, minShare, range } = resolveOptions(fn, DEFAULT_SAMPLE_QUALITY_OPTIONS, options, ['judge', 'labels', 'reference']);
   checkOptionValues(fn, { confidence, minShare }, { confidence: 'probability', minShare: 'probability' });
+  checkRangeName(fn, 'options.range', range);
+  if (range !== 'unit') {
+    // The judge reads [0, 1]: measure converted copies, then free them.
+    checkTensor(fn, 'images', images, { rank: 4, layout: '[N, 28, 28, 1]', dtype: 'float32' });
+    checkInRange(fn, 'images', images, range);
+    if (options.reference !== undefined) checkInRange(fn, 'options.reference', options.reference, range);
+    const unit = toRange(images, range, 'unit');
+    const reference = options.reference === undefined ? undefined : toRange(options.reference, range, 'unit');
+    try {
+      return sampleQuality(unit, { ...options, range: 'unit', reference });
+    } finally {
+      tf.dispose([unit, ...(reference ? [reference] : [])]);
+    }
+  }
   checkImages(images, fn);
   if (options.labels !== undefined) checkLabels(fn, 'options.labels', options.labels, judge.classes.length);
   if (options.reference !== undefined) checkImages(options.reference, fn);

@@ -1,11 +1,12 @@
 /**
- * Scores of a paired translation against its targets, for images in [-1, 1] (tanh outputs):
- * both are mapped to [0, 1] first, so L1 is the mean absolute pixel error on the usual [0, 1]
- * scale and PSNR/SSIM use data range 1 (image.ts).
+ * Scores of a paired translation against its targets, for images in `options.range` ([-1, 1]
+ * for tanh outputs): both are scored in [0, 1], so L1 is the mean absolute pixel error on the
+ * usual [0, 1] scale and PSNR/SSIM use data range 1 (image.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SSIM_OPTIONS, psnr, ssim } from './image';
-import { GenlabError, checkPixelRange, checkTensor } from '../errors';
+import { GenlabError, checkTensor, resolveOptions } from '../errors';
+import { checkInRange, checkRangeName, DEFAULT_PIXEL_RANGE, toRange, type PixelRange } from '../pixels';
 
 export interface TranslationScores {
   /** mean |output - target| in [0, 1] units: lower is better. */
@@ -16,8 +17,17 @@ export interface TranslationScores {
   ssim: number;
 }
 
-/** L1, PSNR and SSIM of `outputs` against `targets`, both [N, H, W, C] in [-1, 1]. */
-export function translationScores(outputs: tf.Tensor4D, targets: tf.Tensor4D): TranslationScores {
+export interface TranslationScoreOptions {
+  /** Pixel range of outputs and targets: 'unit' [0, 1] (default) or 'symmetric' [-1, 1], a tanh generator's. */
+  range?: PixelRange;
+}
+
+export const DEFAULT_TRANSLATION_SCORE_OPTIONS = { range: DEFAULT_PIXEL_RANGE };
+
+/** L1, PSNR and SSIM of `outputs` against `targets`, both [N, H, W, C] in `options.range`. */
+export function translationScores(outputs: tf.Tensor4D, targets: tf.Tensor4D, options: TranslationScoreOptions = {}): TranslationScores {
+  const { range } = resolveOptions('translationScores', DEFAULT_TRANSLATION_SCORE_OPTIONS, options);
+  checkRangeName('translationScores', 'options.range', range);
   checkTensor('translationScores', 'outputs', outputs);
   checkTensor('translationScores', 'targets', targets);
   if (!tf.util.arraysEqual(outputs.shape, targets.shape)) {
@@ -28,10 +38,11 @@ export function translationScores(outputs: tf.Tensor4D, targets: tf.Tensor4D): T
   if (outputs.shape[1] < DEFAULT_SSIM_OPTIONS.windowSize || outputs.shape[2] < DEFAULT_SSIM_OPTIONS.windowSize) {
     throw new GenlabError(`translationScores: outputs must be at least ${DEFAULT_SSIM_OPTIONS.windowSize} pixels on each side (the SSIM window), got [${outputs.shape}]`);
   }
-  checkPixelRange('translationScores', 'outputs', outputs, [-1, 1]);
-  checkPixelRange('translationScores', 'targets', targets, [-1, 1]);
-  const a = tf.tidy(() => outputs.add(1).div(2).clipByValue(0, 1)) as tf.Tensor4D;
-  const b = tf.tidy(() => targets.add(1).div(2).clipByValue(0, 1)) as tf.Tensor4D;
+  checkInRange('translationScores', 'outputs', outputs, range);
+  checkInRange('translationScores', 'targets', targets, range);
+  // Clipped after the conversion: PSNR and SSIM refuse values outside [0, 1].
+  const a = tf.tidy(() => toRange(outputs, range, 'unit').clipByValue(0, 1)) as tf.Tensor4D;
+  const b = tf.tidy(() => toRange(targets, range, 'unit').clipByValue(0, 1)) as tf.Tensor4D;
   try {
     const l1 = tf.tidy(() => a.sub(b).abs().mean().dataSync()[0]);
     return { l1, psnr: psnr(a, b), ssim: ssim(a, b) };

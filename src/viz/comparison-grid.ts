@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { imageGrid } from './image-grid';
 import type { Figure } from './figure';
-import { GenlabError, checkInterval, checkOptionValues, resolveOptions } from '../errors';
+import { GenlabError, checkOptionValues, resolveOptions } from '../errors';
+import { checkRangeName, DEFAULT_PIXEL_RANGE, type PixelRange } from '../pixels';
 
 export interface ComparisonColumn {
   /** Column heading, written under each image of the column. */
@@ -18,20 +19,20 @@ export interface ComparisonColumn {
 export interface ComparisonGridOptions {
   /** Samples shown, one per row (default 4). */
   rows?: number;
-  /** Pixel range of every column (default [-1, 1], the range of tanh generators). */
-  range?: [number, number];
+  /** Pixel range of every column: 'unit' [0, 1] (default) or 'symmetric' [-1, 1] for tanh outputs. */
+  range?: PixelRange;
   title?: string;
   /** Size of one cell in CSS pixels (see imageGrid). */
   cellSize?: number;
 }
 
-export const DEFAULT_COMPARISON_GRID_OPTIONS = { rows: 4, range: [-1, 1] as [number, number] };
+export const DEFAULT_COMPARISON_GRID_OPTIONS = { rows: 4, range: DEFAULT_PIXEL_RANGE };
 
 /** Rows of [column 1 | column 2 | …] for the first `rows` samples. */
 export function comparisonGrid(columns: ComparisonColumn[], options: ComparisonGridOptions = {}): Figure {
   const o = resolveOptions('comparisonGrid', DEFAULT_COMPARISON_GRID_OPTIONS, options, ['title', 'cellSize']);
   checkOptionValues('comparisonGrid', o, { rows: 'positiveInteger' });
-  checkInterval('comparisonGrid', 'options.range', o.range);
+  checkRangeName('comparisonGrid', 'options.range', o.range);
   if (!Array.isArray(columns) || columns.length === 0) throw new GenlabError('comparisonGrid: columns must be a non-empty array of { name, images }');
   const [, h, w] = columns[0].images.shape;
   for (const c of columns) {

@@ -7,7 +7,8 @@ import * as Plot from '@observablehq/plot';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { renderPlot, type Figure } from './figure';
-import { checkInterval, checkOptionValues, checkPixelRange, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
+import { checkOptionValues, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
+import { checkInRange, checkRangeName, DEFAULT_PIXEL_RANGE, PIXEL_RANGES, type PixelRange } from '../pixels';
 
 export interface ImageGridOptions {
   /** Images per row (default: min(N, 8)). */
@@ -16,13 +17,13 @@ export interface ImageGridOptions {
   labels?: ReadonlyArray<string | number>;
   /** Title above the grid. */
   title?: string;
-  /** Pixel range of the input: [0, 1] (default) or [-1, 1] for tanh outputs. Values outside are clipped. */
-  range?: [number, number];
+  /** Pixel range of the input: 'unit' [0, 1] (default) or 'symmetric' [-1, 1] for tanh outputs. Values a little outside are clipped. */
+  range?: PixelRange;
   /** Size of one image cell in CSS pixels (default: 2x the image, at least 56, at most 128). */
   cellSize?: number;
 }
 
-export const DEFAULT_IMAGE_GRID_OPTIONS = { range: [0, 1] as [number, number] };
+export const DEFAULT_IMAGE_GRID_OPTIONS = { range: DEFAULT_PIXEL_RANGE };
 
 /** One image of the grid, as plain data. */
 interface Cell {
@@ -37,13 +38,13 @@ interface Cell {
  */
 export function imageGrid(images: tf.Tensor, options: ImageGridOptions = {}): Figure {
   const o = resolveOptions('imageGrid', DEFAULT_IMAGE_GRID_OPTIONS, options, ['columns', 'labels', 'title', 'cellSize']);
-  const range = checkInterval('imageGrid', 'options.range', o.range);
+  const range = PIXEL_RANGES[checkRangeName('imageGrid', 'options.range', o.range)];
   checkOptionValues('imageGrid', o, { cellSize: 'positive' });
   if (o.title !== undefined && typeof o.title !== 'string') fail('imageGrid', 'options.title', 'a string', o.title);
   if (o.labels !== undefined && !Array.isArray(o.labels)) fail('imageGrid', 'options.labels', 'an array with one caption per image', o.labels);
   checkGridShape(images); // before any tensor work
   checkTensor('imageGrid', 'images', images, { dtype: ['float32', 'int32'] });
-  checkPixelRange('imageGrid', 'images', images, range);
+  checkInRange('imageGrid', 'images', images, o.range);
   options = o;
   const batch = toBatch(images);
   const [n, height, width, channels] = batch.shape;

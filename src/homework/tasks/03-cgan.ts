@@ -5,7 +5,6 @@
  * then the one-hot label; d_concat: the flattened image, then the label); metrics.sampleQuality.
  */
 import * as tf from '@tensorflow/tfjs';
-import { toUnit } from '../../data/batches';
 import { judge as loadJudge, type Judge } from '../../metrics/judge';
 import { sampleQuality } from '../../metrics/quality';
 import { generateConditional, oneHotLabels } from '../../models/cgan';
@@ -130,15 +129,15 @@ const cganAccuracy = trainTask({
     if (outputShape.join() !== '28,28,1') throw new Error(`myCganGenerator must draw MNIST images [28, 28, 1], it draws [${outputShape}]`);
     mnistJudge ??= await loadJudge('mnist');
     const asked = Array.from({ length: 1000 }, (_, i) => i % 10);
-    const samples = tf.tidy(() => toUnit(generateConditional(generator, asked, seed)));
+    const samples = generateConditional(generator, asked, seed); // tanh outputs, [-1, 1]
     try {
-      const quality = sampleQuality(samples, { judge: mnistJudge, labels: asked });
+      const quality = sampleQuality(samples, { judge: mnistJudge, labels: asked, range: 'symmetric' });
       return { value: 100 * (quality.conditionalAccuracy ?? 0), note: `${(100 * quality.recognisability).toFixed(1)}% of the samples recognisable` };
     } finally {
       samples.dispose();
     }
   },
-  advice: "the images must be in [−1, 1] (data.loadMnist({ range: [-1, 1] })) and the labels passed to the trainer; lesson 03's learning rate 5e-4 and all 3,000 steps.",
+  advice: "the images must be in [−1, 1] (data.loadMnist({ range: 'symmetric' })) and the labels passed to the trainer; lesson 03's learning rate 5e-4 and all 3,000 steps.",
 });
 
 export const tasks = [oneHot, generatorInput, discriminatorInput, cganAccuracy];
