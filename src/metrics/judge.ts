@@ -29,6 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadDataset, datasetDir, disposeDataset, type DatasetName } from '../data/datasets';
 import { batches } from '../data/batches';
 import { watchInterrupts, TrainingInterrupted } from '../train/interrupt';
+import { cosineDecay } from '../train/schedules';
 import { makeRandom } from '../data/random';
 import { gaussianStats, type GaussianStats } from './frechet';
 import { GenlabError, checkFunction, checkNonNegativeInteger, checkNumber, checkOptionValues, checkPositiveInteger, checkTensor, fail, resolveOptions } from '../errors';
@@ -402,8 +403,7 @@ export function judgeLearningRate(
   if (learningRateSchedule !== 'cosine') {
     throw new GenlabError(`judgeLearningRate: learningRateSchedule must be 'constant' or 'cosine', got ${JSON.stringify(learningRateSchedule)}`);
   }
-  const progress = Math.min(1, Math.max(0, step / totalSteps));
-  return finalLearningRate + (learningRate - finalLearningRate) * 0.5 * (1 + Math.cos(Math.PI * progress));
+  return cosineDecay({ learningRate, finalLearningRate, steps: totalSteps })(step);
 }
 
 /** Mirrors each image left-right with probability 1/2 (a fresh draw per image and step). */

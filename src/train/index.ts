@@ -7,7 +7,7 @@ export * from './checkpoint';
 export * from './progress';
 export * from './interrupt';
 export * from './gan';
+export * from './schedules';
 export * from './vae';
 export * from './ema';
-export * from './loss-variants';
 export * from './quality-tracking';
