@@ -41,7 +41,7 @@ for (const loss of losses.ADVERSARIAL_LOSS_NAMES) {
     const batch = train.batchSampler({ real: data }, { batchSize: 4, seed: 0 });
     const [dPhase, gPhase] = trainer.phases;
     // A trainer of only the D phase, then only the G phase: one update of each, observed alone.
-    const onlyD = new train.AdversarialTrainer({ networks: { generator, discriminator }, phases: [{ ...dPhase, repeats: 1 }], batch });
+    const onlyD = new train.PhasedTrainer({ networks: { generator, discriminator }, phases: [{ ...dPhase, repeats: 1 }], batch });
     let g = snapshot(generator);
     let d = snapshot(discriminator);
     onlyD.trainStep();
@@ -50,7 +50,7 @@ for (const loss of losses.ADVERSARIAL_LOSS_NAMES) {
     // bias gets +1 from the fake mean and -1 from the real mean: exactly zero gradient.
     const unmoved = discriminator.trainableWeights.filter((_, i) => !changed(d, discriminator)[i]).map((w) => w.originalName);
     t.deepEqual(unmoved, loss === 'hinge' || loss === 'wgan-gp' ? ['d_logit/bias'] : [], 'the D update must move every weight of D');
-    const onlyG = new train.AdversarialTrainer({ networks: { generator, discriminator }, phases: [gPhase], batch });
+    const onlyG = new train.PhasedTrainer({ networks: { generator, discriminator }, phases: [gPhase], batch });
     g = snapshot(generator);
     d = snapshot(discriminator);
     const record = onlyG.trainStep();

@@ -36,7 +36,7 @@ test.serial('a D update changes only D\'s weights, a G update only G\'s', (t) =>
   const [dPhase, gPhase] = trainer.phases;
   t.deepEqual([dPhase.name, gPhase.name], ['d', 'g']);
   const only = (phase: train.Phase<train.GanBatch>) =>
-    new train.AdversarialTrainer({ networks: trainer.networks, phases: [phase], batch: (i) => ({ real: tf.randomNormal([32, 2], 0, 1, 'float32', i) }) });
+    new train.PhasedTrainer({ networks: trainer.networks, phases: [phase], batch: (i) => ({ real: tf.randomNormal([32, 2], 0, 1, 'float32', i) }) });
 
   const g0 = weightsOf(generator);
   const d0 = weightsOf(discriminator);
@@ -113,7 +113,7 @@ test.serial('GAN trainer: discriminatorLearningRate and generatorLearningRate gi
   const { trainer: unused, generator, discriminator } = toyTrainer(7);
   unused.dispose();
   const data = (index: number) => tf.randomNormal([8, 2], 0, 1, 'float32', index);
-  const rates = (trainer: train.AdversarialTrainer<train.GanBatch>) => trainer.phases.map((p) => (p.optimizer as unknown as { learningRate: number }).learningRate);
+  const rates = (trainer: train.PhasedTrainer<train.GanBatch>) => trainer.phases.map((p) => (p.optimizer as unknown as { learningRate: number }).learningRate);
   const ttur = train.createGanTrainer({ generator, discriminator, data, learningRate: 5e-4, discriminatorLearningRate: 4e-4, generatorLearningRate: 1e-4 });
   t.deepEqual(rates(ttur), [4e-4, 1e-4]);
   ttur.dispose();
@@ -162,7 +162,7 @@ test.serial('the NaN guard stops the run before the bad update and names the div
       return context.step >= 3 ? { loss: out.loss.mul(tf.log(tf.scalar(0)).sub(tf.log(tf.scalar(0)))) as tf.Scalar } : out;
     },
   };
-  const guarded = new train.AdversarialTrainer({ networks: trainer.networks, phases: [dPhase, poisoned], batch: (i) => ({ real: tf.randomNormal([32, 2], 0, 1, 'float32', i) }) });
+  const guarded = new train.PhasedTrainer({ networks: trainer.networks, phases: [dPhase, poisoned], batch: (i) => ({ real: tf.randomNormal([32, 2], 0, 1, 'float32', i) }) });
   await guarded.run({ steps: 3, progress: false });
   const before = weightsOf(generator);
   const result = await guarded.run({ steps: 10, progress: false });
@@ -312,7 +312,7 @@ test.serial('batchSampler: batch i depends on i only, and an epoch visits every 
 test.serial('learning-rate schedules are applied per step; optimizers may not be shared', (t) => {
   const { trainer, generator, discriminator } = toyTrainer(14);
   const [dPhase, gPhase] = trainer.phases;
-  const decayed = new train.AdversarialTrainer({
+  const decayed = new train.PhasedTrainer({
     networks: trainer.networks,
     phases: [{ ...dPhase, learningRate: (step) => 1e-3 / (step + 1) }, gPhase],
     batch: (i) => ({ real: tf.randomNormal([32, 2], 0, 1, 'float32', i) }),
@@ -320,10 +320,10 @@ test.serial('learning-rate schedules are applied per step; optimizers may not be
   decayed.trainStep();
   decayed.trainStep();
   t.is((dPhase.optimizer as unknown as { learningRate: number }).learningRate, 1e-3 / 2);
-  t.throws(() => new train.AdversarialTrainer({ networks: trainer.networks, phases: [dPhase, { ...gPhase, optimizer: dPhase.optimizer }], batch: () => ({}) }), {
+  t.throws(() => new train.PhasedTrainer({ networks: trainer.networks, phases: [dPhase, { ...gPhase, optimizer: dPhase.optimizer }], batch: () => ({}) }), {
     message: /phase 'g' shares its optimizer with another phase/,
   });
-  t.throws(() => new train.AdversarialTrainer({ networks: trainer.networks, phases: [{ ...gPhase, trains: ['critic'] }], batch: () => ({}) }), {
+  t.throws(() => new train.PhasedTrainer({ networks: trainer.networks, phases: [{ ...gPhase, trains: ['critic'] }], batch: () => ({}) }), {
     message: /phase 'g' trains 'critic', which is not one of the networks \(generator, discriminator\)/,
   });
   trainer.dispose();

@@ -31,7 +31,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ADVERSARIAL_LOSSES, ADVERSARIAL_LOSS_NAMES, type AdversarialLoss, type AdversarialLossName } from '../losses/adversarial';
 import { meanProbability } from '../losses/gan';
 import { gradientPenalty } from '../losses/stabilisers';
-import { AdversarialTrainer, type Phase, type PhaseOutputs, type StepContext } from './adversarial';
+import { PhasedTrainer, type Phase, type PhaseOutputs, type StepContext } from './phased';
 import { batchSampler } from './batches';
 import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
 import { checkGanData } from './gan-data';
@@ -137,7 +137,7 @@ const OTHER_KEYS = ['generator', 'discriminator', 'data', 'labels', 'lambda', 'd
  * A GAN's trainer: `run` trains for a budget; `discriminatorStep` and `generatorStep` make one
  * update each, by hand, returning their losses as numbers.
  */
-export class GanTrainer extends AdversarialTrainer<GanBatch> {
+export class GanTrainer extends PhasedTrainer<GanBatch> {
   /**
    * One update of D (the critic) on a batch of real samples (default: the current step's) and
    * as many fresh fakes: returns { dLoss, dReal, dFake, ... }. G's weights do not move.

@@ -1,7 +1,7 @@
 // The train module: each file adds its export line here.
 export * from './image-buffer';
 export * from './translation';
-export * from './adversarial';
+export * from './phased';
 export * from './batches';
 export * from './checkpoint';
 export * from './progress';

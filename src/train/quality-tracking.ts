@@ -11,7 +11,7 @@ import { isInfoGenerator } from '../models/dcgan';
 import { toUnit } from '../data/batches';
 import { sampleQuality, type SampleQuality } from '../metrics/quality';
 import type { Judge } from '../metrics/judge';
-import type { AdversarialTrainer, TrainingCallback } from './adversarial';
+import type { PhasedTrainer, TrainingCallback } from './phased';
 import { GenlabError, checkModel, checkOptionValues, fail, resolveOptions } from '../errors';
 import { checkJudge } from '../metrics/judge-check';
 
@@ -154,7 +154,7 @@ export function trackQuality(options: QualityTrackingOptions): { callback: Train
   const records: QualityRecord[] = [];
   const callback: TrainingCallback = {
     every,
-    call: (trainer: AdversarialTrainer<any>) => {
+    call: (trainer: PhasedTrainer<any>) => {
       records.push(measureGenerator(generator, judge, { count: options.count, seed: options.seed, step: trainer.step, seconds: trainer.seconds }));
     },
   };

@@ -29,7 +29,7 @@
  * option of the trainer; the model options (models/pix2pix.ts, models/cyclegan.ts) build networks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { AdversarialTrainer, type Phase, type PhaseStepResult } from './adversarial';
+import { PhasedTrainer, type Phase, type PhaseStepResult } from './phased';
 import { batchSampler } from './batches';
 import { ImageHistoryBuffer } from './image-buffer';
 import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
@@ -106,7 +106,7 @@ export const DEFAULT_PIX2PIX_TRAINER_OPTIONS = {
  * A Pix2Pix trainer: `run` trains for a budget; `discriminatorStep` and `generatorStep` make one
  * update each, by hand, on a batch of pairs (default: the current step's), returning numbers.
  */
-export class Pix2PixTrainer extends AdversarialTrainer<PairedBatch> {
+export class Pix2PixTrainer extends PhasedTrainer<PairedBatch> {
   /** One update of D on real pairs (x, y) and generated pairs (x, G(x)): { dLoss, dReal, dFake }. G does not move. */
   discriminatorStep(batch?: PairedBatch): Record<string, number> {
     return this.phaseStep('d', { batch }).values;
@@ -245,7 +245,7 @@ export interface CycleGanFakes extends tf.NamedTensorMap {
 
 /** The trainer, its two history buffers and its two updates by hand. */
 export interface CycleGanTrainer {
-  trainer: AdversarialTrainer<UnpairedBatch>;
+  trainer: PhasedTrainer<UnpairedBatch>;
   /** History of F(b) for D_A. */
   bufferA: ImageHistoryBuffer;
   /** History of G(a) for D_B. */
@@ -342,7 +342,7 @@ export function createCycleGanTrainer(options: CycleGanTrainerOptions): CycleGan
   };
   const sampleA = batchSampler({ a: domainA }, { batchSize, seed });
   const sampleB = batchSampler({ b: domainB }, { batchSize, seed: seed + 1 }); // another order: no pairing
-  const trainer = new AdversarialTrainer<UnpairedBatch>({
+  const trainer = new PhasedTrainer<UnpairedBatch>({
     networks: { generatorAB, generatorBA, discriminatorA, discriminatorB },
     phases: [gPhase, dPhase],
     batch: (i) => ({ ...sampleA(i), ...sampleB(i) }) as UnpairedBatch,

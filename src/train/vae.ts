@@ -20,7 +20,7 @@ import { tfSeed } from '../data/random';
 import { elbo } from '../losses/vae';
 import { encode, decodeLogits, reparameterize, type Vae } from '../models/vae';
 import { checkVae } from '../models/vae-check';
-import { AdversarialTrainer } from './adversarial';
+import { PhasedTrainer } from './phased';
 import { batchSampler } from './batches';
 import { checkBoolean, checkLabels, checkNumber, checkPixelRange, checkPositiveInteger, GenlabError, resolveOptions } from '../errors';
 
@@ -51,7 +51,7 @@ export interface VaeTrainerOptions {
 export const DEFAULT_VAE_TRAINER_OPTIONS = { batchSize: 100, learningRate: 1e-3, binarize: true, seed: 0 };
 
 /** Builds the trainer: `createVaeTrainer({ vae, images })`, then `await trainer.run({ steps })`. */
-export function createVaeTrainer(options: VaeTrainerOptions): AdversarialTrainer<VaeBatch> {
+export function createVaeTrainer(options: VaeTrainerOptions): PhasedTrainer<VaeBatch> {
   const o = resolveOptions('createVaeTrainer', DEFAULT_VAE_TRAINER_OPTIONS, options, ['vae', 'images', 'labels', 'beta']);
   const fn = 'createVaeTrainer';
   const vae = checkVae(fn, o.vae);
@@ -71,7 +71,7 @@ export function createVaeTrainer(options: VaeTrainerOptions): AdversarialTrainer
     ? batchSampler({ images: o.images, labels: o.labels as tf.Tensor1D }, { batchSize: o.batchSize, seed: o.seed })
     : batchSampler({ images: o.images }, { batchSize: o.batchSize, seed: o.seed });
 
-  return new AdversarialTrainer<VaeBatch>({
+  return new PhasedTrainer<VaeBatch>({
     networks: { encoder: vae.encoder, decoder: vae.decoder },
     seed: o.seed,
     batch: sample as (index: number) => VaeBatch,

@@ -1,8 +1,9 @@
 /**
- * One adversarial training loop for every GAN of the course: the MLP GAN and cGAN (lessons
- * 02-03), DCGAN and WGAN-GP (05), Pix2Pix and CycleGAN (06-07).
+ * The phased trainer: one training loop for every model of the course that trains by optimizer
+ * updates, the GANs (the MLP GAN and cGAN of lessons 02-03, DCGAN and WGAN-GP of 05-06, Pix2Pix
+ * and CycleGAN of 07-08) and the VAE (04, one phase).
  *
- * A GAN is a set of named networks and an ordered list of *phases*. A phase is one kind of
+ * A model is a set of named networks and an ordered list of *phases*. A phase is one kind of
  * optimizer update: its own optimizer, an explicit list of the networks it trains (its
  * varList), a loss function returning named scalars, and how many times it repeats per step.
  * One *step* runs every phase in order, each `repeats` times, so
@@ -17,7 +18,7 @@
  *
  * A custom GAN in a few lines (here a WGAN-GP critic; see train/gan.ts for the standard GAN):
  *
- *   const trainer = new AdversarialTrainer({
+ *   const trainer = new PhasedTrainer({
  *     networks: { generator, critic },
  *     batch: batchSampler({ real: images }, { batchSize: 64 }),
  *     phases: [
@@ -117,7 +118,7 @@ export interface ExtraState {
   load(tensors: tf.NamedTensorMap): void;
 }
 
-export interface AdversarialTrainerOptions<Batch extends tf.TensorContainer> {
+export interface PhasedTrainerOptions<Batch extends tf.TensorContainer> {
   /** Every network of the model (all are saved in checkpoints), e.g. `{ generator, discriminator }`. */
   networks: Networks;
   /** The updates of one step, in order. */
@@ -134,12 +135,12 @@ export interface AdversarialTrainerOptions<Batch extends tf.TensorContainer> {
   extraState?: ExtraState;
 }
 
-export const DEFAULT_ADVERSARIAL_TRAINER_OPTIONS = { seed: 0 };
+export const DEFAULT_PHASED_TRAINER_OPTIONS = { seed: 0 };
 
 /** A call made every `every` steps during `run`. Return 'stop' to end the run. */
 export interface TrainingCallback {
   every: number;
-  call(trainer: AdversarialTrainer<any>, record: HistoryRecord): void | 'stop' | Promise<void | 'stop'>;
+  call(trainer: PhasedTrainer<any>, record: HistoryRecord): void | 'stop' | Promise<void | 'stop'>;
 }
 
 export interface RunOptions {
@@ -171,7 +172,7 @@ export interface ProgressOptions {
    */
   every?: number;
   /** A figure shown under the progress line in a notebook, redrawn at each refresh (e.g. samples from fixed noise). */
-  figure?: (trainer: AdversarialTrainer<any>) => Figure;
+  figure?: (trainer: PhasedTrainer<any>) => Figure;
 }
 
 /** Checkpoints during a run: `{ path: course.checkpointPath('05-dcgan'), every: 500, resume: true }`. */
@@ -210,10 +211,10 @@ export interface RunResult {
 export class TrainingDivergedError extends Error {}
 
 /**
- * The adversarial trainer: `new AdversarialTrainer({ networks, phases, batch, seed })`, then
+ * The phased trainer: `new PhasedTrainer({ networks, phases, batch, seed })`, then
  * `await trainer.run({ steps })` as often as you like; `trainer.history` grows with each step.
  */
-export class AdversarialTrainer<Batch extends tf.TensorContainer> {
+export class PhasedTrainer<Batch extends tf.TensorContainer> {
   readonly networks: Networks;
   readonly phases: ReadonlyArray<Phase<Batch>>;
   /** Seed of the noise (restored by loadCheckpoint, so a resumed run draws the same noise). */
@@ -232,32 +233,32 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
   /** Updates made by hand (phaseStep) per phase: each call draws noise of its own. */
   private readonly callsByHand: Record<string, number> = {};
 
-  constructor(options: AdversarialTrainerOptions<Batch>) {
-    const { networks, phases, batch, seed, extraState } = { ...DEFAULT_ADVERSARIAL_TRAINER_OPTIONS, ...options };
+  constructor(options: PhasedTrainerOptions<Batch>) {
+    const { networks, phases, batch, seed, extraState } = { ...DEFAULT_PHASED_TRAINER_OPTIONS, ...options };
     if (networks === null || typeof networks !== 'object' || Object.keys(networks).length === 0) {
-      throw new Error('AdversarialTrainer: options.networks must name at least one tf.LayersModel, e.g. { generator, discriminator }');
+      throw new Error('PhasedTrainer: options.networks must name at least one tf.LayersModel, e.g. { generator, discriminator }');
     }
     if (!Array.isArray(phases) || phases.length === 0) {
-      throw new Error('AdversarialTrainer: options.phases must be a non-empty array of phases');
+      throw new Error('PhasedTrainer: options.phases must be a non-empty array of phases');
     }
-    if (typeof batch !== 'function') throw new Error(`AdversarialTrainer: options.batch must be a function of the batch index, got ${typeof batch}`);
-    if (!Number.isInteger(seed)) throw new Error(`AdversarialTrainer: options.seed must be an integer, got ${seed}`);
+    if (typeof batch !== 'function') throw new Error(`PhasedTrainer: options.batch must be a function of the batch index, got ${typeof batch}`);
+    if (!Number.isInteger(seed)) throw new Error(`PhasedTrainer: options.seed must be an integer, got ${seed}`);
     const names = new Set<string>();
     const optimizers = new Set<tf.Optimizer>();
     for (const phase of phases) {
-      if (names.has(phase.name)) throw new Error(`AdversarialTrainer: two phases are named '${phase.name}'`);
+      if (names.has(phase.name)) throw new Error(`PhasedTrainer: two phases are named '${phase.name}'`);
       names.add(phase.name);
       if (optimizers.has(phase.optimizer)) {
-        throw new Error(`AdversarialTrainer: phase '${phase.name}' shares its optimizer with another phase; give each phase its own`);
+        throw new Error(`PhasedTrainer: phase '${phase.name}' shares its optimizer with another phase; give each phase its own`);
       }
       optimizers.add(phase.optimizer);
       const repeats = phase.repeats ?? 1;
       if (!Number.isInteger(repeats) || repeats < 1) {
-        throw new Error(`AdversarialTrainer: phase '${phase.name}' repeats must be a positive integer, got ${phase.repeats}`);
+        throw new Error(`PhasedTrainer: phase '${phase.name}' repeats must be a positive integer, got ${phase.repeats}`);
       }
       for (const n of phase.trains) {
         if (!(n in networks)) {
-          throw new Error(`AdversarialTrainer: phase '${phase.name}' trains '${n}', which is not one of the networks (${Object.keys(networks).join(', ')})`);
+          throw new Error(`PhasedTrainer: phase '${phase.name}' trains '${n}', which is not one of the networks (${Object.keys(networks).join(', ')})`);
         }
       }
     }
@@ -268,7 +269,7 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
     this.extraState = extraState;
     this.varLists = phases.map((phase) => {
       const vars = phase.trains.flatMap((n) => networks[n].trainableWeights.map((w) => w.read() as tf.Variable));
-      if (vars.length === 0) throw new Error(`AdversarialTrainer: phase '${phase.name}' has no trainable weights in ${phase.trains.join(', ')}`);
+      if (vars.length === 0) throw new Error(`PhasedTrainer: phase '${phase.name}' has no trainable weights in ${phase.trains.join(', ')}`);
       return vars;
     });
   }
@@ -583,7 +584,7 @@ function formatCount(n: number): string {
 }
 
 /** The ProgressLine's options from RunOptions.progress. */
-function progressOptions(progress: 'auto' | ProgressOptions, trainer: AdversarialTrainer<any>): { every?: number; figure?: () => string } {
+function progressOptions(progress: 'auto' | ProgressOptions, trainer: PhasedTrainer<any>): { every?: number; figure?: () => string } {
   if (progress === 'auto') return {};
   const { every, figure } = progress;
   if (every !== undefined && !(every > 0)) throw new Error(`run: options.progress.every must be a positive number of seconds, got ${every}`);
