@@ -75,7 +75,7 @@ async function main() {
   const filters = args.filters;
   const generator = models.buildDcganGenerator({ filters, seed: 0 });
   const discriminator = models.buildDcganDiscriminator({ filters, seed: 0 });
-  const trainer = train.createLossVariantTrainer({ generator, discriminator, data: set.train.images, learningRate: args.lr, seed: 0 });
+  const trainer = train.createGanTrainer({ generator, discriminator, data: set.train.images, learningRate: args.lr, seed: 0 });
   const format = (r: { recognisability: number; smallestShare: number; frechet: number }) =>
     `${(100 * r.recognisability).toFixed(1)}% rare ${(100 * r.smallestShare).toFixed(1)}% F ${r.frechet.toFixed(1)}`;
   const steps = args.steps;

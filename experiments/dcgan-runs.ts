@@ -33,7 +33,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf, initBackend, data, metrics, models, train, viz, course } from '../src/index';
+import { tf, initBackend, data, losses, metrics, models, train, viz, course } from '../src/index';
 import { parseCommand, run as runMain } from '../scripts/args';
 import { keyPart } from '../scripts/ledger';
 import { writeFileAtomic } from '../src/files';
@@ -42,7 +42,7 @@ type RunName = 'mnist' | 'fashion' | 'conditional' | 'self-conditioned' | 'compa
 
 interface RunSettings {
   dataset: 'mnist' | 'fashion';
-  loss: train.AdversarialLossName;
+  loss: losses.AdversarialLossName;
   conditional: boolean;
   seconds: number;
   /** Step budget (0: none); the run ends at whichever budget is reached first. */
@@ -100,7 +100,7 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
   const generator = s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options);
   const discriminator = s.conditional ? models.buildConditionalDcganDiscriminator(options) : models.buildDcganDiscriminator(options);
   const emaGenerator = s.emaDecay > 0 ? (s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options)) : undefined;
-  const trainer = train.createLossVariantTrainer({
+  const trainer = train.createGanTrainer({
     generator,
     discriminator,
     data: set.train.images,
@@ -110,7 +110,7 @@ async function trainOnce(s: RunSettings, set: data.ImageDataset, judge: metrics.
     batchSize: s.batchSize,
     // WGAN-GP keeps its own recipe (Adam 1e-4, 0, 0.9), set by the trainer.
     ...(s.loss === 'wgan-gp' ? {} : { discriminatorLearningRate: s.discriminatorLearningRate, generatorLearningRate: s.generatorLearningRate }),
-    learningRateSchedule: s.decayShare > 0 && s.loss !== 'wgan-gp' ? train.linearDecay(s.generatorLearningRate, s.steps, s.decayShare) : undefined,
+    learningRateSchedule: s.decayShare > 0 && s.loss !== 'wgan-gp' ? train.linearDecay({ learningRate: s.generatorLearningRate, steps: s.steps, decayShare: s.decayShare }) : undefined,
     emaGenerator,
     emaDecay: s.emaDecay,
     seed: s.seed,
@@ -299,7 +299,7 @@ async function main() {
     emaGenerator?.dispose();
   } else {
     const outcomes: RunOutcome[] = [];
-    for (const loss of train.ADVERSARIAL_LOSSES) {
+    for (const loss of losses.ADVERSARIAL_LOSS_NAMES) {
       const outcome = await trainOnce({ ...base, loss }, set, judge, `compare ${loss}`);
       outcome.generator.dispose();
       outcome.emaGenerator?.dispose();

@@ -19,7 +19,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { tf, initBackend, data, metrics, models, train, course } from '../src/index';
+import { tf, initBackend, data, losses, metrics, models, train, course } from '../src/index';
 import { parseCommand, run } from '../scripts/args';
 import { keyPart } from '../scripts/ledger';
 import { writeFileAtomic } from '../src/files';
@@ -42,7 +42,7 @@ const parseSettings = () =>
     ema: { kind: 'numbers', default: [0.99, 0.999], help: 'EMA decays of the copies of G measured besides G' },
     seed: { kind: 'nonNegativeInteger', default: 0, help: 'seed of weights, batches and noise' },
     info: { kind: 'nonNegative', help: 'InfoGAN: a 10-category code with lambda_I = L (unconditional)' },
-    loss: { kind: 'string', default: 'non-saturating', choices: [...train.ADVERSARIAL_LOSSES], help: 'adversarial loss' },
+    loss: { kind: 'string', default: 'non-saturating', choices: [...losses.ADVERSARIAL_LOSS_NAMES], help: 'adversarial loss' },
     clusters: { kind: 'nonNegativeInteger', default: 0, help: 'self-conditioned: condition on K k-means clusters of the training images (no labels)' },
     steps: { kind: 'positiveInteger', default: 3000, help: 'training steps' },
     every: { kind: 'positiveInteger', default: 250, help: 'steps between checks' },
@@ -75,7 +75,7 @@ async function main() {
     seed: args.seed,
     clusters,
     informationWeight: args.info,
-    loss: args.loss as train.AdversarialLossName,
+    loss: args.loss as losses.AdversarialLossName,
   };
   await initBackend();
   const set = await data.loadDataset(dataset, { range: 'symmetric' });
@@ -98,7 +98,7 @@ async function main() {
     : info ? models.buildInfoDcganDiscriminator(options) : models.buildDcganDiscriminator(options);
   const averages = settings.emaDecays.map((decay) => ({ decay, model: build() }));
   averages.forEach((a) => train.copyWeights(a.model, generator));
-  const trainer = train.createLossVariantTrainer({
+  const trainer = train.createGanTrainer({
     generator,
     discriminator,
     data: set.train.images,

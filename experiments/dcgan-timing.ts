@@ -36,7 +36,7 @@ async function main() {
     const options = { filters: s.filters, seed: 0 };
     const generator = s.conditional ? models.buildConditionalDcganGenerator(options) : models.buildDcganGenerator(options);
     const discriminator = s.conditional ? models.buildConditionalDcganDiscriminator(options) : models.buildDcganDiscriminator(options);
-    const trainer = train.createLossVariantTrainer({
+    const trainer = train.createGanTrainer({
       generator, discriminator, data: set.train.images, labels: s.conditional ? set.train.labels : undefined, batchSize: s.batchSize, seed: 0,
     });
     if (args.warmup > 0) await trainer.run({ steps: args.warmup, progress: false });

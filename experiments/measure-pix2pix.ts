@@ -78,9 +78,8 @@ async function main() {
   console.log(`backend ${backend.name} ${backend.threads} threads; judge on the real held-out targets: ${ceiling.toFixed(3)}; input copy ${judged(clothing.test.inputs).toFixed(3)}`);
 
   const model = models.createPix2Pix({
-    imageSize: facades ? 64 : 32, inputChannels: facades ? 3 : 1, outputChannels: facades ? 3 : 1, discriminatorLayers: a.dlayers ?? (facades ? 2 : 1), ganMode: a.gan as 'vanilla' | 'lsgan',
-    generatorFilters: a.gf, discriminatorFilters: a.df, dropoutSteps: a.dropout,
-    learningRate: a.lr, beta1: a.beta1, lambdaL1: a.lambda, skipConnections: a.skips === 1, seed: a.seed,
+    imageSize: facades ? 64 : 32, inputChannels: facades ? 3 : 1, outputChannels: facades ? 3 : 1, discriminatorLayers: a.dlayers ?? (facades ? 2 : 1),
+    generatorFilters: a.gf, discriminatorFilters: a.df, dropoutSteps: a.dropout, skipConnections: a.skips === 1, seed: a.seed,
   });
   const generatorOptions = model.options;
   const emaGenerator = a.ema > 0 ? models.unetGenerator(generatorOptions) : undefined;
@@ -90,6 +89,7 @@ async function main() {
   const trainer = train.createPix2PixTrainer({
     model, inputs: clothing.train.inputs, targets: clothing.train.targets,
     objective: a.objective as train.Pix2PixObjective, batchSize: a.batch, seed: a['data-seed'],
+    learningRate: a.lr, beta1: a.beta1, lambdaL1: a.lambda, ganMode: a.gan as 'vanilla' | 'lsgan',
     emaGenerator, emaDecay: a.ema > 0 ? a.ema : undefined, decaySteps: a.decay, decayStart: a['decay-start'],
   });
   const scored: Array<[string, tf.LayersModel]> = [['', model.generator]];

@@ -118,7 +118,7 @@ function parseSettings(argv: string[]): Settings {
 
 /** A rate schedule for one network: linear decay over the last `decayShare` of the run, or constant. */
 function schedule(rate: number, s: Settings): ((step: number) => number) | undefined {
-  return s.decayShare > 0 ? train.linearDecay(rate, s.steps, s.decayShare) : undefined;
+  return s.decayShare > 0 ? train.linearDecay({ learningRate: rate, steps: s.steps, decayShare: s.decayShare }) : undefined;
 }
 
 interface SeedResult {
@@ -152,7 +152,7 @@ async function runSeed(seed: number, s: Settings): Promise<SeedResult> {
     learningRateSchedule: schedule(rateD, s),
     beta1: s.beta1,
     beta2: s.beta2,
-    generatorLoss: s.generatorLoss,
+    loss: s.generatorLoss,
     seed,
     data: (index: number) => tf.tidy(() => data.sampleRing(s.batchSize, `train:${index}`).points),
   });

@@ -353,7 +353,7 @@ export function checkAdamOptions(
     if (o[key] !== undefined) checkNumber(fn, `options.${key}`, o[key], { min: 0, below: 1 });
   }
   if (o.learningRateSchedule !== undefined && typeof o.learningRateSchedule !== 'function') {
-    throw new GenlabError(`${fn}: options.learningRateSchedule must be a function of the step, e.g. train.linearDecay(4e-4, steps), got ${typeof o.learningRateSchedule}`);
+    throw new GenlabError(`${fn}: options.learningRateSchedule must be a function of the step, e.g. train.linearDecay({ learningRate: 4e-4, steps }), got ${typeof o.learningRateSchedule}`);
   }
 }
 

@@ -10,7 +10,7 @@
  * or metric cannot be added without one. Shapes are tiny; the whole file takes seconds.
  */
 import test from 'ava';
-import { tf, initBackend, data, metrics, models, train } from '../src/index';
+import { tf, initBackend, data, losses, metrics, models, train } from '../src/index';
 
 /** What a case measures: `call` is repeated; `dispose` frees what `make` built. */
 interface Subject {
@@ -78,7 +78,7 @@ for (const variant of ['plain', 'batch norm, 2 D steps, schedule', 'EMA of G', '
       const labels = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0], 'int32');
       const trainer = train.createGanTrainer({
         generator, discriminator, emaGenerator, data: real, labels: conditional ? labels : undefined, batchSize: 4, seed: 1,
-        ...(variant === 'batch norm, 2 D steps, schedule' ? { discriminatorSteps: 2, learningRateSchedule: train.linearDecay(1e-3, 20) } : {}),
+        ...(variant === 'batch norm, 2 D steps, schedule' ? { discriminatorSteps: 2, learningRateSchedule: train.linearDecay({ learningRate: 1e-3, steps: 20 }) } : {}),
       });
       return { call: () => trainer.trainStep(), dispose: () => disposeAll(trainer, generator, discriminator, real, labels, ...(emaGenerator ? [emaGenerator] : [])) };
     },
@@ -100,12 +100,12 @@ add({
   },
 });
 
-for (const variant of [...train.ADVERSARIAL_LOSSES, 'EMA of G', 'InfoGAN', "conditional, fakeLabels 'data'"]) {
+for (const variant of [...losses.ADVERSARIAL_LOSS_NAMES, 'EMA of G', 'InfoGAN', "conditional, fakeLabels 'data'"]) {
   add({
-    fn: 'createLossVariantTrainer',
+    fn: 'createGanTrainer',
     variant,
     make: () => {
-      const loss = (train.ADVERSARIAL_LOSSES as readonly string[]).includes(variant) ? (variant as train.AdversarialLossName) : 'non-saturating';
+      const loss = (losses.ADVERSARIAL_LOSS_NAMES as readonly string[]).includes(variant) ? (variant as losses.AdversarialLossName) : 'non-saturating';
       const discriminatorNorm = loss === 'wgan-gp' ? ('none' as const) : ('batch' as const);
       const conditional = variant.startsWith('conditional');
       const info = variant === 'InfoGAN';
@@ -118,7 +118,7 @@ for (const variant of [...train.ADVERSARIAL_LOSSES, 'EMA of G', 'InfoGAN', "cond
       const emaGenerator = variant === 'EMA of G' ? models.buildDcganGenerator(tinyDcgan) : undefined;
       const real = images(8, [28, 28, 1], -1, 2);
       const labels = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32');
-      const trainer = train.createLossVariantTrainer({
+      const trainer = train.createGanTrainer({
         generator, discriminator, emaGenerator, data: real, loss, batchSize: 2, seed: 3,
         ...(conditional ? { labels, fakeLabels: 'data' as const } : {}),
       });
@@ -166,10 +166,10 @@ for (const cycle of [true, false]) {
     warmUp: 3, // the history buffers fill up first (4 images each, 2 per step)
     more: 3,
     make: () => {
-      const model = models.createCycleGan({ imageSize: 8, channelsA: 1, channelsB: 1, generatorFilters: 2, residualBlocks: 1, discriminatorFilters: 2, bufferSize: 4 });
+      const model = models.createCycleGan({ imageSize: 8, channelsA: 1, channelsB: 1, generatorFilters: 2, residualBlocks: 1, discriminatorFilters: 2 });
       const a = images(8, [8, 8, 1], -1, 6);
       const b = images(8, [8, 8, 1], -1, 7);
-      const cycleGan = train.createCycleGanTrainer({ model, domainA: a, domainB: b, constantSteps: 4, decaySteps: 8, batchSize: 2, cycle });
+      const cycleGan = train.createCycleGanTrainer({ model, domainA: a, domainB: b, constantSteps: 4, decaySteps: 8, batchSize: 2, cycle, bufferSize: 4 });
       const { generatorAB, generatorBA, discriminatorA, discriminatorB } = model;
       return { call: () => cycleGan.trainer.trainStep(), dispose: () => disposeAll(cycleGan, generatorAB, generatorBA, discriminatorA, discriminatorB, a, b) };
     },
@@ -199,7 +199,7 @@ add({
   make: () => {
     const generator = digitGenerator(false);
     const tracker = metrics.trackQuality({ judge, generator, count: 20, every: 1 });
-    const trainer = { step: 0, seconds: 0 } as unknown as train.AdversarialTrainer<tf.TensorContainer>;
+    const trainer = { step: 0, seconds: 0 } as unknown as train.PhasedTrainer<tf.TensorContainer>;
     const record = {} as train.HistoryRecord; // not read by the callback
     return { call: () => tracker.callback.call(trainer, record), dispose: () => generator.dispose() };
   },

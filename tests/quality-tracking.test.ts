@@ -84,7 +84,7 @@ test.serial('trackQuality records one measurement every `every` steps', async (t
   const generator = models.buildDcganGenerator({ filters: 4, latentSize: 4 });
   const discriminator = models.buildDcganDiscriminator({ filters: 4 });
   const data = tf.randomUniform([8, 28, 28, 1], -1, 1, 'float32', 2);
-  const trainer = train.createLossVariantTrainer({ generator, discriminator, data, batchSize: 4 });
+  const trainer = train.createGanTrainer({ generator, discriminator, data, batchSize: 4 });
   const tracker = metrics.trackQuality({ judge, generator, every: 2, count: 50 });
   await trainer.run({ steps: 6, callbacks: [tracker.callback], progress: false });
   t.deepEqual(tracker.records.map((r) => r.step), [2, 4, 6]);

@@ -17,7 +17,7 @@ test.before(async () => {
 const tmpDir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `genlab-${name}-`));
 const weightsOf = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
 /** The history without wall-clock seconds, which differ between runs. */
-const lossesOf = (trainer: train.AdversarialTrainer<any>) => trainer.history.map(({ seconds: _seconds, ...rest }) => rest);
+const lossesOf = (trainer: train.PhasedTrainer<any>) => trainer.history.map(({ seconds: _seconds, ...rest }) => rest);
 
 /** Runs `body` with console.log and console.error captured; returns what they printed. */
 async function captured<T>(body: () => Promise<T>): Promise<{ value: T; printed: string[] }> {

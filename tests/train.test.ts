@@ -36,7 +36,7 @@ test.serial('a D update changes only D\'s weights, a G update only G\'s', (t) =>
   const [dPhase, gPhase] = trainer.phases;
   t.deepEqual([dPhase.name, gPhase.name], ['d', 'g']);
   const only = (phase: train.Phase<train.GanBatch>) =>
-    new train.AdversarialTrainer({ networks: trainer.networks, phases: [phase], batch: (i) => ({ real: tf.randomNormal([32, 2], 0, 1, 'float32', i) }) });
+    new train.PhasedTrainer({ networks: trainer.networks, phases: [phase], batch: (i) => ({ real: tf.randomNormal([32, 2], 0, 1, 'float32', i) }) });
 
   const g0 = weightsOf(generator);
   const d0 = weightsOf(discriminator);
@@ -101,7 +101,7 @@ test.serial('GAN trainer with an EMA generator: it starts as G, then theta_ema =
   trainer.dispose();
   const data = (index: number) => tf.randomNormal([4, 2, 2, 1], 0, 1, 'float32', index);
   t.throws(() => train.createGanTrainer({ generator, discriminator, emaGenerator, emaDecay: 1.5, data }), {
-    message: 'createGanTrainer: options.emaDecay must be in [0, 1], got 1.5',
+    message: 'createGanTrainer: options.emaDecay must be a finite number in [0, 1], got 1.5',
   });
   t.throws(() => train.createGanTrainer({ generator, discriminator, emaGenerator: generator, data }), {
     message: /options.emaGenerator must be a second model/,
@@ -113,7 +113,7 @@ test.serial('GAN trainer: discriminatorLearningRate and generatorLearningRate gi
   const { trainer: unused, generator, discriminator } = toyTrainer(7);
   unused.dispose();
   const data = (index: number) => tf.randomNormal([8, 2], 0, 1, 'float32', index);
-  const rates = (trainer: train.AdversarialTrainer<train.GanBatch>) => trainer.phases.map((p) => (p.optimizer as unknown as { learningRate: number }).learningRate);
+  const rates = (trainer: train.PhasedTrainer<train.GanBatch>) => trainer.phases.map((p) => (p.optimizer as unknown as { learningRate: number }).learningRate);
   const ttur = train.createGanTrainer({ generator, discriminator, data, learningRate: 5e-4, discriminatorLearningRate: 4e-4, generatorLearningRate: 1e-4 });
   t.deepEqual(rates(ttur), [4e-4, 1e-4]);
   ttur.dispose();
@@ -156,13 +156,13 @@ test.serial('the NaN guard stops the run before the bad update and names the div
   const [dPhase, gPhase] = trainer.phases;
   const poisoned: train.Phase<train.GanBatch> = {
     ...gPhase,
-    loss: (batch, context) => {
-      const out = gPhase.loss(batch, context);
+    loss: (batch, context, received) => {
+      const out = gPhase.loss(batch, context, received) as train.PhaseOutputs; // the GAN's phases hand nothing on
       // From step 3 on, the generator loss is multiplied by log(0) - log(0) = NaN.
       return context.step >= 3 ? { loss: out.loss.mul(tf.log(tf.scalar(0)).sub(tf.log(tf.scalar(0)))) as tf.Scalar } : out;
     },
   };
-  const guarded = new train.AdversarialTrainer({ networks: trainer.networks, phases: [dPhase, poisoned], batch: (i) => ({ real: tf.randomNormal([32, 2], 0, 1, 'float32', i) }) });
+  const guarded = new train.PhasedTrainer({ networks: trainer.networks, phases: [dPhase, poisoned], batch: (i) => ({ real: tf.randomNormal([32, 2], 0, 1, 'float32', i) }) });
   await guarded.run({ steps: 3, progress: false });
   const before = weightsOf(generator);
   const result = await guarded.run({ steps: 10, progress: false });
@@ -312,7 +312,7 @@ test.serial('batchSampler: batch i depends on i only, and an epoch visits every 
 test.serial('learning-rate schedules are applied per step; optimizers may not be shared', (t) => {
   const { trainer, generator, discriminator } = toyTrainer(14);
   const [dPhase, gPhase] = trainer.phases;
-  const decayed = new train.AdversarialTrainer({
+  const decayed = new train.PhasedTrainer({
     networks: trainer.networks,
     phases: [{ ...dPhase, learningRate: (step) => 1e-3 / (step + 1) }, gPhase],
     batch: (i) => ({ real: tf.randomNormal([32, 2], 0, 1, 'float32', i) }),
@@ -320,10 +320,10 @@ test.serial('learning-rate schedules are applied per step; optimizers may not be
   decayed.trainStep();
   decayed.trainStep();
   t.is((dPhase.optimizer as unknown as { learningRate: number }).learningRate, 1e-3 / 2);
-  t.throws(() => new train.AdversarialTrainer({ networks: trainer.networks, phases: [dPhase, { ...gPhase, optimizer: dPhase.optimizer }], batch: () => ({}) }), {
+  t.throws(() => new train.PhasedTrainer({ networks: trainer.networks, phases: [dPhase, { ...gPhase, optimizer: dPhase.optimizer }], batch: () => ({}) }), {
     message: /phase 'g' shares its optimizer with another phase/,
   });
-  t.throws(() => new train.AdversarialTrainer({ networks: trainer.networks, phases: [{ ...gPhase, trains: ['critic'] }], batch: () => ({}) }), {
+  t.throws(() => new train.PhasedTrainer({ networks: trainer.networks, phases: [{ ...gPhase, trains: ['critic'] }], batch: () => ({}) }), {
     message: /phase 'g' trains 'critic', which is not one of the networks \(generator, discriminator\)/,
   });
   trainer.dispose();
@@ -331,12 +331,26 @@ test.serial('learning-rate schedules are applied per step; optimizers may not be
 });
 
 test('linearDecay: constant for the first half, then linear down to the floor', (t) => {
-  const schedule = train.linearDecay(1e-3, 100);
+  const schedule = train.linearDecay({ learningRate: 1e-3, steps: 100 });
   t.is(schedule(0), 1e-3);
   t.is(schedule(50), 1e-3);
   t.true(Math.abs(schedule(75) - 5e-4) < 1e-12);
   t.true(Math.abs(schedule(100) - 5e-5) < 1e-12, 'never below 5% of the rate');
-  t.throws(() => train.linearDecay(1e-3, 0), { message: /steps must be positive, got 0/ });
+  t.throws(() => train.linearDecay({ learningRate: 1e-3, steps: 0 }), { message: /linearDecay: options.steps must be a positive finite number, got 0/ });
+  t.throws(() => train.linearDecay({ learningRate: 1e-3, steps: 100, floor: undefined, decaySteps: 10 } as never), { message: /linearDecay: unknown option 'decaySteps'/ });
+  const third = train.linearDecay({ learningRate: 1e-3, steps: 90, decayShare: 1 / 3, floor: undefined }); // undefined keeps the default floor
+  t.is(third(60), 1e-3);
+  t.true(Math.abs(third(90) - 5e-5) < 1e-12);
+});
+
+test('cosineDecay: from the rate at step 0 to the final rate at the last step, half a cosine between', (t) => {
+  const cosine = train.cosineDecay({ learningRate: 2e-3, finalLearningRate: 1e-4, steps: 100 });
+  t.is(cosine(0), 2e-3);
+  t.true(Math.abs(cosine(50) - (2e-3 + 1e-4) / 2) < 1e-15);
+  t.true(Math.abs(cosine(100) - 1e-4) < 1e-15);
+  t.true(Math.abs(cosine(150) - 1e-4) < 1e-15, 'stays at the final rate');
+  t.is(train.cosineDecay({ learningRate: 1, steps: 2 })(2), 0, 'final rate 0 by default');
+  t.throws(() => train.cosineDecay({ learningRate: 1e-3, steps: 1.5 }), { message: /cosineDecay: options.steps must be a positive integer, got 1.5/ });
 });
 
 test('the progress line shows steps, rate, values and an ETA', (t) => {

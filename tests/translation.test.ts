@@ -55,7 +55,6 @@ test.serial('cyclegan: four networks, ResNet generator and PatchGAN shapes', (t)
   t.is(c.receptiveField, 16);
   t.is(c.generatorAB.layers.filter((l) => l.getClassName() === 'Add').length, 2, 'two residual blocks');
   t.is(c.generatorAB.layers.filter((l) => l.getClassName() === 'ReflectionPadding2D').length, 2 + 2 * 2);
-  t.throws(() => models.createCycleGan({ channelsA: 1, channelsB: 3 }), { message: /identity loss needs channelsA = channelsB, got 1 and 3/ });
   [c.generatorAB, c.generatorBA, c.discriminatorA, c.discriminatorB].forEach((m) => m.dispose());
 });
 
@@ -118,12 +117,12 @@ test.serial('cyclegan losses: lambda = 10 on the cycle terms, 0.5 * lambda on th
 });
 
 test.serial('linear decay: constant, then linearly down, positive to the end', (t) => {
-  const lr = models.linearDecaySchedule(2e-4, 100, 100);
+  const lr = train.linearDecayToZero({ learningRate: 2e-4, constantSteps: 100, decaySteps: 100 });
   t.is(lr(0), 2e-4);
   t.is(lr(98), 2e-4);
   t.true(close(lr(149), 2e-4 * (1 - 50 / 101)));
   t.true(lr(199) > 0 && lr(199) < 2e-4 / 50);
-  t.throws(() => models.linearDecaySchedule(0, 1, 1), { message: /learningRate must be > 0, got 0/ });
+  t.throws(() => train.linearDecayToZero({ learningRate: 0, constantSteps: 1, decaySteps: 1 }), { message: /linearDecayToZero: options.learningRate must be a positive finite number, got 0/ });
 });
 
 /** The buffer's rule written out plainly: a reference to compare the tensor version against. */
@@ -198,6 +197,17 @@ test.serial('pix2pix trainer: d then g, each moves only its own network; 20 step
   const last = trainer.history[trainer.history.length - 1];
   for (const key of ['dLoss', 'dReal', 'dFake', 'gLoss', 'adversarial', 'l1']) t.true(Number.isFinite(last[key]), key);
   t.true(Math.abs(last.gLoss - (last.adversarial + 100 * last.l1)) < 1e-3 * last.gLoss, 'gLoss = adversarial + 100 * l1');
+  // The two updates by hand: each moves only its own network and returns its numbers.
+  let [g1, d1] = [snapshot(model.generator), snapshot(model.discriminator)];
+  t.deepEqual(Object.keys(trainer.discriminatorStep()), ['dLoss', 'dReal', 'dFake']);
+  t.deepEqual(snapshot(model.generator), g1, 'discriminatorStep leaves G');
+  t.notDeepEqual(snapshot(model.discriminator), d1);
+  [g1, d1] = [snapshot(model.generator), snapshot(model.discriminator)];
+  t.deepEqual(Object.keys(trainer.generatorStep()), ['gLoss', 'adversarial', 'l1']);
+  t.deepEqual(snapshot(model.discriminator), d1, 'generatorStep leaves D');
+  t.notDeepEqual(snapshot(model.generator), g1);
+  t.is(trainer.step, 21);
+  t.is(tf.memory().numTensors, before, 'no tensors leak by hand either');
   // L1-only ablation: one phase, the generator only.
   const l1 = train.createPix2PixTrainer({ model, inputs, targets, batchSize: 4, objective: 'l1' });
   t.deepEqual(l1.phases.map((p) => p.name), ['g']);
@@ -207,8 +217,8 @@ test.serial('pix2pix trainer: d then g, each moves only its own network; 20 step
   t.true(Math.abs(l1.history[0].gLoss - 100 * l1.history[0].l1) < 1e-3 * l1.history[0].gLoss);
   t.throws(() => train.createPix2PixTrainer({ model, inputs: targets.slice(0, 4) as tf.Tensor4D, targets }), { message: /as many rows, got 4 and 12/ });
   // Least squares: the same phases; D's readouts are mean raw scores, G's total keeps the weights.
-  const lsModel = models.createPix2Pix({ imageSize: 8, generatorFilters: 2, discriminatorFilters: 2, seed: 1, ganMode: 'lsgan' });
-  const ls = train.createPix2PixTrainer({ model: lsModel, inputs, targets, batchSize: 4, seed: 2 });
+  const lsModel = models.createPix2Pix({ imageSize: 8, generatorFilters: 2, discriminatorFilters: 2, seed: 1 });
+  const ls = train.createPix2PixTrainer({ model: lsModel, inputs, targets, batchSize: 4, seed: 2, ganMode: 'lsgan' });
   ls.trainStep();
   const first = ls.history[0];
   for (const key of ['dLoss', 'dReal', 'dFake', 'gLoss', 'adversarial', 'l1']) t.true(Number.isFinite(first[key]), `lsgan ${key}`);
@@ -224,7 +234,7 @@ test.serial('pix2pix trainer: d then g, each moves only its own network; 20 step
 });
 
 test.serial('pix2pix trainer with an EMA generator and a learning-rate decay: theta_ema = d theta_ema + (1 - d) theta after each G step; the rate falls linearly to zero', async (t) => {
-  const options = { imageSize: 8, generatorFilters: 2, discriminatorFilters: 2, learningRate: 1e-2, seed: 1 };
+  const options = { imageSize: 8, generatorFilters: 2, discriminatorFilters: 2, seed: 1 };
   const model = models.createPix2Pix(options);
   const emaGenerator = models.unetGenerator({ ...options, seed: 7 });
   const inputs = tf.randomUniform([12, 8, 8, 1], -1, 1, 'float32', 1) as tf.Tensor4D;
@@ -232,7 +242,7 @@ test.serial('pix2pix trainer with an EMA generator and a learning-rate decay: th
   const snapshot = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
   t.notDeepEqual(snapshot(emaGenerator), snapshot(model.generator), 'another seed: different weights before the trainer copies G');
   // decayStart 2, decaySteps 3: rate(step) = 1e-2 * (1 - max(0, step + 1 - 2) / 4)
-  const trainer = train.createPix2PixTrainer({ model, inputs, targets, batchSize: 4, seed: 2, emaGenerator, emaDecay: 0.75, decayStart: 2, decaySteps: 3 });
+  const trainer = train.createPix2PixTrainer({ model, inputs, targets, batchSize: 4, seed: 2, learningRate: 1e-2, emaGenerator, emaDecay: 0.75, decayStart: 2, decaySteps: 3 });
   t.deepEqual(snapshot(emaGenerator), snapshot(model.generator), 'the average starts at G');
   t.is(trainer.networks.emaGenerator, emaGenerator, 'the average is checkpointed with the networks');
   const rates: number[][] = [];
@@ -274,11 +284,11 @@ test.serial('pix2pix trainer with an EMA generator and a learning-rate decay: th
 });
 
 test.serial('cyclegan trainer: g (both generators) then d (both discriminators) with buffers; 20 steps leak nothing', async (t) => {
-  const model = models.createCycleGan({ imageSize: 8, generatorFilters: 2, residualBlocks: 1, discriminatorFilters: 2, bufferSize: 6, seed: 3 });
+  const model = models.createCycleGan({ imageSize: 8, generatorFilters: 2, residualBlocks: 1, discriminatorFilters: 2, seed: 3 });
   const domainA = tf.randomUniform([10, 8, 8, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
   const domainB = tf.randomUniform([10, 8, 8, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
   const start = tf.memory().numTensors;
-  const cycle = train.createCycleGanTrainer({ model, domainA, domainB, batchSize: 4, constantSteps: 10, decaySteps: 12, seed: 6 });
+  const cycle = train.createCycleGanTrainer({ model, domainA, domainB, batchSize: 4, constantSteps: 10, decaySteps: 12, bufferSize: 6, seed: 6 });
   t.deepEqual(cycle.trainer.phases.map((p) => [p.name, p.trains]), [
     ['g', ['generatorAB', 'generatorBA']],
     ['d', ['discriminatorA', 'discriminatorB']],
@@ -302,20 +312,56 @@ test.serial('cyclegan trainer: g (both generators) then d (both discriminators) 
   [model.generatorAB, model.generatorBA, model.discriminatorA, model.discriminatorB].forEach((m) => m.dispose());
 });
 
+test.serial('cyclegan by hand: generatorStep returns the fakes G(a), F(b), discriminatorStep takes them; the same numbers as a step of run', (t) => {
+  const options = { imageSize: 8, generatorFilters: 2, residualBlocks: 1, discriminatorFilters: 2, seed: 3 };
+  const domainA = tf.randomUniform([10, 8, 8, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+  const domainB = tf.randomUniform([10, 8, 8, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
+  const trainerOptions = { domainA, domainB, batchSize: 4, constantSteps: 10, decaySteps: 12, bufferSize: 6, seed: 6 };
+  const byRun = models.createCycleGan(options);
+  const byHand = models.createCycleGan(options);
+  const run = train.createCycleGanTrainer({ model: byRun, ...trainerOptions });
+  const hand = train.createCycleGanTrainer({ model: byHand, ...trainerOptions });
+  const record = run.trainer.trainStep();
+  const before = tf.memory().numTensors;
+  const { losses: gLosses, fakes } = hand.generatorStep();
+  t.deepEqual(fakes.fakeB.shape, [4, 8, 8, 3], 'G(a) for D_B');
+  t.deepEqual(fakes.fakeA.shape, [4, 8, 8, 3], 'F(b) for D_A');
+  const dLosses = hand.discriminatorStep(fakes);
+  t.true(fakes.fakeA.isDisposed && fakes.fakeB.isDisposed, 'discriminatorStep frees the fakes');
+  t.is(gLosses.gLoss, record.gLoss, 'the G update by hand sees the batch and weights of run\'s step 0');
+  t.is(dLosses.dLoss, record.dLoss);
+  t.is(hand.trainer.step, 0, 'updates by hand leave the step count alone');
+  t.true(tf.memory().numTensors > before, 'the buffers (and Adam\'s slots) grew');
+  t.throws(() => hand.trainer.phaseStep('d'), { message: /phase 'd' needs the fakes of phase 'g'/ });
+  const tensors = tf.memory().numTensors;
+  const { fakes: again } = hand.generatorStep();
+  hand.discriminatorStep(again);
+  t.is(tf.memory().numTensors, tensors + 2 * 2, 'a second pair of updates: only the buffers grew, from 4 to their 6 images each');
+  const mixed = models.createCycleGan({ ...options, channelsA: 1 });
+  const grey = tf.zeros([10, 8, 8, 1]) as tf.Tensor4D;
+  t.throws(() => train.createCycleGanTrainer({ model: mixed, ...trainerOptions, domainA: grey }), {
+    message: /createCycleGanTrainer: the identity loss needs the model's channelsA = channelsB, got 1 and 3; set options.identityWeight to 0/,
+  });
+  run.dispose();
+  hand.dispose();
+  tf.dispose([domainA, domainB, grey]);
+  [byRun, byHand, mixed].forEach((m) => [m.generatorAB, m.generatorBA, m.discriminatorA, m.discriminatorB].forEach((net) => net.dispose()));
+});
+
 test.serial('cyclegan checkpoint: weights with custom layers, optimizer state and both history buffers round-trip', async (t) => {
   const fs = await import('fs');
   const os = await import('os');
   const path = await import('path');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-cyclegan-'));
-  const options = { imageSize: 8, generatorFilters: 2, residualBlocks: 1, discriminatorFilters: 2, bufferSize: 5 };
+  const options = { imageSize: 8, generatorFilters: 2, residualBlocks: 1, discriminatorFilters: 2 };
   const domainA = tf.randomUniform([10, 8, 8, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
   const domainB = tf.randomUniform([10, 8, 8, 3], -1, 1, 'float32', 8) as tf.Tensor4D;
   const first = models.createCycleGan({ ...options, seed: 1 });
   const second = models.createCycleGan({ ...options, seed: 2 });
   const nets = (m: typeof first) => [m.generatorAB, m.generatorBA, m.discriminatorA, m.discriminatorB];
   const weights = (m: typeof first) => nets(m).map((net) => net.getWeights().map((w) => Array.from(w.dataSync())));
-  const a = train.createCycleGanTrainer({ model: first, domainA, domainB, batchSize: 3, constantSteps: 5, decaySteps: 5, seed: 1 });
-  const b = train.createCycleGanTrainer({ model: second, domainA, domainB, batchSize: 3, constantSteps: 5, decaySteps: 5, seed: 1 });
+  const a = train.createCycleGanTrainer({ model: first, domainA, domainB, batchSize: 3, constantSteps: 5, decaySteps: 5, bufferSize: 5, seed: 1 });
+  const b = train.createCycleGanTrainer({ model: second, domainA, domainB, batchSize: 3, constantSteps: 5, decaySteps: 5, bufferSize: 5, seed: 1 });
   try {
     await a.trainer.run({ steps: 3, progress: false });
     await a.trainer.saveCheckpoint(dir);

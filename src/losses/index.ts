@@ -3,3 +3,4 @@ export * from './translation';
 export * from './gan';
 export * from './stabilisers';
 export * from './vae';
+export * from './adversarial';

@@ -184,18 +184,3 @@ function checkPenalty(fn: string, critic: unknown, realImages: tf.Tensor, fakeIm
   if (o.epsilon !== undefined) checkTensor(fn, 'options.epsilon', o.epsilon, { shape: [realImages.shape[0]], dtype: 'float32' });
   return o;
 }
-
-/** WGAN-GP critic loss: the Wasserstein loss plus the gradient penalty, as named parts. */
-export function wganGpCriticLoss(
-  critic: (images: tf.Tensor) => tf.Tensor,
-  realImages: tf.Tensor,
-  fakeImages: tf.Tensor,
-  options: GradientPenaltyOptions = {},
-): CriticLossParts {
-  checkPenalty('wganGpCriticLoss', critic, realImages, fakeImages, options);
-  return tf.tidy(() => {
-    const { real, fake } = wassersteinCriticLoss(critic(realImages), critic(fakeImages));
-    const penalty = gradientPenalty(critic, realImages, fakeImages, options);
-    return { total: real.add(fake).add(penalty) as tf.Scalar, real, fake, penalty };
-  });
-}

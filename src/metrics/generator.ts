@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { sampleLatent } from '../models/gan';
 import { isInfoGenerator } from '../models/dcgan';
 import { toRange } from '../pixels';
-import type { AdversarialTrainer, TrainingCallback } from '../train/adversarial';
+import type { PhasedTrainer, TrainingCallback } from '../train/phased';
 import { sampleQuality, type SampleQuality } from './quality';
 import type { Judge } from './judge';
 import { checkJudge } from './judge-check';
@@ -157,7 +157,7 @@ export function trackQuality(options: QualityTrackingOptions): { callback: Train
   const records: QualityRecord[] = [];
   const callback: TrainingCallback = {
     every,
-    call: (trainer: AdversarialTrainer<any>) => {
+    call: (trainer: PhasedTrainer<any>) => {
       records.push(measureGenerator(generator, judge, { count: options.count, seed: options.seed, step: trainer.step, seconds: trainer.seconds }));
     },
   };

@@ -16,6 +16,7 @@ import { loadDataset, datasetDir, disposeDataset } from '../data/datasets';
 import { batches } from '../data/batches';
 import { makeRandom } from '../random';
 import { watchInterrupts, TrainingInterrupted } from '../train/interrupt';
+import { cosineDecay } from '../train/schedules';
 import { gaussianStats, type GaussianStats } from './frechet';
 import { buildJudgeModel, checkJudgeName, DEFAULT_JUDGE_MODEL_OPTIONS, FEATURE_LAYER, INFERENCE_BATCH, JUDGE_VERSIONS, type JudgeName } from './judge-model';
 import { GenlabError, checkFunction, checkNonNegativeInteger, checkNumber, checkOptionValues, checkPositiveInteger, checkTensor, fail, resolveOptions } from '../errors';
@@ -234,8 +235,7 @@ export function judgeLearningRate(
   if (learningRateSchedule !== 'cosine') {
     throw new GenlabError(`judgeLearningRate: learningRateSchedule must be 'constant' or 'cosine', got ${JSON.stringify(learningRateSchedule)}`);
   }
-  const progress = Math.min(1, Math.max(0, step / totalSteps));
-  return finalLearningRate + (learningRate - finalLearningRate) * 0.5 * (1 + Math.cos(Math.PI * progress));
+  return cosineDecay({ learningRate, finalLearningRate, steps: totalSteps })(step);
 }
 
 /** Mirrors each image left-right with probability 1/2 (a fresh draw per image and step). */

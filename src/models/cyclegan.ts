@@ -13,7 +13,8 @@
  * least-squares loss"): G minimises (D_Y(G(x)) - 1)^2, D_Y minimises (D_Y(y) - 1)^2 + D_Y(G(x))^2.
  * D is updated on a history of 50 generated images rather than only the newest ones (§4,
  * Shrivastava et al. 2017). Learning rate 2e-4, constant for the first half of training, then
- * linearly decayed to zero.
+ * linearly decayed to zero. These training settings (lambda, the identity weight, the buffer,
+ * Adam) are the trainer's options (train/translation.ts); this file builds the networks.
  *
  * Code vs paper (this file, losses/translation.ts, train/translation.ts):
  *   domains A, B           X, Y
@@ -35,7 +36,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { layerSeed } from '../random';
 import { convNormAct, residualBlock, patchGanDiscriminator, type NormKind } from './blocks';
-import { checkNumber, checkOptionValues, GenlabError, resolveOptions } from '../errors';
+import { checkOptionValues, GenlabError, resolveOptions } from '../errors';
 
 export interface CycleGanOptions {
   /** Height and width of both domains' images, divisible by 4 (default 28). */
@@ -54,16 +55,6 @@ export interface CycleGanOptions {
   discriminatorLayers?: number;
   /** Normalisation (default 'instance', the paper's). */
   norm?: NormKind;
-  /** Weight lambda of the cycle-consistency loss (default 10, the paper's). */
-  lambdaCycle?: number;
-  /** Identity loss weight as a fraction of lambdaCycle (default 0.5, the paper's; 0 disables it). */
-  identityWeight?: number;
-  /** Images kept in each history buffer (default 50, the paper's). */
-  bufferSize?: number;
-  /** Adam learning rate before the decay (default 2e-4, the paper's). */
-  learningRate?: number;
-  /** Adam beta1 (default 0.5, the paper's). */
-  beta1?: number;
   /** Seed of the weight initialisers (default 0). */
   seed?: number;
 }
@@ -77,11 +68,6 @@ export const DEFAULT_CYCLE_GAN_OPTIONS: Required<CycleGanOptions> = {
   discriminatorFilters: 32,
   discriminatorLayers: 1,
   norm: 'instance',
-  lambdaCycle: 10,
-  identityWeight: 0.5,
-  bufferSize: 50,
-  learningRate: 2e-4,
-  beta1: 0.5,
   seed: 0,
 };
 
@@ -144,13 +130,9 @@ export function createCycleGan(options: CycleGanOptions = {}): CycleGan {
   checkOptionValues('createCycleGan', o, {
     imageSize: 'positiveInteger', channelsA: 'positiveInteger', channelsB: 'positiveInteger', generatorFilters: 'positiveInteger',
     residualBlocks: 'nonNegativeInteger', discriminatorFilters: 'positiveInteger', discriminatorLayers: 'positiveInteger',
-    norm: ['instance', 'batch', 'none'], lambdaCycle: 'nonNegative', identityWeight: 'nonNegative', bufferSize: 'nonNegativeInteger',
-    learningRate: 'positive', beta1: 'belowOne', seed: 'finite',
+    norm: ['instance', 'batch', 'none'], seed: 'finite',
   });
   if (o.imageSize % 4 !== 0) throw new GenlabError(`createCycleGan: options.imageSize must be divisible by 4, got ${o.imageSize}`);
-  if (o.identityWeight > 0 && o.channelsA !== o.channelsB) {
-    throw new GenlabError(`createCycleGan: the identity loss needs channelsA = channelsB, got ${o.channelsA} and ${o.channelsB}; set identityWeight to 0`);
-  }
   const generator = (inputChannels: number, outputChannels: number, seed: number, name: string) =>
     resnetGenerator({
       imageSize: o.imageSize, inputChannels, outputChannels, filters: o.generatorFilters,
@@ -170,20 +152,4 @@ export function createCycleGan(options: CycleGanOptions = {}): CycleGan {
     receptiveField: dA.receptiveField,
     options: o,
   };
-}
-
-/**
- * The learning rate of the paper: `learningRate` for the first `constantSteps` steps, then a
- * linear decay over `decaySteps` steps towards zero (the reference code's 'linear' policy:
- * lr * (1 - max(0, step + 1 - constantSteps) / (decaySteps + 1)), which stays positive).
- */
-export function linearDecaySchedule(learningRate: number, constantSteps: number, decaySteps: number): (step: number) => number {
-  if (!(learningRate > 0)) throw new GenlabError(`linearDecaySchedule: learningRate must be > 0, got ${learningRate}`);
-  checkNumber('linearDecaySchedule', 'learningRate', learningRate, { above: 0 });
-  checkNumber('linearDecaySchedule', 'constantSteps', constantSteps, { min: 0 });
-  checkNumber('linearDecaySchedule', 'decaySteps', decaySteps, { min: 0 });
-  if (!(constantSteps >= 0) || !(decaySteps >= 0)) {
-    throw new GenlabError(`linearDecaySchedule: constantSteps and decaySteps must be >= 0, got ${constantSteps} and ${decaySteps}`);
-  }
-  return (step) => learningRate * Math.max(1e-8, 1 - Math.max(0, step + 1 - constantSteps) / (decaySteps + 1));
 }

@@ -36,7 +36,7 @@
  * [z, onehot(c)] with a categorical code c drawn uniformly from K categories; D gains a second
  * head Q(c | x) on its last features (the paper's MNIST head: FC 128, LeakyReLU, FC K; here
  * without the head's batch norm) that must recover c from G's image. Training adds
- * lambda * CE(Q(G(z, c)), c) to both losses (see train/loss-variants.ts), so G has to make the
+ * lambda * CE(Q(G(z, c)), c) to both losses (see train/gan.ts), so G has to make the
  * K codes *distinguishable*. Chen et al. report that on MNIST the codes become the digits; in
  * the course's run (`npm run experiment -- dcgan-steps --name info --info 1 --steps 4500`, lesson 06,
  * recorded as dcgan-steps.info.G.codePurity) they did not: Q read the code back almost perfectly,

@@ -9,7 +9,8 @@
  * x is the input (edge map, label map), y the target photo. G is a U-Net (encoder-decoder with
  * skip connections between mirrored layers); D is a conditional PatchGAN that sees x and y (or
  * G(x)) concatenated on the channel axis and scores every N x N patch. The losses live in
- * losses/translation.ts, the training phases in train/translation.ts.
+ * losses/translation.ts; the training phases and their settings (lambda, Adam's rate and
+ * beta1, the adversarial loss) in train/translation.ts.
  *
  * Paper defaults (256 x 256 images): lambda = 100, Adam(lr 2e-4, beta1 0.5), ngf = ndf = 64,
  * 8 encoder steps (256 -> 1), dropout 0.5 in the first 3 decoder steps, 70 x 70 PatchGAN
@@ -25,15 +26,12 @@
  *     batches of 16-32 for speed, and instance norm keeps each image's statistics separate);
  *   - dropout is used during training only, with a new seeded mask at every pass
  *     (blocks.ts SeededDropout); the paper also keeps it at test time as noise.
- * Option beyond the paper: ganMode 'lsgan', the least-squares adversarial loss of the reference
- * code's --gan_mode lsgan (losses/translation.ts); the default is the paper's BCE.
  *
  * Code vs paper: `input` is x, `target` is y, `generator` is G, `discriminator` is D.
  */
 import * as tf from '@tensorflow/tfjs';
 import { layerSeed } from '../random';
 import { convNormAct, unetDown, unetUp, patchGanDiscriminator, type NormKind } from './blocks';
-import type { Pix2PixGanMode } from '../losses/translation';
 import { checkOptionValues, checkTensor, GenlabError, resolveOptions } from '../errors';
 
 export interface Pix2PixOptions {
@@ -55,14 +53,6 @@ export interface Pix2PixOptions {
   norm?: NormKind;
   /** U-Net skip connections (default true); false gives the plain encoder-decoder of the paper's Fig. 3 ablation. */
   skipConnections?: boolean;
-  /** Weight of the L1 term (default 100, the paper's lambda). */
-  lambdaL1?: number;
-  /** Adversarial loss: 'vanilla' BCE (default, the paper's) or 'lsgan' (the reference code's --gan_mode lsgan). */
-  ganMode?: Pix2PixGanMode;
-  /** Adam learning rate (default 2e-4, the paper's). */
-  learningRate?: number;
-  /** Adam beta1 (default 0.5, the paper's). */
-  beta1?: number;
   /** Seed of the weight initialisers and dropout masks (default 0). */
   seed?: number;
 }
@@ -77,10 +67,6 @@ export const DEFAULT_PIX2PIX_OPTIONS: Required<Pix2PixOptions> = {
   dropoutSteps: 3,
   norm: 'instance',
   skipConnections: true,
-  lambdaL1: 100,
-  ganMode: 'vanilla',
-  learningRate: 2e-4,
-  beta1: 0.5,
   seed: 0,
 };
 
@@ -109,8 +95,7 @@ function pix2pixOptions(fn: string, options: Pix2PixOptions): Required<Pix2PixOp
   checkOptionValues(fn, o, {
     imageSize: 'positiveInteger', inputChannels: 'positiveInteger', outputChannels: 'positiveInteger', generatorFilters: 'positiveInteger',
     discriminatorFilters: 'positiveInteger', discriminatorLayers: 'positiveInteger', dropoutSteps: 'nonNegativeInteger',
-    norm: ['instance', 'batch', 'none'], skipConnections: 'boolean', lambdaL1: 'nonNegative', ganMode: ['vanilla', 'lsgan'],
-    learningRate: 'positive', beta1: 'belowOne', seed: 'finite',
+    norm: ['instance', 'batch', 'none'], skipConnections: 'boolean', seed: 'finite',
   });
   return o;
 }

@@ -1,4 +1,4 @@
-/** The check of a GAN trainer's real data (shared by train/gan.ts and train/loss-variants.ts; not exported by the package). */
+/** The check of a GAN trainer's real data (used by train/gan.ts; not exported by the package). */
 import * as tf from '@tensorflow/tfjs';
 import { checkLabels, checkTensor, GenlabError } from '../errors';
 

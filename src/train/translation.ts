@@ -5,32 +5,39 @@
  *   phase d  trains D:   L_D = 1/2 [BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)]
  *   phase g  trains G:   L_G = BCE(D(x, G(x)), 1) + lambda |y - G(x)|      (lambda = 100)
  *   Ablations: 'l1' trains G on lambda |y - G(x)| alone (no D at all); 'gan' sets lambda = 0.
- *   With the model's ganMode 'lsgan' both BCE terms become squared errors (losses/translation.ts).
+ *   With ganMode 'lsgan' both BCE terms become squared errors (losses/translation.ts).
+ *   Both phases: Adam(2e-4, beta1 0.5), the paper's.
  *   Options: an EMA copy of G updated after every G step (./ema.ts), and a linear learning-rate
  *   decay to zero over the last steps (the reference code's --n_epochs_decay).
  *   History: dLoss, dReal, dFake, gLoss, adversarial, l1.
  *
  * CycleGAN (Zhu et al. 2017, reference code: forward, G update with D frozen, D update):
  *   phase g  trains G and F jointly on losses.cycleGanGeneratorLoss (adversarial x 2, cycle x 2,
- *            identity x 2), and hands its fakes G(a), F(b) to phase d;
- *   phase d  trains D_A and D_B jointly: each on its real images and on images drawn from its
- *            history buffer of 50 fakes (train/image-buffer.ts).
+ *            identity x 2), and returns its fakes G(a), F(b);
+ *   phase d  takes those fakes as an argument and trains D_A and D_B jointly: each on its real
+ *            images and on images drawn from its history buffer of 50 fakes (train/image-buffer.ts).
  *   Both phases: Adam(2e-4, beta1 0.5), constant learning rate, then linear decay to zero.
  *   History: gLoss, adversarialAB, adversarialBA, cycleA, cycleB, identityA, identityB, dLoss, dALoss, dBLoss.
  *
- * The fakes pass from phase g to phase d through the trainer object built here (one pair at a
- * time, freed by phase d): the reference code reuses the forward pass the same way, and it saves
- * two generator passes per step.
+ * The fakes go from phase g to phase d as data: phase g hands them on (its loss returns
+ * `{ outputs, handOff: { fakeA, fakeB } }`), the trainer passes them to phase d's loss and frees
+ * them after it. The reference code reuses the forward pass the same way (through `self`); it
+ * saves two generator passes per step. By hand: `generatorStep()` returns the fakes,
+ * `discriminatorStep(fakes)` takes them.
+ *
+ * Every training setting (learning rates, beta1, loss weights, the buffer, the schedule) is an
+ * option of the trainer; the model options (models/pix2pix.ts, models/cyclegan.ts) build networks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { AdversarialTrainer, type Phase } from './adversarial';
+import { PhasedTrainer, type Phase, type PhaseStepResult } from './phased';
 import { batchSampler } from './batches';
 import { ImageHistoryBuffer } from './image-buffer';
 import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
-import { pix2pixDiscriminatorLoss, pix2pixGeneratorLoss, cycleGanGeneratorLoss, cycleGanDiscriminatorLoss } from '../losses/translation';
+import { pix2pixDiscriminatorLoss, pix2pixGeneratorLoss, cycleGanGeneratorLoss, cycleGanDiscriminatorLoss, type Pix2PixGanMode } from '../losses/translation';
 import { pairForDiscriminator, type Pix2Pix } from '../models/pix2pix';
-import { linearDecaySchedule, type CycleGan } from '../models/cyclegan';
-import { checkNumber, checkOptionValues, checkPositiveInteger, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
+import type { CycleGan } from '../models/cyclegan';
+import { linearDecayToZero } from './schedules';
+import { checkNumber, checkOptionValues, checkTensor, fail, GenlabError, resolveOptions } from '../errors';
 
 /** A batch of paired images, both in [-1, 1]. */
 export interface PairedBatch extends tf.TensorContainerObject {
@@ -44,7 +51,7 @@ export interface PairedBatch extends tf.TensorContainerObject {
 export type Pix2PixObjective = 'full' | 'l1' | 'gan';
 
 export interface Pix2PixTrainerOptions {
-  /** The networks, from models.createPix2Pix (its options give lambda, lr and beta1). */
+  /** The networks, from models.createPix2Pix. */
   model: Pix2Pix;
   /** x: [N, S, S, Cin] in [-1, 1]. */
   inputs: tf.Tensor4D;
@@ -54,6 +61,14 @@ export interface Pix2PixTrainerOptions {
   objective?: Pix2PixObjective;
   /** Pairs per batch (default 16; the paper's is 1, see models/pix2pix.ts). */
   batchSize?: number;
+  /** Weight lambda of the L1 term (default 100, the paper's). */
+  lambdaL1?: number;
+  /** Adversarial loss: 'vanilla' BCE (default, the paper's) or 'lsgan' (the reference code's --gan_mode lsgan, Mao et al. 2017). */
+  ganMode?: Pix2PixGanMode;
+  /** Adam learning rate of both phases (default 2e-4, the paper's; lesson 07 uses 2e-3 for batches of 16). */
+  learningRate?: number;
+  /** Adam beta1 (default 0.5, the paper's). */
+  beta1?: number;
   /**
    * A second generator built like model.generator (models.unetGenerator with the same options):
    * set to G's weights now, then after every G update an exponential moving average of G's
@@ -77,20 +92,43 @@ export interface Pix2PixTrainerOptions {
 export const DEFAULT_PIX2PIX_TRAINER_OPTIONS = {
   objective: 'full' as Pix2PixObjective,
   batchSize: 16,
+  lambdaL1: 100,
+  ganMode: 'vanilla' as Pix2PixGanMode,
+  learningRate: 2e-4,
+  beta1: 0.5,
   emaDecay: DEFAULT_EMA_OPTIONS.decay,
   decaySteps: 0,
   decayStart: 0,
   seed: 0,
 };
 
+/**
+ * A Pix2Pix trainer: `run` trains for a budget; `discriminatorStep` and `generatorStep` make one
+ * update each, by hand, on a batch of pairs (default: the current step's), returning numbers.
+ */
+export class Pix2PixTrainer extends PhasedTrainer<PairedBatch> {
+  /** One update of D on real pairs (x, y) and generated pairs (x, G(x)): { dLoss, dReal, dFake }. G does not move. */
+  discriminatorStep(batch?: PairedBatch): Record<string, number> {
+    return this.phaseStep('d', { batch }).values;
+  }
+
+  /** One update of G on the adversarial and L1 terms: { gLoss, adversarial, l1 }. D does not move. */
+  generatorStep(batch?: PairedBatch): Record<string, number> {
+    return this.phaseStep('g', { batch }).values;
+  }
+}
+
 /** Builds the trainer; `await trainer.run({ steps })` trains. */
-export function createPix2PixTrainer(options: Pix2PixTrainerOptions): AdversarialTrainer<PairedBatch> {
-  const { model, inputs, targets, objective, batchSize, seed, emaGenerator, emaDecay, decaySteps, decayStart } = resolveOptions('createPix2PixTrainer', DEFAULT_PIX2PIX_TRAINER_OPTIONS, options, ['model', 'inputs', 'targets', 'emaGenerator']);
+export function createPix2PixTrainer(options: Pix2PixTrainerOptions): Pix2PixTrainer {
+  const o = resolveOptions('createPix2PixTrainer', DEFAULT_PIX2PIX_TRAINER_OPTIONS, options, ['model', 'inputs', 'targets', 'emaGenerator']);
+  const { model, inputs, targets, objective, batchSize, seed, emaGenerator, emaDecay, decaySteps, decayStart, lambdaL1, ganMode, learningRate, beta1 } = o;
   const fn = 'createPix2PixTrainer';
   if (model === null || typeof model !== 'object' || !(model.generator instanceof tf.LayersModel) || !(model.discriminator instanceof tf.LayersModel)) {
     fail(fn, 'options.model', 'a Pix2Pix from models.createPix2Pix ({ generator, discriminator, options })', model);
   }
-  checkOptionValues(fn, { emaGenerator, batchSize, seed }, { emaGenerator: 'model', batchSize: 'positiveInteger', seed: 'finite' });
+  checkOptionValues(fn, o, {
+    emaGenerator: 'model', batchSize: 'positiveInteger', seed: 'finite', lambdaL1: 'nonNegative', ganMode: ['vanilla', 'lsgan'], learningRate: 'positive', beta1: 'belowOne',
+  });
   checkTensor(fn, 'options.inputs', inputs, { rank: 4, layout: '[N, S, S, C]', dtype: 'float32' });
   checkTensor(fn, 'options.targets', targets, { rank: 4, layout: '[N, S, S, C]', dtype: 'float32' });
   const { generator, discriminator } = model;
@@ -112,9 +150,8 @@ export function createPix2PixTrainer(options: Pix2PixTrainerOptions): Adversaria
   if (inputs.shape[0] !== targets.shape[0]) {
     throw new GenlabError(`createPix2PixTrainer: options.inputs and options.targets must have as many rows, got ${inputs.shape[0]} and ${targets.shape[0]}`);
   }
-  const { lambdaL1, learningRate, beta1, ganMode } = model.options;
   const adam = () => tf.train.adam(learningRate, beta1);
-  const schedule = decaySteps > 0 ? linearDecaySchedule(learningRate, decayStart, decaySteps) : undefined;
+  const schedule = decaySteps > 0 ? linearDecayToZero({ learningRate, constantSteps: decayStart, decaySteps }) : undefined;
   const weights = objective === 'l1' ? { lambdaL1, adversarialWeight: 0 } : objective === 'gan' ? { lambdaL1: 0, adversarialWeight: 1 } : { lambdaL1, adversarialWeight: 1 };
   const lossWeights = { ...weights, ganMode };
   // "Who is winning" readout: the mean probability of "real" (BCE) or the mean raw score (LSGAN, targets 1 and 0).
@@ -153,7 +190,7 @@ export function createPix2PixTrainer(options: Pix2PixTrainerOptions): Adversaria
     copyWeights(emaGenerator, generator); // the average starts at G's initial weights
     networks.emaGenerator = emaGenerator; // checkpointed with the networks
   }
-  return new AdversarialTrainer<PairedBatch>({
+  return new Pix2PixTrainer({
     networks,
     phases: objective === 'l1' ? [gPhase] : [dPhase, gPhase],
     batch: batchSampler({ inputs, targets }, { batchSize, seed }) as (i: number) => PairedBatch,
@@ -168,7 +205,7 @@ export interface UnpairedBatch extends tf.TensorContainerObject {
 }
 
 export interface CycleGanTrainerOptions {
-  /** The four networks, from models.createCycleGan (its options give the weights, lr, beta1, buffer size). */
+  /** The four networks, from models.createCycleGan. */
   model: CycleGan;
   /** Domain A images [N_A, S, S, C_A] in [-1, 1]. */
   domainA: tf.Tensor4D;
@@ -182,20 +219,46 @@ export interface CycleGanTrainerOptions {
   batchSize?: number;
   /** Keep the cycle-consistency (and identity) terms (default true; false is the "GAN alone" ablation of §5.1.3). */
   cycle?: boolean;
+  /** Weight lambda of the cycle-consistency loss (default 10, the paper's). */
+  lambdaCycle?: number;
+  /** Identity loss weight as a fraction of lambdaCycle (default 0.5, the paper's; 0 disables it; it needs channelsA = channelsB). */
+  identityWeight?: number;
+  /** Images kept in each history buffer (default 50, the paper's). */
+  bufferSize?: number;
+  /** Adam learning rate before the decay (default 2e-4, the paper's). */
+  learningRate?: number;
+  /** Adam beta1 (default 0.5, the paper's). */
+  beta1?: number;
   /** Seed of the batch orders and the buffers (default 0). */
   seed?: number;
 }
 
-export const DEFAULT_CYCLE_GAN_TRAINER_OPTIONS = { batchSize: 8, cycle: true, seed: 0 };
+export const DEFAULT_CYCLE_GAN_TRAINER_OPTIONS = { batchSize: 8, cycle: true, lambdaCycle: 10, identityWeight: 0.5, bufferSize: 50, learningRate: 2e-4, beta1: 0.5, seed: 0 };
 
-/** The trainer and its two history buffers. */
+/** CycleGAN's fakes, handed from the G update to the D update. */
+export interface CycleGanFakes extends tf.NamedTensorMap {
+  /** F(b): [B, S, S, C_A], for D_A. */
+  fakeA: tf.Tensor4D;
+  /** G(a): [B, S, S, C_B], for D_B. */
+  fakeB: tf.Tensor4D;
+}
+
+/** The trainer, its two history buffers and its two updates by hand. */
 export interface CycleGanTrainer {
-  trainer: AdversarialTrainer<UnpairedBatch>;
+  trainer: PhasedTrainer<UnpairedBatch>;
   /** History of F(b) for D_A. */
   bufferA: ImageHistoryBuffer;
   /** History of G(a) for D_B. */
   bufferB: ImageHistoryBuffer;
-  /** Frees the optimizers, the buffers and any fakes still waiting for phase d. */
+  /**
+   * One update of G and F (D_A, D_B frozen) on a batch (default: the current step's): returns
+   * the losses as numbers and the fakes G(a), F(b), which the caller passes to discriminatorStep
+   * (or frees).
+   */
+  generatorStep(batch?: UnpairedBatch): { losses: Record<string, number>; fakes: CycleGanFakes };
+  /** One update of D_A and D_B on real images and on `fakes` through the buffers; frees `fakes`. */
+  discriminatorStep(fakes: CycleGanFakes, batch?: UnpairedBatch): Record<string, number>;
+  /** Frees the optimizers and the buffers. */
   dispose(): void;
 }
 
@@ -211,7 +274,10 @@ export function createCycleGanTrainer(options: CycleGanTrainerOptions): CycleGan
   checkTensor(fn, 'options.domainB', domainB, { rank: 4, layout: '[N, S, S, C]', dtype: 'float32' });
   checkNumber(fn, 'options.constantSteps', o.constantSteps, { min: 0 });
   checkNumber(fn, 'options.decaySteps', o.decaySteps, { min: 0 });
-  checkOptionValues(fn, o, { batchSize: 'positiveInteger', cycle: 'boolean', seed: 'finite' });
+  checkOptionValues(fn, o, {
+    batchSize: 'positiveInteger', cycle: 'boolean', seed: 'finite', lambdaCycle: 'nonNegative', identityWeight: 'nonNegative', bufferSize: 'nonNegativeInteger',
+    learningRate: 'positive', beta1: 'belowOne',
+  });
   for (const [name, t] of [['domainA', domainA], ['domainB', domainB]] as const) {
     if (batchSize > t.shape[0]) throw new GenlabError(`${fn}: options.batchSize must be at most the ${t.shape[0]} images of options.${name}, got ${batchSize}`);
   }
@@ -222,14 +288,16 @@ export function createCycleGanTrainer(options: CycleGanTrainerOptions): CycleGan
       throw new GenlabError(`createCycleGanTrainer: options.${name} must be [N, ${m.imageSize}, ${m.imageSize}, ${channels}], got [${t.shape}]`);
     }
   }
+  if (o.cycle && o.identityWeight > 0 && m.channelsA !== m.channelsB) {
+    throw new GenlabError(`${fn}: the identity loss needs the model's channelsA = channelsB, got ${m.channelsA} and ${m.channelsB}; set options.identityWeight to 0`);
+  }
   const lossOptions = o.cycle
-    ? { lambdaCycle: m.lambdaCycle, identityWeight: m.identityWeight, cycleWeight: 1 }
-    : { lambdaCycle: m.lambdaCycle, identityWeight: 0, cycleWeight: 0 };
-  const bufferA = new ImageHistoryBuffer({ size: m.bufferSize, seed: `${seed}:A` });
-  const bufferB = new ImageHistoryBuffer({ size: m.bufferSize, seed: `${seed}:B` });
-  let pending: { fakeA: tf.Tensor4D; fakeB: tf.Tensor4D } | undefined;
-  const schedule = linearDecaySchedule(m.learningRate, o.constantSteps, o.decaySteps);
-  const adam = () => tf.train.adam(m.learningRate, m.beta1);
+    ? { lambdaCycle: o.lambdaCycle, identityWeight: o.identityWeight, cycleWeight: 1 }
+    : { lambdaCycle: o.lambdaCycle, identityWeight: 0, cycleWeight: 0 };
+  const bufferA = new ImageHistoryBuffer({ size: o.bufferSize, seed: `${seed}:A` });
+  const bufferB = new ImageHistoryBuffer({ size: o.bufferSize, seed: `${seed}:B` });
+  const schedule = linearDecayToZero({ learningRate: o.learningRate, constantSteps: o.constantSteps, decaySteps: o.decaySteps });
+  const adam = () => tf.train.adam(o.learningRate, o.beta1);
   const apply = (net: tf.LayersModel, x: tf.Tensor) => net.apply(x, { training: true }) as tf.Tensor4D;
 
   const gPhase: Phase<UnpairedBatch> = {
@@ -254,10 +322,9 @@ export function createCycleGanTrainer(options: CycleGanTrainerOptions): CycleGan
         },
         lossOptions,
       );
-      tf.dispose(pending);
-      pending = { fakeA: tf.keep(fakeA.clone()), fakeB: tf.keep(fakeB.clone()) };
       const { total, ...parts } = g;
-      return { loss: total, ...parts };
+      const handOff: CycleGanFakes = { fakeA, fakeB }; // to phase d, as its `received`
+      return { outputs: { loss: total, ...parts }, handOff };
     },
   };
   const dPhase: Phase<UnpairedBatch> = {
@@ -265,19 +332,17 @@ export function createCycleGanTrainer(options: CycleGanTrainerOptions): CycleGan
     optimizer: adam(),
     trains: ['discriminatorA', 'discriminatorB'],
     learningRate: schedule,
-    loss: ({ a, b }) => {
-      if (!pending) throw new GenlabError("CycleGAN phase 'd' needs the fakes of phase 'g': keep the phases in the order [g, d]");
-      const { fakeA, fakeB } = pending;
-      pending = undefined;
+    loss: ({ a, b }, _context, received) => {
+      const { fakeA, fakeB } = received as CycleGanFakes; // phase g's G(a), F(b)
+      if (!fakeA || !fakeB) throw new GenlabError("CycleGAN phase 'd' needs the fakes of phase 'g' (fakeA, fakeB): keep the phases in the order [g, d]");
       const dA = cycleGanDiscriminatorLoss(apply(discriminatorA, a), apply(discriminatorA, bufferA.query(fakeA)));
       const dB = cycleGanDiscriminatorLoss(apply(discriminatorB, b), apply(discriminatorB, bufferB.query(fakeB)));
-      tf.dispose([fakeA, fakeB]);
       return { loss: dA.total.add(dB.total) as tf.Scalar, dALoss: dA.total, dBLoss: dB.total };
     },
   };
   const sampleA = batchSampler({ a: domainA }, { batchSize, seed });
   const sampleB = batchSampler({ b: domainB }, { batchSize, seed: seed + 1 }); // another order: no pairing
-  const trainer = new AdversarialTrainer<UnpairedBatch>({
+  const trainer = new PhasedTrainer<UnpairedBatch>({
     networks: { generatorAB, generatorBA, discriminatorA, discriminatorB },
     phases: [gPhase, dPhase],
     batch: (i) => ({ ...sampleA(i), ...sampleB(i) }) as UnpairedBatch,
@@ -301,12 +366,21 @@ export function createCycleGanTrainer(options: CycleGanTrainerOptions): CycleGan
     trainer,
     bufferA,
     bufferB,
+    generatorStep: (batch) => {
+      const { values, handOff }: PhaseStepResult = trainer.phaseStep('g', { batch });
+      return { losses: values, fakes: handOff as CycleGanFakes };
+    },
+    discriminatorStep: (fakes, batch) => {
+      try {
+        return trainer.phaseStep('d', { batch, received: fakes }).values;
+      } finally {
+        tf.dispose(fakes);
+      }
+    },
     dispose: () => {
       trainer.dispose();
       bufferA.dispose();
       bufferB.dispose();
-      tf.dispose(pending);
-      pending = undefined;
     },
   };
 }
@@ -315,11 +389,19 @@ export function createCycleGanTrainer(options: CycleGanTrainerOptions): CycleGan
  * Runs a generator on `images` [N, ...] in batches with training off (no dropout, and no
  * gradient tape), returning [N, ...outputs] (the caller frees it).
  */
-export function translate(generator: tf.LayersModel, images: tf.Tensor4D, batchSize = 64): tf.Tensor4D {
+export interface TranslateOptions {
+  /** Images per pass through the generator (default 64). */
+  batchSize?: number;
+}
+
+export const DEFAULT_TRANSLATE_OPTIONS = { batchSize: 64 };
+
+export function translate(generator: tf.LayersModel, images: tf.Tensor4D, options: TranslateOptions = {}): tf.Tensor4D {
   if (!(generator instanceof tf.LayersModel)) fail('translate', 'generator', 'a tf.LayersModel', generator);
+  const { batchSize } = resolveOptions('translate', DEFAULT_TRANSLATE_OPTIONS, options);
   const inputShape = generator.inputs[0].shape; // [null, H, W, C]
   checkTensor('translate', 'images', images, { shape: inputShape.map((d) => d ?? null), layout: `[N, ${inputShape.slice(1).join(', ')}] (the generator's input)`, dtype: 'float32' });
-  checkPositiveInteger('translate', 'batchSize', batchSize);
+  checkOptionValues('translate', { batchSize }, { batchSize: 'positiveInteger' });
   const parts: tf.Tensor4D[] = [];
   for (let start = 0; start < images.shape[0]; start += batchSize) {
     const size = Math.min(batchSize, images.shape[0] - start);

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { elbo } from '../losses/vae';
 import { encode, decodeLogits, reparameterize, type Vae } from '../models/vae';
 import { checkEveryLabel, checkVae, checkVaeTrainingImages } from '../models/vae-check';
-import { AdversarialTrainer } from './adversarial';
+import { PhasedTrainer } from './phased';
 import { batchSampler } from './batches';
 import { checkBoolean, checkNumber, checkPositiveInteger, GenlabError, resolveOptions } from '../errors';
 
@@ -49,7 +49,7 @@ export interface VaeTrainerOptions {
 export const DEFAULT_VAE_TRAINER_OPTIONS = { batchSize: 100, learningRate: 1e-3, binarize: true, seed: 0 };
 
 /** Builds the trainer: `createVaeTrainer({ vae, images })`, then `await trainer.run({ steps })`. */
-export function createVaeTrainer(options: VaeTrainerOptions): AdversarialTrainer<VaeBatch> {
+export function createVaeTrainer(options: VaeTrainerOptions): PhasedTrainer<VaeBatch> {
   const o = resolveOptions('createVaeTrainer', DEFAULT_VAE_TRAINER_OPTIONS, options, ['vae', 'images', 'labels', 'beta']);
   const fn = 'createVaeTrainer';
   const vae = checkVae(fn, o.vae);
@@ -69,7 +69,7 @@ export function createVaeTrainer(options: VaeTrainerOptions): AdversarialTrainer
     ? batchSampler({ images: o.images, labels: o.labels as tf.Tensor1D }, { batchSize: o.batchSize, seed: o.seed })
     : batchSampler({ images: o.images }, { batchSize: o.batchSize, seed: o.seed });
 
-  return new AdversarialTrainer<VaeBatch>({
+  return new PhasedTrainer<VaeBatch>({
     networks: { encoder: vae.encoder, decoder: vae.decoder },
     seed: o.seed,
     batch: sample as (index: number) => VaeBatch,

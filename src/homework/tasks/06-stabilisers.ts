@@ -201,7 +201,7 @@ const ema = implementTask({
 
 /**
  * Modes of the ring covered by 1,000 samples of a toy GAN trained with the least-squares loss
- * (train.createLossVariantTrainer, loss 'lsgan'). Master (seed 0, 20,000 ring points, Adam 4e-3 with linear decay, batch 64): 8 of 8 modes after
+ * (train.createGanTrainer, loss 'lsgan'). Master (seed 0, 20,000 ring points, Adam 4e-3 with linear decay, batch 64): 8 of 8 modes after
  * 4,000 steps (209 s on the shared machine, load 11); 3 of 8 at step 1,000 of that run. Quick mode:
  * 1,000 steps with the decay over them: 7 of 8. Bars: 6 full, 3 quick.
  */

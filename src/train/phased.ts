@@ -1,8 +1,9 @@
 /**
- * One adversarial training loop for every GAN of the course: the MLP GAN and cGAN (lessons
- * 02-03), DCGAN and WGAN-GP (05), Pix2Pix and CycleGAN (06-07).
+ * The phased trainer: one training loop for every model of the course that trains by optimizer
+ * updates, the GANs (the MLP GAN and cGAN of lessons 02-03, DCGAN and WGAN-GP of 05-06, Pix2Pix
+ * and CycleGAN of 07-08) and the VAE (04, one phase).
  *
- * A GAN is a set of named networks and an ordered list of *phases*. A phase is one kind of
+ * A model is a set of named networks and an ordered list of *phases*. A phase is one kind of
  * optimizer update: its own optimizer, an explicit list of the networks it trains (its
  * varList), a loss function returning named scalars, and how many times it repeats per step.
  * One *step* runs every phase in order, each `repeats` times, so
@@ -17,7 +18,7 @@
  *
  * A custom GAN in a few lines (here a WGAN-GP critic; see train/gan.ts for the standard GAN):
  *
- *   const trainer = new AdversarialTrainer({
+ *   const trainer = new PhasedTrainer({
  *     networks: { generator, critic },
  *     batch: batchSampler({ real: images }, { batchSize: 64 }),
  *     phases: [
@@ -53,6 +54,24 @@ export type Networks = Record<string, tf.LayersModel>;
 /** Named scalars returned by a phase's loss: `loss` is minimised, the rest are recorded. */
 export type PhaseOutputs = { loss: tf.Scalar } & Record<string, tf.Scalar>;
 
+/**
+ * What a phase's loss returns when it also hands tensors to the next phase of the same step
+ * (CycleGAN's phase g hands its fakes G(a), F(b) to phase d): the trainer keeps `handOff`,
+ * gives it to the next phase's loss as its third argument and frees it after that phase.
+ */
+export interface PhaseOutputsWithHandOff {
+  outputs: PhaseOutputs;
+  handOff: tf.NamedTensorMap;
+}
+
+/** One optimizer update of one phase: its recorded numbers and what it hands to the next phase. */
+export interface PhaseStepResult {
+  /** `${name}Loss` and every other scalar the phase's loss returned. */
+  values: Record<string, number>;
+  /** The tensors handed to the next phase ({} when none); the caller frees them. */
+  handOff: tf.NamedTensorMap;
+}
+
 /** What a phase's loss function receives besides the batch. */
 export interface StepContext {
   /** The step (0-based): one step runs every phase. */
@@ -78,10 +97,12 @@ export interface Phase<Batch extends tf.TensorContainer> {
   /** Names of the networks whose trainable weights this phase updates: its varList. */
   trains: string[];
   /**
-   * The loss, built from the batch and seeded noise; return `{ loss, ...other scalars }`.
-   * Every tensor it creates is freed by the trainer; the other scalars are recorded.
+   * The loss, built from the batch and seeded noise; return `{ loss, ...other scalars }`, or
+   * `{ outputs: { loss, … }, handOff: { name: tensor, … } }` to hand tensors to the next phase.
+   * `received` is what the previous phase of the step handed on ({} for none). Every tensor it
+   * creates is freed by the trainer; the other scalars are recorded.
    */
-  loss(batch: Batch, context: StepContext): PhaseOutputs;
+  loss(batch: Batch, context: StepContext, received: tf.NamedTensorMap): PhaseOutputs | PhaseOutputsWithHandOff;
   /** Updates per step (default 1): e.g. k discriminator steps per generator step. */
   repeats?: number;
   /** Learning rate as a function of the step (e.g. CycleGAN's linear decay); default: fixed. */
@@ -97,7 +118,7 @@ export interface ExtraState {
   load(tensors: tf.NamedTensorMap): void;
 }
 
-export interface AdversarialTrainerOptions<Batch extends tf.TensorContainer> {
+export interface PhasedTrainerOptions<Batch extends tf.TensorContainer> {
   /** Every network of the model (all are saved in checkpoints), e.g. `{ generator, discriminator }`. */
   networks: Networks;
   /** The updates of one step, in order. */
@@ -114,12 +135,12 @@ export interface AdversarialTrainerOptions<Batch extends tf.TensorContainer> {
   extraState?: ExtraState;
 }
 
-export const DEFAULT_ADVERSARIAL_TRAINER_OPTIONS = { seed: 0 };
+export const DEFAULT_PHASED_TRAINER_OPTIONS = { seed: 0 };
 
 /** A call made every `every` steps during `run`. Return 'stop' to end the run. */
 export interface TrainingCallback {
   every: number;
-  call(trainer: AdversarialTrainer<any>, record: HistoryRecord): void | 'stop' | Promise<void | 'stop'>;
+  call(trainer: PhasedTrainer<any>, record: HistoryRecord): void | 'stop' | Promise<void | 'stop'>;
 }
 
 export interface RunOptions {
@@ -151,7 +172,7 @@ export interface ProgressOptions {
    */
   every?: number;
   /** A figure shown under the progress line in a notebook, redrawn at each refresh (e.g. samples from fixed noise). */
-  figure?: (trainer: AdversarialTrainer<any>) => Figure;
+  figure?: (trainer: PhasedTrainer<any>) => Figure;
 }
 
 /** Checkpoints during a run: `{ path: course.checkpointPath('05-dcgan'), every: 500, resume: true }`. */
@@ -190,10 +211,10 @@ export interface RunResult {
 export class TrainingDivergedError extends Error {}
 
 /**
- * The adversarial trainer: `new AdversarialTrainer({ networks, phases, batch, seed })`, then
+ * The phased trainer: `new PhasedTrainer({ networks, phases, batch, seed })`, then
  * `await trainer.run({ steps })` as often as you like; `trainer.history` grows with each step.
  */
-export class AdversarialTrainer<Batch extends tf.TensorContainer> {
+export class PhasedTrainer<Batch extends tf.TensorContainer> {
   readonly networks: Networks;
   readonly phases: ReadonlyArray<Phase<Batch>>;
   /** Seed of the noise (restored by loadCheckpoint, so a resumed run draws the same noise). */
@@ -209,33 +230,35 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
   private readonly batch: (index: number) => Batch;
   private readonly extraState?: ExtraState;
   private readonly varLists: tf.Variable[][];
+  /** Updates made by hand (phaseStep) per phase: each call draws noise of its own. */
+  private readonly callsByHand: Record<string, number> = {};
 
-  constructor(options: AdversarialTrainerOptions<Batch>) {
-    const { networks, phases, batch, seed, extraState } = { ...DEFAULT_ADVERSARIAL_TRAINER_OPTIONS, ...options };
+  constructor(options: PhasedTrainerOptions<Batch>) {
+    const { networks, phases, batch, seed, extraState } = { ...DEFAULT_PHASED_TRAINER_OPTIONS, ...options };
     if (networks === null || typeof networks !== 'object' || Object.keys(networks).length === 0) {
-      throw new Error('AdversarialTrainer: options.networks must name at least one tf.LayersModel, e.g. { generator, discriminator }');
+      throw new Error('PhasedTrainer: options.networks must name at least one tf.LayersModel, e.g. { generator, discriminator }');
     }
     if (!Array.isArray(phases) || phases.length === 0) {
-      throw new Error('AdversarialTrainer: options.phases must be a non-empty array of phases');
+      throw new Error('PhasedTrainer: options.phases must be a non-empty array of phases');
     }
-    if (typeof batch !== 'function') throw new Error(`AdversarialTrainer: options.batch must be a function of the batch index, got ${typeof batch}`);
-    if (!Number.isInteger(seed)) throw new Error(`AdversarialTrainer: options.seed must be an integer, got ${seed}`);
+    if (typeof batch !== 'function') throw new Error(`PhasedTrainer: options.batch must be a function of the batch index, got ${typeof batch}`);
+    if (!Number.isInteger(seed)) throw new Error(`PhasedTrainer: options.seed must be an integer, got ${seed}`);
     const names = new Set<string>();
     const optimizers = new Set<tf.Optimizer>();
     for (const phase of phases) {
-      if (names.has(phase.name)) throw new Error(`AdversarialTrainer: two phases are named '${phase.name}'`);
+      if (names.has(phase.name)) throw new Error(`PhasedTrainer: two phases are named '${phase.name}'`);
       names.add(phase.name);
       if (optimizers.has(phase.optimizer)) {
-        throw new Error(`AdversarialTrainer: phase '${phase.name}' shares its optimizer with another phase; give each phase its own`);
+        throw new Error(`PhasedTrainer: phase '${phase.name}' shares its optimizer with another phase; give each phase its own`);
       }
       optimizers.add(phase.optimizer);
       const repeats = phase.repeats ?? 1;
       if (!Number.isInteger(repeats) || repeats < 1) {
-        throw new Error(`AdversarialTrainer: phase '${phase.name}' repeats must be a positive integer, got ${phase.repeats}`);
+        throw new Error(`PhasedTrainer: phase '${phase.name}' repeats must be a positive integer, got ${phase.repeats}`);
       }
       for (const n of phase.trains) {
         if (!(n in networks)) {
-          throw new Error(`AdversarialTrainer: phase '${phase.name}' trains '${n}', which is not one of the networks (${Object.keys(networks).join(', ')})`);
+          throw new Error(`PhasedTrainer: phase '${phase.name}' trains '${n}', which is not one of the networks (${Object.keys(networks).join(', ')})`);
         }
       }
     }
@@ -246,7 +269,7 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
     this.extraState = extraState;
     this.varLists = phases.map((phase) => {
       const vars = phase.trains.flatMap((n) => networks[n].trainableWeights.map((w) => w.read() as tf.Variable));
-      if (vars.length === 0) throw new Error(`AdversarialTrainer: phase '${phase.name}' has no trainable weights in ${phase.trains.join(', ')}`);
+      if (vars.length === 0) throw new Error(`PhasedTrainer: phase '${phase.name}' has no trainable weights in ${phase.trains.join(', ')}`);
       return vars;
     });
   }
@@ -267,6 +290,7 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
     const batches: Batch[] = [];
     const sums: Record<string, number> = {};
     const counts: Record<string, number> = {};
+    let received: tf.NamedTensorMap = {}; // what the previous phase handed on
     try {
       for (let r = 0; r < perStep; r++) batches.push(this.batch(step * perStep + r));
       this.phases.forEach((phase, p) => {
@@ -274,7 +298,13 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
         const repeats = phase.repeats ?? 1;
         for (let repeat = 0; repeat < repeats; repeat++) {
           const context = this.context(step, phase.name, repeat);
-          const values = this.update(phase, this.varLists[p], batches[repeat % perStep], context);
+          const { values, handOff } = this.update(p, batches[repeat % perStep], context, received);
+          if (repeat === repeats - 1) {
+            tf.dispose(received); // the previous phase's, now used
+            received = handOff; // only the last repeat's is handed on
+          } else {
+            tf.dispose(handOff);
+          }
           for (const [key, value] of Object.entries(values)) {
             sums[key] = (sums[key] ?? 0) + value;
             counts[key] = (counts[key] ?? 0) + 1;
@@ -283,6 +313,7 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
         }
       });
     } finally {
+      tf.dispose(received);
       tf.dispose(batches as unknown as tf.TensorContainer);
     }
     this.seconds += (now() - started) / 1000;
@@ -432,6 +463,32 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
     for (const phase of this.phases) phase.optimizer.dispose();
   }
 
+  /**
+   * One optimizer update of phase `name` by hand, as `run` makes them: on `batch` (default: the
+   * batch of the current step), with what the previous phase handed on (`received`, default
+   * none). Noise comes from the current step's seeds under a key of their own, a fresh one per
+   * call, so updates by hand never repeat `run`'s noise. `step` and `history` stay as they
+   * are: `run` (or `trainStep`) advances them. Returns the recorded numbers and the tensors this
+   * phase hands on (the caller frees them).
+   */
+  phaseStep(name: string, options: { batch?: Batch; received?: tf.NamedTensorMap } = {}): PhaseStepResult {
+    const p = this.phases.findIndex((phase) => phase.name === name);
+    if (p < 0) throw new Error(`phaseStep: no phase is named '${name}' (the phases: ${this.phases.map((phase) => phase.name).join(', ')})`);
+    const phase = this.phases[p];
+    const call = (this.callsByHand[name] = (this.callsByHand[name] ?? 0) + 1) - 1;
+    const perStep = this.batchesPerStep;
+    const batch = options.batch ?? this.batch(this.step * perStep + (call % perStep));
+    try {
+      if (phase.learningRate) setLearningRate(phase.optimizer, phase.learningRate(this.step), phase.name);
+      const context = this.context(this.step, phase.name, call, 'by hand');
+      const result = this.update(p, batch, context, options.received ?? {});
+      phase.afterUpdate?.(context);
+      return result;
+    } finally {
+      if (options.batch === undefined) tf.dispose(batch as unknown as tf.TensorContainer);
+    }
+  }
+
   private checkpointParts() {
     return {
       networks: this.networks,
@@ -444,9 +501,11 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
     };
   }
 
-  private context(step: number, phase: string, repeat: number): StepContext {
+  /** The seeded noise of one update; `byHand` gives updates made by hand seeds of their own. */
+  private context(step: number, phase: string, repeat: number, byHand?: string): StepContext {
     let call = 0;
-    const nextSeed = () => seedOf(`${this.seed}:${step}:${phase}:${repeat}:${call++}`);
+    const key = byHand === undefined ? `${this.seed}:${step}:${phase}:${repeat}` : `${this.seed}:${step}:${phase}:${byHand} ${repeat}`;
+    const nextSeed = () => seedOf(`${key}:${call++}`);
     return {
       step,
       repeat,
@@ -457,18 +516,24 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
     };
   }
 
-  /** One optimizer update of one phase: gradients of `loss` w.r.t. the varList only. */
-  private update(phase: Phase<Batch>, varList: tf.Variable[], batch: Batch, context: StepContext): Record<string, number> {
+  /** One optimizer update of phase number `p`: gradients of its loss w.r.t. its varList only. */
+  private update(p: number, batch: Batch, context: StepContext, received: tf.NamedTensorMap): PhaseStepResult {
+    const phase = this.phases[p];
     let outputs: PhaseOutputs | undefined;
+    let handOff: tf.NamedTensorMap = {};
     const { value, grads } = tf.variableGrads(() => {
-      outputs = phase.loss(batch, context);
+      const result = phase.loss(batch, context, received);
+      if (hasHandOff(result)) ({ outputs, handOff } = result);
+      else outputs = result;
       if (!outputs || !(outputs.loss instanceof tf.Tensor)) {
         throw new Error(`phase '${phase.name}': loss() must return { loss: tf.Scalar, ... }, got ${outputs && Object.keys(outputs)}`);
       }
       for (const [key, t] of Object.entries(outputs)) if (key !== 'loss') tf.keep(t);
+      for (const t of Object.values(handOff)) tf.keep(t);
       return outputs.loss;
-    }, varList);
+    }, this.varLists[p]);
     const values: Record<string, number> = {};
+    let applied = false;
     try {
       values[`${phase.name}Loss`] = value.dataSync()[0];
       for (const [key, t] of Object.entries(outputs!)) {
@@ -487,12 +552,20 @@ export class AdversarialTrainer<Batch extends tf.TensorContainer> {
         }
       }
       phase.optimizer.applyGradients(grads);
+      applied = true;
     } finally {
       tf.dispose([value, grads as unknown as tf.TensorContainer]);
       for (const [key, t] of Object.entries(outputs ?? {})) if (key !== 'loss') t.dispose();
+      if (!applied) tf.dispose(handOff);
     }
-    return values;
+    return { values, handOff };
   }
+}
+
+/** Whether a phase's loss returned `{ outputs, handOff }` rather than its outputs alone. */
+function hasHandOff(result: PhaseOutputs | PhaseOutputsWithHandOff): result is PhaseOutputsWithHandOff {
+  const r = result as unknown as Record<string, unknown> | undefined;
+  return r !== null && typeof r === 'object' && !(r.loss instanceof tf.Tensor) && typeof r.outputs === 'object' && typeof r.handOff === 'object';
 }
 
 /**
@@ -511,7 +584,7 @@ function formatCount(n: number): string {
 }
 
 /** The ProgressLine's options from RunOptions.progress. */
-function progressOptions(progress: 'auto' | ProgressOptions, trainer: AdversarialTrainer<any>): { every?: number; figure?: () => string } {
+function progressOptions(progress: 'auto' | ProgressOptions, trainer: PhasedTrainer<any>): { every?: number; figure?: () => string } {
   if (progress === 'auto') return {};
   const { every, figure } = progress;
   if (every !== undefined && !(every > 0)) throw new Error(`run: options.progress.every must be a positive number of seconds, got ${every}`);
