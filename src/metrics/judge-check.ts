@@ -1,4 +1,4 @@
-/** The check that a value is a judge from metrics.judge (shared by metrics and train; not exported by the package). */
+/** The check that a value is a judge from metrics.judge (shared by the metrics that take a judge: quality.ts, generator.ts; not exported by the package). */
 import { fail } from '../errors';
 import type { Judge } from './judge';
 
