@@ -369,49 +369,38 @@ function jsonErrorOffset(text: string): number {
     if (i >= text.length) return;
     if (/[.eE]/.test(text[i])) stop(i + 1 >= text.length ? text.length : i);
   };
+  /** The members of an object or array after its opening bracket, up to `close`. */
+  const members = (close: string, member: () => void): void => {
+    i++;
+    space();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      member();
+      space();
+      if (i >= text.length) stop(i);
+      const next = text[i++];
+      if (next === close) return;
+      if (next !== ',') stop(i - 1);
+    }
+  };
   const value = (): void => {
     space();
     if (i >= text.length) stop(i);
     const c = text[i];
-    if (c === '{') {
-      i++;
+    if (c === '{') return members('}', () => {
       space();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        space();
-        if (i >= text.length) stop(i);
-        if (text[i] !== '"') stop(i);
-        string();
-        space();
-        if (i >= text.length) stop(i);
-        if (text[i++] !== ':') stop(i - 1);
-        value();
-        space();
-        if (i >= text.length) stop(i);
-        const next = text[i++];
-        if (next === '}') return;
-        if (next !== ',') stop(i - 1);
-      }
-    }
-    if (c === '[') {
-      i++;
+      if (i >= text.length) stop(i);
+      if (text[i] !== '"') stop(i);
+      string();
       space();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        space();
-        if (i >= text.length) stop(i);
-        const next = text[i++];
-        if (next === ']') return;
-        if (next !== ',') stop(i - 1);
-      }
-    }
+      if (i >= text.length) stop(i);
+      if (text[i++] !== ':') stop(i - 1);
+      value();
+    });
+    if (c === '[') return members(']', value);
     if (c === '"') return string();
     if (c === 't') return literal('true');
     if (c === 'f') return literal('false');

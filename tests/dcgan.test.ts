@@ -1,6 +1,7 @@
 import test from 'ava';
 import { tf, initBackend, models } from '../src/index';
 import { assertNoLeak } from './helpers';
+import { isInfoGenerator } from '../src/models/dcgan';
 
 test.before(async () => {
   await initBackend({ verbose: false });
@@ -198,8 +199,8 @@ test('InfoGAN DCGAN: G takes [z, code] like the conditional G; D returns [logit,
   t.deepEqual(discriminator.outputs.map((o) => o.shape), [[null, 1], [null, 10]]);
   const q = discriminator.getLayer('q_hidden');
   t.is(q.countParams(), 7 * 7 * 16 * 128 + 128);
-  t.true(models.isInfoGenerator(generator));
-  t.false(models.isInfoGenerator(models.buildDcganGenerator({ filters: 8 })));
+  t.true(isInfoGenerator(generator));
+  t.false(isInfoGenerator(models.buildDcganGenerator({ filters: 8 })));
   const [logit, codeLogits] = tf.tidy(() => discriminator.predict(generator.predict([tf.zeros([2, 100]), tf.oneHot([1, 2], 10).cast('float32')]) as tf.Tensor) as tf.Tensor[]);
   t.deepEqual([logit.shape, codeLogits.shape], [[2, 1], [2, 10]]);
   tf.dispose([logit, codeLogits]);

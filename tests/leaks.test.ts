@@ -103,7 +103,7 @@ add({
 for (const variant of [...losses.ADVERSARIAL_LOSS_NAMES, 'EMA of G', 'InfoGAN', "conditional, fakeLabels 'data'"]) {
   add({
     fn: 'createGanTrainer',
-    variant,
+    variant: `DCGAN, ${variant}`,
     make: () => {
       const loss = (losses.ADVERSARIAL_LOSS_NAMES as readonly string[]).includes(variant) ? (variant as losses.AdversarialLossName) : 'non-saturating';
       const discriminatorNorm = loss === 'wgan-gp' ? ('none' as const) : ('batch' as const);
@@ -248,8 +248,6 @@ add({
     return { call: () => metrics.translationScores(outputs, targets, { range: 'symmetric' }), dispose: () => (dispose(), tf.dispose([outputs, targets])) };
   },
 });
-add({ fn: 'symmetricEigen', make: () => ({ call: () => metrics.symmetricEigen([2, 1, 1, 2], 2), dispose: () => undefined }) });
-add({ fn: 'sqrtSymmetric', make: () => ({ call: () => metrics.sqrtSymmetric([4, 0, 0, 9], 2), dispose: () => undefined }) });
 add({ fn: 'gaussianStats', make: () => ({ call: () => metrics.gaussianStats([0, 1, 2, 3, 4, 6], 3, 2), dispose: () => undefined }) });
 add({
   fn: 'frechetDistance',
@@ -303,13 +301,6 @@ for (const fn of ['randomFlip', 'randomAffine', 'noiseImages'] as const) {
     },
   });
 }
-add({
-  fn: 'checkImages',
-  make: () => {
-    const digits = images(2, [28, 28, 1], 0, 13);
-    return { call: () => metrics.checkImages(digits, 'leaks'), dispose: () => digits.dispose() };
-  },
-});
 for (const fn of ['knnAccuracy', 'silhouetteScore'] as const) {
   add({
     fn,

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { tf, initBackend, data, metrics, models, train } from '../src/index';
 import { assertNoLeak } from './helpers';
+import { isInfoGenerator } from '../src/models/dcgan';
 
 test.before(async () => {
   await initBackend({ verbose: false });
@@ -110,8 +111,8 @@ test.serial('measureGenerator on an InfoGAN generator: codes spread evenly, puri
   const judge = fakeJudge();
   // An untrained InfoGAN DCGAN: the fake judge's classes depend on brightness only.
   const generator = models.buildInfoDcganGenerator({ filters: 4, latentSize: 4 });
-  t.true(models.isInfoGenerator(generator));
-  t.false(models.isInfoGenerator(models.buildConditionalDcganGenerator({ filters: 4, latentSize: 4 })));
+  t.true(isInfoGenerator(generator));
+  t.false(isInfoGenerator(models.buildConditionalDcganGenerator({ filters: 4, latentSize: 4 })));
   const record = metrics.measureGenerator(generator, judge, { count: 200, seed: 3 });
   t.is(record.conditionalAccuracy, undefined);
   t.is(record.codeClasses!.length, 10);

@@ -6,6 +6,7 @@ import { spawn } from 'child_process';
 import { tf, initBackend, train, models, losses } from '../src/index';
 import { toyTrainer, bigCheckpointTrainer } from './fixtures/trainers';
 import { onBackend } from './helpers';
+import { formatProgress, formatSeconds } from '../src/train/progress';
 
 test.before(async () => {
   await initBackend({ verbose: false });
@@ -354,10 +355,10 @@ test('cosineDecay: from the rate at step 0 to the final rate at the last step, h
 });
 
 test('the progress line shows steps, rate, values and an ETA', (t) => {
-  const line = train.formatProgress('ring GAN', { done: 250, total: 1000, elapsed: 25, step: 1250, record: { step: 1249, seconds: 30, dLoss: 1.2345, gLoss: 0.8 } });
+  const line = formatProgress('ring GAN', { done: 250, total: 1000, elapsed: 25, step: 1250, record: { step: 1249, seconds: 30, dLoss: 1.2345, gLoss: 0.8 } });
   t.is(line, 'ring GAN: step 1250 | 250/1000 steps | 10.0 steps/s | dLoss 1.234 gLoss 0.800 | ETA 1m 15s');
-  t.is(train.formatSeconds(3725), '1h 2m');
-  const timed = train.formatProgress('x', { done: 10, elapsed: 5, budget: 60, step: 10, record: {} });
+  t.is(formatSeconds(3725), '1h 2m');
+  const timed = formatProgress('x', { done: 10, elapsed: 5, budget: 60, step: 10, record: {} });
   t.regex(timed, /ETA 55s$/);
   t.truthy(losses && models);
 });

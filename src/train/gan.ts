@@ -31,7 +31,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ADVERSARIAL_LOSSES, ADVERSARIAL_LOSS_NAMES, type AdversarialLoss, type AdversarialLossName } from '../losses/adversarial';
 import { meanProbability } from '../losses/gan';
 import { gradientPenalty } from '../losses/stabilisers';
-import { PhasedTrainer, type Phase, type PhaseOutputs, type StepContext } from './phased';
+import { TwoPlayerTrainer, type Phase, type PhaseOutputs, type StepContext } from './phased';
 import { batchSampler } from './batches';
 import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
 import { checkGanData } from './gan-data';
@@ -134,26 +134,12 @@ function reportOutputs(loss: AdversarialLoss, outputs: tf.Tensor): tf.Scalar {
 const OTHER_KEYS = ['generator', 'discriminator', 'data', 'labels', 'lambda', 'discriminatorLearningRate', 'generatorLearningRate', 'learningRateSchedule', 'emaGenerator'];
 
 /**
- * A GAN's trainer: `run` trains for a budget; `discriminatorStep` and `generatorStep` make one
- * update each, by hand, returning their losses as numbers.
+ * A GAN's trainer: `run` trains for a budget; `discriminatorStep()` updates D on the current
+ * step's real batch and as many fresh fakes ({ dLoss, dReal, dFake, ... }), `generatorStep()`
+ * updates G against the current D ({ gLoss, ... }; its batch matters only for the labels of
+ * `fakeLabels: 'data'`).
  */
-export class GanTrainer extends PhasedTrainer<GanBatch> {
-  /**
-   * One update of D (the critic) on a batch of real samples (default: the current step's) and
-   * as many fresh fakes: returns { dLoss, dReal, dFake, ... }. G's weights do not move.
-   */
-  discriminatorStep(batch?: GanBatch): Record<string, number> {
-    return this.phaseStep('d', { batch }).values;
-  }
-
-  /**
-   * One update of G against the current D, on a batch of fresh fakes (`batch` matters only for
-   * the labels of `fakeLabels: 'data'`): returns { gLoss, ... }. D's weights do not move.
-   */
-  generatorStep(batch?: GanBatch): Record<string, number> {
-    return this.phaseStep('g', { batch }).values;
-  }
-}
+export class GanTrainer extends TwoPlayerTrainer<GanBatch> {}
 
 /** Builds the trainer of a GAN: `createGanTrainer({ generator, discriminator, data })`, then `run`. */
 export function createGanTrainer(options: GanTrainerOptions): GanTrainer {

@@ -608,3 +608,22 @@ function seedOf(key: string): number {
 function now(): number {
   return performance.now();
 }
+
+/**
+ * A trainer of two players whose phases are named 'd' (the discriminator or critic) and 'g'
+ * (the generator): `discriminatorStep` and `generatorStep` make one update each, by hand, as
+ * tfjs-examples and the pix2pix/CycleGAN reference code write their loops, and return the
+ * phase's recorded numbers (dLoss, dReal, dFake, … or gLoss, …). The other player's weights do
+ * not move. `batch` defaults to the current step's.
+ */
+export class TwoPlayerTrainer<Batch extends tf.TensorContainer> extends PhasedTrainer<Batch> {
+  /** One update of D on a batch of real samples and as many fresh fakes. */
+  discriminatorStep(batch?: Batch): Record<string, number> {
+    return this.phaseStep('d', { batch }).values;
+  }
+
+  /** One update of G against the current D, on fresh fakes. */
+  generatorStep(batch?: Batch): Record<string, number> {
+    return this.phaseStep('g', { batch }).values;
+  }
+}

@@ -29,7 +29,7 @@
  * option of the trainer; the model options (models/pix2pix.ts, models/cyclegan.ts) build networks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { PhasedTrainer, type Phase, type PhaseStepResult } from './phased';
+import { PhasedTrainer, TwoPlayerTrainer, type Phase, type PhaseStepResult } from './phased';
 import { batchSampler } from './batches';
 import { ImageHistoryBuffer } from './image-buffer';
 import { DEFAULT_EMA_OPTIONS, copyWeights, updateEma } from './ema';
@@ -103,20 +103,12 @@ export const DEFAULT_PIX2PIX_TRAINER_OPTIONS = {
 };
 
 /**
- * A Pix2Pix trainer: `run` trains for a budget; `discriminatorStep` and `generatorStep` make one
- * update each, by hand, on a batch of pairs (default: the current step's), returning numbers.
+ * A Pix2Pix trainer: `run` trains for a budget; `discriminatorStep()` updates D on real pairs
+ * (x, y) and generated pairs (x, G(x)) ({ dLoss, dReal, dFake }), `generatorStep()` updates G on
+ * the adversarial and L1 terms ({ gLoss, adversarial, l1 }); both on the current step's pairs
+ * unless given a batch.
  */
-export class Pix2PixTrainer extends PhasedTrainer<PairedBatch> {
-  /** One update of D on real pairs (x, y) and generated pairs (x, G(x)): { dLoss, dReal, dFake }. G does not move. */
-  discriminatorStep(batch?: PairedBatch): Record<string, number> {
-    return this.phaseStep('d', { batch }).values;
-  }
-
-  /** One update of G on the adversarial and L1 terms: { gLoss, adversarial, l1 }. D does not move. */
-  generatorStep(batch?: PairedBatch): Record<string, number> {
-    return this.phaseStep('g', { batch }).values;
-  }
-}
+export class Pix2PixTrainer extends TwoPlayerTrainer<PairedBatch> {}
 
 /** Builds the trainer; `await trainer.run({ steps })` trains. */
 export function createPix2PixTrainer(options: Pix2PixTrainerOptions): Pix2PixTrainer {
