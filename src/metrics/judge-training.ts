@@ -168,7 +168,7 @@ export async function trainJudge(name: JudgeName, options: JudgeTrainingOptions 
           tf.dispose([batch.images, batch.labels]);
           throw new TrainingInterrupted(`trainJudge: training of the ${name} judge interrupted at epoch ${epoch + 1} of ${o.epochs}: nothing is cached, the next metrics.judge('${name}') trains it from the start`);
         }
-        // tfjs's Adam reads its learningRate field on every update (as train/adversarial.ts uses).
+        // tfjs's Adam reads its learningRate field on every update (as train/phased.ts uses).
         (optimizer as unknown as { learningRate: number }).learningRate = judgeLearningRate(recipe, step, o.epochs * stepsPerEpoch);
         const loss = optimizer.minimize(() => {
           let images = batch.images; // [B, 28, 28, 1]

@@ -1,5 +1,5 @@
 /**
- * Pix2Pix and CycleGAN as phases of the shared adversarial trainer (./adversarial.ts).
+ * Pix2Pix and CycleGAN as phases of the shared phase runner (./phased.ts).
  *
  * Pix2Pix (Isola et al. 2017, reference code's optimize_parameters: forward, D update, G update):
  *   phase d  trains D:   L_D = 1/2 [BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)]

@@ -3,7 +3,7 @@
  * image, M = 100 in the paper, Adam here). Its test ELBO: metrics/elbo.ts.
  *
  * A VAE has one optimizer update per step, so it runs on the course's shared trainer
- * (./adversarial.ts) as a single phase that trains the encoder and the decoder together; it
+ * (./phased.ts) as a single phase that trains the encoder and the decoder together; it
  * inherits the seeded noise, history, progress line with ETA, NaN guard and checkpoints.
  *
  *   loss = -ELBO = -(E_q[log p(x|z)] - beta * KL(q(z|x) || N(0, I)))     (losses/vae.ts)
